@@ -1,0 +1,53 @@
+/* The rule engine: PROGRAM.md sections 4-10 as pure functions of
+ * (program, member state, event or due timer, clock). No I/O, no clock
+ * reads, no globals: whatever runs it (simulate, the Kafka pipeline) owns the
+ * clock, the member store, the timer queue and the output topics. */
+#ifndef LY_ENGINE_H
+#define LY_ENGINE_H
+#include "ly_event.h"
+#include "ly_member.h"
+#include "ly_output.h"
+#include "ly_program.h"
+
+/* Where the engine sends what it produces. Called synchronously. */
+typedef struct ly_sink {
+    void *opaque;
+    /* An output event for the rewards, churn-alerts or dlq topic. */
+    void (*output)(void *opaque, const ly_output *o);
+    /* A cross-member record for the internal topic, keyed by ev->member_id
+     * (the target). Its strings are valid only during the call. */
+    void (*internal)(void *opaque, const ly_event *ev);
+} ly_sink;
+
+typedef enum {
+    LY_APPLY_OK,       /* applied; state and timers may have changed */
+    LY_APPLY_REPEAT,   /* dropped as a repeat within the dedupe window */
+    LY_APPLY_REJECTED, /* dead-lettered (duplicate/unknown order, refund too big) */
+} ly_apply_result;
+
+/* Applies one valid event to member m at clock (the caller has already moved
+ * the clock to max(clock, occurred_at) and fired the timers due by then).
+ * m->due[] holds the timers the member wants afterwards. */
+ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
+                                int64_t clock, const ly_sink *sink);
+
+/* Fires timer `kind` of member m, due at `due` (evaluated as if the clock
+ * stood there). Afterwards m->due[kind] is the next due time, > due, or
+ * LY_NO_TIMER. */
+void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
+                    const ly_sink *sink);
+
+/* Section 8: the tier a qualifying spend earns. */
+ly_tier ly_engine_tier_for(const ly_program *p, int64_t qualifying);
+/* Section 8: qualifying spend of the months ending with the clock's month. */
+int64_t ly_engine_qualifying(const ly_program *p, const ly_member *m, int64_t clock);
+/* Section 9: BG/NBD probability alive at clock c. */
+double ly_engine_p_alive(const ly_program *p, const ly_member *m, int64_t c);
+/* Section 9: expected gap g in days. */
+double ly_engine_expected_gap(const ly_program *p, const ly_member *m);
+/* Section 9: the instant inactivity reaches `level` (MEDIUM or HIGH). */
+int64_t ly_engine_inactivity_at(const ly_program *p, const ly_member *m, ly_risk level);
+/* Section 9: lot points expiring by c + horizon. */
+int64_t ly_engine_points_expiring(const ly_program *p, const ly_member *m, int64_t c);
+
+#endif

@@ -1,0 +1,106 @@
+/* Input events (PROGRAM.md section 2) and their JSON decoder.
+ * The decoder takes a byte buffer, never a socket or file, so it can be unit
+ * tested and fuzzed. */
+#ifndef LY_EVENT_H
+#define LY_EVENT_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    LY_SRC_PURCHASES = 0,
+    LY_SRC_INTERACTIONS = 1,
+    LY_SRC_SOCIAL = 2,
+    LY_SRC_INTERNAL = 3, /* cross-member records; also the merge rank */
+    LY_SRC_COUNT,
+    LY_SRC_ANY = -1 /* the decoder reads the line's "source" field */
+} ly_source;
+
+typedef enum {
+    LY_EV_PURCHASE,
+    LY_EV_REFUND,
+    LY_EV_REVIEW,
+    LY_EV_CHECK_IN,
+    LY_EV_SURVEY,
+    LY_EV_PROFILE_COMPLETE,
+    LY_EV_APP_OPEN,
+    LY_EV_REDEEM,
+    LY_EV_SHARE,
+    LY_EV_FOLLOW,
+    LY_EV_UGC_POST,
+    LY_EV_MENTION,
+    LY_EV_REFERRAL,
+    LY_EV_REFERRAL_NOTICE, /* internal: R named F; delivered to F */
+    LY_EV_REFERRAL_GRANT,  /* internal: F qualified; delivered to R */
+    LY_EV_COUNT
+} ly_event_type;
+
+#define LY_MEMBER_ID_MAX 64
+#define LY_EVENT_ID_MAX 128
+/* An internal record id is <event_id>#<member_id>. */
+#define LY_RECORD_ID_MAX (LY_EVENT_ID_MAX + 1 + LY_MEMBER_ID_MAX)
+
+/* A decoded, valid event. Strings are NUL-terminated and owned by whoever
+ * filled the event (the decoder copies them into the caller's arena). */
+typedef struct ly_event {
+    ly_event_type type;
+    ly_source source;
+    int64_t occurred_at;
+    int64_t amount_minor; /* PURCHASE, REFUND */
+    int64_t points;       /* REDEEM */
+    double sentiment;     /* MENTION */
+    const char *event_id; /* for internal records: the record id */
+    const char *member_id;
+    const char *order_id;
+    const char *currency;
+    const char *reward_id;
+    const char *platform;
+    const char *referred_member_id; /* REFERRAL; for internal records: the other member */
+} ly_event;
+
+/* Why an event was refused. */
+typedef enum {
+    LY_REJECT_NONE = 0,
+    LY_REJECT_INVALID,
+    LY_REJECT_CURRENCY_MISMATCH,
+    LY_REJECT_DUPLICATE_ORDER,
+    LY_REJECT_UNKNOWN_ORDER,
+    LY_REJECT_REFUND_EXCEEDS_ORDER,
+} ly_reject;
+
+const char *ly_reject_name(ly_reject r);
+const char *ly_event_type_name(ly_event_type t);
+const char *ly_source_name(ly_source s);
+/* -1 when the name is not a source. */
+int ly_source_parse(const char *name);
+
+/* Bump allocator for event strings: one block freed at once. */
+typedef struct ly_arena ly_arena;
+/* Returns a new arena (caller frees with ly_arena_destroy) or NULL on ENOMEM. */
+ly_arena *ly_arena_new(void);
+void ly_arena_destroy(ly_arena *a);
+/* Copies len bytes plus a NUL; NULL on ENOMEM. Lives until the arena dies. */
+char *ly_arena_strndup(ly_arena *a, const char *s, size_t len);
+size_t ly_arena_bytes(const ly_arena *a);
+
+/* What the decoder could recover from a rejected event, for its dead letter. */
+typedef struct ly_decode_info {
+    ly_reject reject;
+    int source;                  /* -1 when unknown */
+    char event_id[LY_EVENT_ID_MAX + 1];   /* "" when not decodable */
+    char member_id[LY_MEMBER_ID_MAX + 1]; /* "" when not valid */
+    char detail[160];            /* which field broke which rule */
+} ly_decode_info;
+
+/* Decodes one JSON event from buf[0..len).
+ * source: the topic it came from, or LY_SRC_ANY to read the "source" field.
+ * currency: the program currency; NULL skips the currency check.
+ * Returns 0 and fills *ev (strings copied into arena) when valid; otherwise
+ * returns -1 and fills *info (info->reject says why). info may be NULL. */
+int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
+                         ly_arena *arena, ly_event *ev, ly_decode_info *info);
+
+/* Syntax checks of PROGRAM.md section 1, exposed for tests and other decoders. */
+int ly_event_valid_member_id(const char *s, size_t len);
+int ly_event_valid_event_id(const char *s, size_t len);
+
+#endif

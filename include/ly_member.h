@@ -1,0 +1,72 @@
+/* Per-member state (PROGRAM.md section 4) and the small containers it uses.
+ * A member record may exist before the member does: a referral notice for a
+ * member not yet seen is kept on a record with exists == 0. */
+#ifndef LY_MEMBER_H
+#define LY_MEMBER_H
+#include <stdint.h>
+#include "ly_event.h"
+
+#define LY_NO_TIME INT64_MIN
+#define LY_NO_TIMER INT64_MAX
+
+typedef enum { LY_TIMER_EXPIRY, LY_TIMER_TIER_REVIEW, LY_TIMER_CHURN, LY_TIMER_COUNT } ly_timer_kind;
+typedef enum { LY_RISK_NONE, LY_RISK_MEDIUM, LY_RISK_HIGH } ly_risk;
+
+typedef struct { int32_t month; int64_t points; } ly_lot;         /* section 7 */
+typedef struct { int32_t month; int64_t net_minor; } ly_spend;    /* section 8 */
+typedef struct { int32_t day; int64_t points; } ly_day_total;     /* section 6 */
+typedef struct { uint64_t key; int64_t until; } ly_seen;          /* section 5 dedupe */
+typedef struct {                                                   /* section 5 orders */
+    uint64_t key;
+    int64_t amount, refunded, points, reversed;
+} ly_order;
+
+/* A growable array; n and cap count elements. */
+#define LY_VEC(T) struct { T *v; uint32_t n, cap; }
+
+typedef struct ly_member {
+    char id[LY_MEMBER_ID_MAX + 1];
+    uint8_t exists;
+    uint8_t tier;
+    uint8_t inactivity;     /* ly_risk raised by CHURN timers */
+    uint8_t alerted;        /* highest ly_risk alerted in the episode */
+    uint8_t has_sentiment;
+    uint8_t referral_granted;
+    uint16_t milestones;    /* bit i: milestone i reached */
+    uint32_t once_done;     /* bit per event type: once-per-member used */
+    int64_t first_seen;
+    int64_t balance, lifetime;
+    int64_t tier_since;
+    int64_t purchase_count, first_purchase, last_purchase;
+    int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
+    double sentiment;
+    int64_t due[LY_TIMER_COUNT];
+    /* Referral as the referred member F: the referral kept and the earliest purchase. */
+    int64_t referral_at;    /* LY_NO_TIME when none */
+    char *referrer;         /* owned, NULL when none */
+    int64_t earliest_purchase_at;
+    char *earliest_purchase_id; /* owned; dropped once the bonus is granted */
+    LY_VEC(ly_lot) lots;
+    LY_VEC(ly_spend) spend;
+    LY_VEC(ly_day_total) days;
+    LY_VEC(ly_seen) seen;
+    LY_VEC(ly_order) orders;
+    LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
+} ly_member;
+
+/* Initialises a blank record for id (not yet existing, no timers). */
+void ly_member_init(ly_member *m, const char *id);
+/* Frees what the record owns (not the record itself). Accepts NULL. */
+void ly_member_clear(ly_member *m);
+/* Bytes owned by the record besides sizeof(ly_member). */
+size_t ly_member_heap_bytes(const ly_member *m);
+
+/* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
+void *ly_vec_push(void *vec, size_t elem_size);
+#define LY_VEC_PUSH(vec) ((__typeof__((vec).v))ly_vec_push(&(vec), sizeof *(vec).v))
+
+/* 64-bit FNV-1a of a string: the key of order ids, event ids and platforms.
+ * Distinct strings of one member colliding is a 2^-64 event per pair. */
+uint64_t ly_member_key(const char *s);
+
+#endif

@@ -1,0 +1,90 @@
+/* Output events (PROGRAM.md section 10) as plain structs, and their JSON form. */
+#ifndef LY_OUTPUT_H
+#define LY_OUTPUT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "ly_event.h"
+#include "ly_member.h"
+#include "ly_program.h"
+
+typedef enum { LY_TOPIC_REWARDS, LY_TOPIC_CHURN, LY_TOPIC_DLQ } ly_topic;
+
+typedef enum {
+    LY_RW_WELCOME_BONUS,
+    LY_RW_WIN_BACK_BONUS,
+    LY_RW_POINTS_EARNED,
+    LY_RW_POINTS_REVERSED,
+    LY_RW_POINTS_REDEEMED,
+    LY_RW_REDEMPTION_REJECTED,
+    LY_RW_POINTS_EXPIRED,
+    LY_RW_TIER_UPGRADE,
+    LY_RW_TIER_DOWNGRADE,
+    LY_RW_MILESTONE_REWARD,
+    LY_RW_REFERRAL_BONUS,
+    LY_RW_COUNT
+} ly_reward_type;
+
+#define LY_REASON_INACTIVITY 1u
+#define LY_REASON_NEGATIVE_SENTIMENT 2u
+
+typedef enum {
+    LY_ACTION_ENGAGEMENT_NUDGE,
+    LY_ACTION_WIN_BACK_OFFER,
+    LY_ACTION_POINTS_EXPIRY_REMINDER
+} ly_action;
+
+/* One output event. Pointers borrow from the event or member being processed
+ * and are valid only during the sink callback. The event id is either
+ * <source_event_id>#<seq> (event-driven) or <member_id>#<timer kind>#<occurred_at>. */
+typedef struct ly_output {
+    ly_topic topic;
+    const char *member_id;
+    const char *source_event_id; /* NULL for timers */
+    int seq;                     /* n of <source>#n; 0 for timers */
+    ly_timer_kind timer;         /* when source_event_id is NULL */
+    int64_t occurred_at;
+    /* rewards */
+    ly_reward_type type;
+    int64_t points_delta, balance_after, lifetime_points;
+    ly_tier tier;
+    const char *reason;          /* POINTS_EARNED: source type; REDEMPTION_REJECTED */
+    const char *reward_id;
+    int64_t milestone;           /* MILESTONE_REWARD: MILESTONE_<n> */
+    ly_tier old_tier, new_tier;
+    const char *referred_member_id;
+    /* churn alerts (balance_after holds points_balance) */
+    ly_risk risk;
+    unsigned reasons;
+    double days_since_last_purchase, expected_gap_days, p_alive;
+    int64_t points_expiring;
+    ly_action action;
+    /* dead letters */
+    ly_reject reject;
+    const char *detail;
+} ly_output;
+
+const char *ly_reward_type_name(ly_reward_type t);
+const char *ly_risk_name(ly_risk r);
+const char *ly_topic_name(ly_topic t);
+const char *ly_timer_kind_name(ly_timer_kind k);
+
+/* Writes the output's event id into buf (at least LY_OUTPUT_ID_MAX bytes). */
+#define LY_OUTPUT_ID_MAX (LY_RECORD_ID_MAX + 24)
+void ly_output_event_id(const ly_output *o, char *buf, size_t len);
+
+/* A growable byte buffer that outputs are serialised into. */
+typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
+void ly_buf_free(ly_buf *b);
+void ly_buf_put(ly_buf *b, const char *s, size_t n);
+void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal (quoted, escaped). */
+void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
+/* Appends the shortest decimal that reads back as the same double. */
+void ly_buf_json_double(ly_buf *b, double v);
+
+/* Appends the output as one JSON object with sorted keys (no newline).
+ * Dead letters also carry original (the input bytes) when given. */
+void ly_output_json(ly_buf *b, const ly_output *o, const char *original, size_t original_len);
+
+#endif

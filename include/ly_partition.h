@@ -1,0 +1,34 @@
+/* One partition's processing (PROGRAM.md section 3): its clock, its members
+ * and its timer queue around the pure engine. No I/O: the caller feeds merged
+ * records and receives outputs through the sink. */
+#ifndef LY_PARTITION_H
+#define LY_PARTITION_H
+#include "ly_engine.h"
+
+typedef struct ly_partition ly_partition;
+
+typedef struct ly_partition_stats {
+    uint64_t applied, repeats, rejected, internal, timers_fired;
+} ly_partition_stats;
+
+/* Returns a new empty partition that borrows p (which must outlive it), or NULL. */
+ly_partition *ly_partition_new(const ly_program *p);
+void ly_partition_destroy(ly_partition *pt); /* accepts NULL */
+
+/* Moves the clock to max(clock, ev->occurred_at), fires the timers due by
+ * then, applies ev, then fires the timers it scheduled at or before the clock.
+ * Returns 0, or -1 when out of memory. */
+int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink);
+/* Fires every timer due <= until (the simulation's --until). */
+void ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink);
+
+int64_t ly_partition_clock(const ly_partition *pt);
+const ly_partition_stats *ly_partition_get_stats(const ly_partition *pt);
+/* Members that exist, in no particular order; *n receives the count. The
+ * array is owned by the partition and valid until the next call. */
+ly_member **ly_partition_members(ly_partition *pt, size_t *n);
+/* The member record for id, or NULL. */
+ly_member *ly_partition_find(ly_partition *pt, const char *id);
+size_t ly_partition_memory(const ly_partition *pt);
+
+#endif

@@ -1,0 +1,37 @@
+/* `loyalty simulate`: the input file read as the topics would hold it
+ * (PROGRAM.md section 3), processed by the engine, outputs and final state
+ * written as JSON. */
+#ifndef LY_SIMULATE_H
+#define LY_SIMULATE_H
+#include <stdint.h>
+#include <stdio.h>
+#include "ly_program.h"
+
+typedef struct ly_sim_options {
+    const ly_program *program;
+    int32_t partitions; /* >= 1 */
+    int64_t until;      /* fire timers due <= until at the end; INT64_MIN: don't */
+    int progress;       /* print a progress line on stderr */
+} ly_sim_options;
+
+typedef struct ly_sim_stats {
+    uint64_t lines, invalid, applied, repeats, rejected, internal, timers_fired;
+    uint64_t outputs[3]; /* by ly_topic */
+    uint64_t members;
+    size_t memory_bytes; /* engine state at the end */
+} ly_sim_stats;
+
+/* Simulates the JSON Lines in buf[0..len). Outputs go to `out` (one JSON
+ * object per line, in emission order) and the final state to `state` (may be
+ * NULL). Returns 0, or -1 with errstr on ENOMEM or a write error. */
+int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, FILE *out,
+                       FILE *state, ly_sim_stats *stats, char *errstr, size_t errlen);
+
+/* The same for files; out_path/state_path "-" is stdout. */
+int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
+                      const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
+
+/* Reads a whole file. Returns a malloc'd buffer (caller frees) or NULL with errstr. */
+char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen);
+
+#endif

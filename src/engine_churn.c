@@ -1,0 +1,115 @@
+/* PROGRAM.md section 9: inactivity and sentiment risk, episodes, churn alerts
+ * and the BG/NBD probability alive. */
+#include <math.h>
+#include "engine_internal.h"
+#include "ly_time.h"
+
+static int64_t reference_time(const ly_member *m)
+{
+    return m->purchase_count ? m->last_purchase : m->first_seen;
+}
+
+double ly_engine_expected_gap(const ly_program *p, const ly_member *m)
+{
+    if (m->purchase_count < p->gap_min_purchases)
+        return p->default_gap_days;
+    return (double)(m->last_purchase - m->first_purchase) / (double)(m->purchase_count - 1) /
+           (double)LY_DAY_MS;
+}
+
+int64_t ly_engine_inactivity_at(const ly_program *p, const ly_member *m, ly_risk level)
+{
+    double g = ly_engine_expected_gap(p, m);
+    double days = level == LY_RISK_HIGH ? fmax(p->high_min_days, p->high_gap_factor * g)
+                                        : fmax(p->medium_min_days, p->medium_gap_factor * g);
+    return reference_time(m) + (int64_t)ceil(days * (double)LY_DAY_MS);
+}
+
+/* Fader, Hardie & Lee (2005), eq. for P(alive | x, t_x, T), time in weeks. */
+double ly_engine_p_alive(const ly_program *p, const ly_member *m, int64_t c)
+{
+    if (m->purchase_count < 2)
+        return 1.0;
+    double x = (double)(m->purchase_count - 1);
+    double t_x = (double)(m->last_purchase - m->first_purchase) / (double)LY_WEEK_MS;
+    double T = (double)(c - m->first_purchase) / (double)LY_WEEK_MS;
+    double odds = p->bg_a / (p->bg_b + x - 1.0) *
+                  pow((p->bg_alpha + T) / (p->bg_alpha + t_x), p->bg_r + x);
+    return 1.0 / (1.0 + odds);
+}
+
+/* The CHURN timer is due when inactivity reaches its next level. */
+void ly_churn_schedule(const ly_program *p, ly_member *m)
+{
+    if (m->inactivity >= LY_RISK_HIGH)
+        m->due[LY_TIMER_CHURN] = LY_NO_TIMER;
+    else
+        m->due[LY_TIMER_CHURN] =
+            ly_engine_inactivity_at(p, m, m->inactivity == LY_RISK_NONE ? LY_RISK_MEDIUM : LY_RISK_HIGH);
+}
+
+static ly_risk sentiment_level(const ly_program *p, const ly_member *m)
+{
+    return m->has_sentiment && m->sentiment <= p->sentiment_threshold ? LY_RISK_MEDIUM : LY_RISK_NONE;
+}
+
+/* One alert each time the risk rises above the highest level alerted in the
+ * episode; values are computed at clock c. */
+static void maybe_alert(ly_ctx *c, int64_t at)
+{
+    const ly_program *p = c->p;
+    ly_member *m = c->m;
+    ly_risk sent = sentiment_level(p, m);
+    ly_risk risk = (ly_risk)m->inactivity > sent ? (ly_risk)m->inactivity : sent;
+    if (risk <= m->alerted)
+        return;
+    m->alerted = (uint8_t)risk;
+    if (risk == LY_RISK_HIGH)
+        m->high_alert_at = at;
+    ly_output o = ly_ctx_reward(c, LY_RW_COUNT, 0);
+    o.topic = LY_TOPIC_CHURN;
+    o.risk = risk;
+    o.reasons = (m->inactivity > LY_RISK_NONE ? LY_REASON_INACTIVITY : 0) |
+                (sent > LY_RISK_NONE ? LY_REASON_NEGATIVE_SENTIMENT : 0);
+    o.days_since_last_purchase = (double)(c->clock - reference_time(m)) / (double)LY_DAY_MS;
+    o.expected_gap_days = ly_engine_expected_gap(p, m);
+    o.p_alive = ly_engine_p_alive(p, m, c->clock);
+    o.points_expiring = ly_engine_points_expiring(p, m, c->clock);
+    o.action = o.points_expiring > 0 ? LY_ACTION_POINTS_EXPIRY_REMINDER
+             : risk == LY_RISK_HIGH  ? LY_ACTION_WIN_BACK_OFFER
+                                     : LY_ACTION_ENGAGEMENT_NUDGE;
+    ly_ctx_emit(c, &o);
+}
+
+void ly_churn_fire(ly_ctx *c, int64_t due)
+{
+    ly_member *m = c->m;
+    ly_risk level = due >= ly_engine_inactivity_at(c->p, m, LY_RISK_HIGH)     ? LY_RISK_HIGH
+                  : due >= ly_engine_inactivity_at(c->p, m, LY_RISK_MEDIUM) ? LY_RISK_MEDIUM
+                                                                            : LY_RISK_NONE;
+    if (level > m->inactivity)
+        m->inactivity = (uint8_t)level;
+    ly_churn_schedule(c->p, m);
+    maybe_alert(c, due);
+}
+
+/* A purchase not older than the previous last purchase ends the episode. L or
+ * g changed either way, so the timer moves. */
+void ly_churn_on_purchase(ly_ctx *c, int64_t previous_last)
+{
+    ly_member *m = c->m;
+    if (previous_last == LY_NO_TIME || c->ev->occurred_at >= previous_last) {
+        m->inactivity = LY_RISK_NONE;
+        m->alerted = LY_RISK_NONE;
+        m->high_alert_at = LY_NO_TIME;
+    }
+    ly_churn_schedule(c->p, m);
+}
+
+void ly_churn_on_mention(ly_ctx *c, double x)
+{
+    ly_member *m = c->m;
+    m->sentiment = m->has_sentiment ? c->p->sentiment_keep * m->sentiment + c->p->sentiment_weight * x : x;
+    m->has_sentiment = 1;
+    maybe_alert(c, c->ev->occurred_at);
+}

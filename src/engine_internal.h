@@ -1,0 +1,47 @@
+/* Internal to the engine: the context one event or timer is processed in,
+ * and the helpers the section files share. */
+#ifndef LY_ENGINE_INTERNAL_H
+#define LY_ENGINE_INTERNAL_H
+#include "ly_engine.h"
+
+typedef struct ly_ctx {
+    const ly_program *p;
+    ly_member *m;
+    const ly_event *ev; /* NULL while a timer fires */
+    int64_t clock;      /* a timer's due time while it fires */
+    ly_timer_kind timer;
+    const ly_sink *sink;
+    int seq;            /* outputs emitted for this source so far */
+} ly_ctx;
+
+/* A reward output for the current source with the member's figures filled in;
+ * call after changing the state it reports. */
+ly_output ly_ctx_reward(ly_ctx *c, ly_reward_type type, int64_t delta);
+void ly_ctx_emit(ly_ctx *c, ly_output *o);
+/* occurred_at of what is being processed. */
+int64_t ly_ctx_time(const ly_ctx *c);
+
+/* Section 7 (engine_lots.c) */
+void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);
+void ly_lots_debit(ly_ctx *c, int64_t points);
+void ly_lots_expire(ly_ctx *c, int64_t due);
+void ly_lots_schedule(const ly_program *p, ly_member *m);
+
+/* Section 8 (engine_tiers.c) */
+void ly_tiers_after_purchase(ly_ctx *c);
+void ly_tiers_review(ly_ctx *c, int64_t due);
+void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at);
+void ly_tiers_milestones(ly_ctx *c);
+void ly_referral_on_notice(ly_ctx *c);
+void ly_referral_on_grant(ly_ctx *c);
+void ly_referral_on_purchase(ly_ctx *c);
+void ly_referral_check(ly_ctx *c);
+void ly_winback_on_purchase(ly_ctx *c);
+
+/* Section 9 (engine_churn.c) */
+void ly_churn_schedule(const ly_program *p, ly_member *m);
+void ly_churn_on_purchase(ly_ctx *c, int64_t previous_last);
+void ly_churn_on_mention(ly_ctx *c, double x);
+void ly_churn_fire(ly_ctx *c, int64_t due);
+
+#endif

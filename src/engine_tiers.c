@@ -1,0 +1,196 @@
+/* PROGRAM.md section 8: qualifying spend, tiers and their review, milestones,
+ * referrals and the win-back bonus. */
+#include <stdlib.h>
+#include <string.h>
+#include "engine_internal.h"
+#include "ly_time.h"
+
+ly_tier ly_engine_tier_for(const ly_program *p, int64_t qualifying)
+{
+    ly_tier t = LY_TIER_BASIC;
+    for (int i = LY_TIER_SILVER; i < LY_TIER_COUNT; i++)
+        if (qualifying >= p->tier_threshold[i])
+            t = (ly_tier)i;
+    return t;
+}
+
+int64_t ly_engine_qualifying(const ly_program *p, const ly_member *m, int64_t clock)
+{
+    int32_t last = ly_time_month(clock), first = last - p->qualifying_months + 1;
+    int64_t q = 0;
+    for (uint32_t i = 0; i < m->spend.n; i++)
+        if (m->spend.v[i].month >= first && m->spend.v[i].month <= last)
+            q += m->spend.v[i].net_minor;
+    return q;
+}
+
+/* Net spend lands in the month of the event's own occurred_at; months that can
+ * no longer count (the clock never goes back) are dropped. */
+void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
+{
+    ly_member *m = c->m;
+    int32_t month = ly_time_month(occurred_at);
+    int32_t oldest = ly_time_month(c->clock) - c->p->qualifying_months + 1;
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < m->spend.n; i++)
+        if (m->spend.v[i].month >= oldest)
+            m->spend.v[keep++] = m->spend.v[i];
+    m->spend.n = keep;
+    if (month < oldest)
+        return;
+    for (uint32_t i = 0; i < m->spend.n; i++) {
+        if (m->spend.v[i].month == month) {
+            m->spend.v[i].net_minor += delta_minor;
+            return;
+        }
+    }
+    ly_spend *s = LY_VEC_PUSH(m->spend);
+    if (s)
+        *s = (ly_spend){ month, delta_minor };
+}
+
+static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
+{
+    ly_member *m = c->m;
+    ly_tier from = (ly_tier)m->tier;
+    m->tier = (uint8_t)to;
+    m->tier_since = since;
+    m->due[LY_TIMER_TIER_REVIEW] = to == LY_TIER_BASIC ? LY_NO_TIMER : since + c->p->tier_review_ms;
+    ly_output o = ly_ctx_reward(c, why, 0);
+    o.old_tier = from;
+    o.new_tier = to;
+    ly_ctx_emit(c, &o);
+}
+
+/* Upgrades happen at once after a PURCHASE; levels may be skipped. */
+void ly_tiers_after_purchase(ly_ctx *c)
+{
+    ly_tier t = ly_engine_tier_for(c->p, ly_engine_qualifying(c->p, c->m, c->clock));
+    if (t > c->m->tier)
+        set_tier(c, t, c->ev->occurred_at, LY_RW_TIER_UPGRADE);
+}
+
+/* At review a tier is kept while Q holds it; otherwise the member lands on the
+ * higher of tier(Q) and one level down. */
+void ly_tiers_review(ly_ctx *c, int64_t due)
+{
+    ly_member *m = c->m;
+    int64_t q = ly_engine_qualifying(c->p, m, due);
+    if (m->tier == LY_TIER_BASIC) {
+        m->due[LY_TIMER_TIER_REVIEW] = LY_NO_TIMER;
+        return;
+    }
+    if (q >= c->p->tier_threshold[m->tier]) {
+        m->due[LY_TIMER_TIER_REVIEW] = due + c->p->tier_review_ms;
+        return;
+    }
+    ly_tier soft = (ly_tier)(m->tier - 1), by_q = ly_engine_tier_for(c->p, q);
+    set_tier(c, by_q > soft ? by_q : soft, due, LY_RW_TIER_DOWNGRADE);
+}
+
+/* Checked once after all the credits of an event, ascending, once ever each. */
+void ly_tiers_milestones(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    for (size_t i = 0; i < c->p->n_milestones; i++) {
+        if ((m->milestones & (1u << i)) || m->lifetime < c->p->milestones[i])
+            continue;
+        m->milestones |= (uint16_t)(1u << i);
+        ly_output o = ly_ctx_reward(c, LY_RW_MILESTONE_REWARD, 0);
+        o.milestone = c->p->milestones[i];
+        ly_ctx_emit(c, &o);
+    }
+}
+
+void ly_winback_on_purchase(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    int64_t at = c->ev->occurred_at;
+    if (m->high_alert_at == LY_NO_TIME || at < m->high_alert_at ||
+        at > m->high_alert_at + c->p->winback_window_ms || c->p->winback_bonus <= 0)
+        return;
+    ly_lots_credit(c, c->p->winback_bonus, at);
+    ly_output o = ly_ctx_reward(c, LY_RW_WIN_BACK_BONUS, c->p->winback_bonus);
+    ly_ctx_emit(c, &o);
+}
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* The referred member F keeps one referral: the earliest by (occurred_at, R). */
+void ly_referral_on_notice(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    const ly_event *ev = c->ev;
+    if (m->referral_granted)
+        return;
+    if (m->referrer && (ev->occurred_at > m->referral_at ||
+                        (ev->occurred_at == m->referral_at && strcmp(ev->referred_member_id, m->referrer) >= 0)))
+        return;
+    char *r = dup_string(ev->referred_member_id);
+    if (!r)
+        return;
+    free(m->referrer);
+    m->referrer = r;
+    m->referral_at = ev->occurred_at;
+    ly_referral_check(c);
+}
+
+/* F's earliest purchase so far; ties keep the first processed. */
+void ly_referral_on_purchase(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    if (m->referral_granted)
+        return;
+    if (!m->earliest_purchase_id || c->ev->occurred_at < m->earliest_purchase_at) {
+        char *id = dup_string(c->ev->event_id);
+        if (!id)
+            return;
+        free(m->earliest_purchase_id);
+        m->earliest_purchase_id = id;
+        m->earliest_purchase_at = c->ev->occurred_at;
+    }
+    ly_referral_check(c);
+}
+
+/* Granted at the first moment F has a referral and a purchase, and F's
+ * earliest purchase comes after the referral. The bonus record goes to R. */
+void ly_referral_check(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    if (m->referral_granted || !m->referrer || !m->earliest_purchase_id ||
+        m->earliest_purchase_at <= m->referral_at)
+        return;
+    char id[LY_RECORD_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s#%s", m->earliest_purchase_id, m->referrer);
+    ly_event grant = {0};
+    grant.type = LY_EV_REFERRAL_GRANT;
+    grant.source = LY_SRC_INTERNAL;
+    grant.occurred_at = m->earliest_purchase_at;
+    grant.event_id = id;
+    grant.member_id = m->referrer;
+    grant.referred_member_id = m->id;
+    m->referral_granted = 1;
+    if (c->sink && c->sink->internal)
+        c->sink->internal(c->sink->opaque, &grant);
+    free(m->earliest_purchase_id);
+    m->earliest_purchase_id = NULL;
+}
+
+void ly_referral_on_grant(ly_ctx *c)
+{
+    int64_t bonus = c->p->referral_bonus;
+    if (bonus > 0) {
+        ly_lots_credit(c, bonus, c->ev->occurred_at);
+        ly_output o = ly_ctx_reward(c, LY_RW_REFERRAL_BONUS, bonus);
+        o.referred_member_id = c->ev->referred_member_id;
+        ly_ctx_emit(c, &o);
+    }
+    ly_tiers_milestones(c);
+}

@@ -1,0 +1,77 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ly_member.h"
+
+void ly_member_init(ly_member *m, const char *id)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->id, sizeof m->id, "%s", id);
+    m->first_seen = LY_NO_TIME;
+    m->tier_since = LY_NO_TIME;
+    m->first_purchase = m->last_purchase = LY_NO_TIME;
+    m->high_alert_at = LY_NO_TIME;
+    m->referral_at = LY_NO_TIME;
+    m->earliest_purchase_at = LY_NO_TIME;
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        m->due[k] = LY_NO_TIMER;
+}
+
+void ly_member_clear(ly_member *m)
+{
+    if (!m)
+        return;
+    free(m->referrer);
+    free(m->earliest_purchase_id);
+    free(m->lots.v);
+    free(m->spend.v);
+    free(m->days.v);
+    free(m->seen.v);
+    free(m->orders.v);
+    free(m->platforms.v);
+    m->referrer = m->earliest_purchase_id = NULL;
+    memset(&m->lots, 0, sizeof m->lots);
+    memset(&m->spend, 0, sizeof m->spend);
+    memset(&m->days, 0, sizeof m->days);
+    memset(&m->seen, 0, sizeof m->seen);
+    memset(&m->orders, 0, sizeof m->orders);
+    memset(&m->platforms, 0, sizeof m->platforms);
+}
+
+size_t ly_member_heap_bytes(const ly_member *m)
+{
+    size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
+               m->days.cap * sizeof *m->days.v + m->seen.cap * sizeof *m->seen.v +
+               m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v;
+    if (m->referrer)
+        n += strlen(m->referrer) + 1;
+    if (m->earliest_purchase_id)
+        n += strlen(m->earliest_purchase_id) + 1;
+    return n;
+}
+
+typedef LY_VEC(char) any_vec;
+
+void *ly_vec_push(void *vec, size_t elem_size)
+{
+    any_vec *v = vec;
+    if (v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 2;
+        char *nv = realloc(v->v, (size_t)cap * elem_size);
+        if (!nv)
+            return NULL;
+        v->v = nv;
+        v->cap = cap;
+    }
+    return v->v + (size_t)v->n++ * elem_size;
+}
+
+uint64_t ly_member_key(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}

@@ -1,0 +1,293 @@
+/* Output names, deterministic event ids and the JSON form of outputs.
+ * Writing JSON is a small encoder with escaping; parsing is jansson's job. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ly_output.h"
+
+static const char *const reward_names[LY_RW_COUNT] = {
+    "WELCOME_BONUS", "WIN_BACK_BONUS", "POINTS_EARNED", "POINTS_REVERSED",
+    "POINTS_REDEEMED", "REDEMPTION_REJECTED", "POINTS_EXPIRED", "TIER_UPGRADE",
+    "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS",
+};
+
+const char *ly_reward_type_name(ly_reward_type t)
+{
+    return (unsigned)t < LY_RW_COUNT ? reward_names[t] : "?";
+}
+
+const char *ly_risk_name(ly_risk r)
+{
+    return r == LY_RISK_HIGH ? "HIGH" : r == LY_RISK_MEDIUM ? "MEDIUM" : "NONE";
+}
+
+const char *ly_topic_name(ly_topic t)
+{
+    return t == LY_TOPIC_REWARDS ? "rewards" : t == LY_TOPIC_CHURN ? "churn-alerts" : "dlq";
+}
+
+const char *ly_timer_kind_name(ly_timer_kind k)
+{
+    return k == LY_TIMER_EXPIRY ? "EXPIRY" : k == LY_TIMER_TIER_REVIEW ? "TIER_REVIEW" : "CHURN";
+}
+
+static const char *action_name(ly_action a)
+{
+    return a == LY_ACTION_POINTS_EXPIRY_REMINDER ? "POINTS_EXPIRY_REMINDER"
+         : a == LY_ACTION_WIN_BACK_OFFER         ? "WIN_BACK_OFFER"
+                                                 : "ENGAGEMENT_NUDGE";
+}
+
+void ly_output_event_id(const ly_output *o, char *buf, size_t len)
+{
+    if (o->topic == LY_TOPIC_DLQ)
+        snprintf(buf, len, "%s", o->source_event_id ? o->source_event_id : "");
+    else if (o->source_event_id)
+        snprintf(buf, len, "%s#%d", o->source_event_id, o->seq);
+    else
+        snprintf(buf, len, "%s#%s#%lld", o->member_id, ly_timer_kind_name(o->timer),
+                 (long long)o->occurred_at);
+}
+
+void ly_buf_free(ly_buf *b)
+{
+    free(b->data);
+    *b = (ly_buf){0};
+}
+
+static int reserve(ly_buf *b, size_t more)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + more + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+        b->oom = 1;
+        return -1;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void ly_buf_put(ly_buf *b, const char *s, size_t n)
+{
+    if (reserve(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void ly_buf_printf(ly_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || reserve(b, (size_t)n) < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (reserve(b, n * 6 + 2) < 0)
+        return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            *o++ = '\\';
+            *o++ = (char)ch;
+        } else if (ch < 0x20) {
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[ch >> 4];
+            *o++ = hex[ch & 15];
+        } else {
+            *o++ = (char)ch;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+void ly_buf_json_double(ly_buf *b, double v)
+{
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    /* Keep it a JSON float (60.0, not 60), as consumers may type on it. */
+    if (!strpbrk(tmp, ".eEn"))
+        strcat(tmp, ".0");
+    ly_buf_put(b, tmp, strlen(tmp));
+}
+
+static void key(ly_buf *b, const char *k, int *first)
+{
+    ly_buf_printf(b, "%s\"%s\":", *first ? "" : ",", k);
+    *first = 0;
+}
+
+static void kstr(ly_buf *b, const char *k, const char *v, int *first)
+{
+    key(b, k, first);
+    if (v)
+        ly_buf_json_string(b, v, strlen(v));
+    else
+        ly_buf_put(b, "null", 4);
+}
+
+static void kint(ly_buf *b, const char *k, int64_t v, int *first)
+{
+    key(b, k, first);
+    ly_buf_printf(b, "%lld", (long long)v);
+}
+
+static void kdbl(ly_buf *b, const char *k, double v, int *first)
+{
+    key(b, k, first);
+    ly_buf_json_double(b, v);
+}
+
+/* Keys are written in sorted order, so outputs diff cleanly. */
+static void reward_json(ly_buf *b, const ly_output *o, const char *id)
+{
+    int f = 1;
+    char code[48];
+    kint(b, "balance_after", o->balance_after, &f);
+    kstr(b, "event_id", id, &f);
+    kint(b, "lifetime_points", o->lifetime_points, &f);
+    kstr(b, "member_id", o->member_id, &f);
+    if (o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE)
+        kstr(b, "new_tier", ly_tier_name(o->new_tier), &f);
+    kint(b, "occurred_at", o->occurred_at, &f);
+    if (o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE)
+        kstr(b, "old_tier", ly_tier_name(o->old_tier), &f);
+    kint(b, "points_delta", o->points_delta, &f);
+    if (o->reason)
+        kstr(b, "reason", o->reason, &f);
+    if (o->referred_member_id)
+        kstr(b, "referred_member_id", o->referred_member_id, &f);
+    if (o->type == LY_RW_MILESTONE_REWARD) {
+        snprintf(code, sizeof code, "MILESTONE_%lld", (long long)o->milestone);
+        kstr(b, "reward_code", code, &f);
+    }
+    if (o->reward_id)
+        kstr(b, "reward_id", o->reward_id, &f);
+    kstr(b, "source_event_id", o->source_event_id, &f);
+    kstr(b, "tier", ly_tier_name(o->tier), &f);
+    kstr(b, "topic", "rewards", &f);
+    kstr(b, "type", ly_reward_type_name(o->type), &f);
+}
+
+static void alert_json(ly_buf *b, const ly_output *o, const char *id)
+{
+    int f = 1;
+    kdbl(b, "days_since_last_purchase", o->days_since_last_purchase, &f);
+    kint(b, "detected_at", o->occurred_at, &f);
+    kstr(b, "event_id", id, &f);
+    kdbl(b, "expected_gap_days", o->expected_gap_days, &f);
+    kint(b, "lifetime_points", o->lifetime_points, &f);
+    kstr(b, "member_id", o->member_id, &f);
+    kint(b, "occurred_at", o->occurred_at, &f);
+    kdbl(b, "p_alive", o->p_alive, &f);
+    kint(b, "points_balance", o->balance_after, &f);
+    kint(b, "points_expiring_30d", o->points_expiring, &f);
+    key(b, "reasons", &f);
+    ly_buf_printf(b, "[%s%s%s]", (o->reasons & LY_REASON_INACTIVITY) ? "\"INACTIVITY\"" : "",
+                  (o->reasons & LY_REASON_INACTIVITY) && (o->reasons & LY_REASON_NEGATIVE_SENTIMENT) ? "," : "",
+                  (o->reasons & LY_REASON_NEGATIVE_SENTIMENT) ? "\"NEGATIVE_SENTIMENT\"" : "");
+    kstr(b, "risk_level", ly_risk_name(o->risk), &f);
+    kstr(b, "suggested_action", action_name(o->action), &f);
+    kstr(b, "tier", ly_tier_name(o->tier), &f);
+    kstr(b, "topic", "churn-alerts", &f);
+}
+
+/* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return 0;
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3Fu);
+        }
+        static const uint32_t min_for_len[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static void base64(ly_buf *b, const unsigned char *s, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    ly_buf_put(b, "\"", 1);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        char q[4] = { al[v >> 18], al[(v >> 12) & 63], i + 1 < n ? al[(v >> 6) & 63] : '=', i + 2 < n ? al[v & 63] : '=' };
+        ly_buf_put(b, q, 4);
+    }
+    ly_buf_put(b, "\"", 1);
+}
+
+static void dlq_json(ly_buf *b, const ly_output *o, const char *original, size_t olen)
+{
+    int f = 1;
+    if (o->detail)
+        kstr(b, "detail", o->detail, &f);
+    if (o->source_event_id && *o->source_event_id)
+        kstr(b, "event_id", o->source_event_id, &f);
+    if (o->member_id && *o->member_id)
+        kstr(b, "member_id", o->member_id, &f);
+    /* Bytes that are not UTF-8 cannot be a JSON string: they go as base64. */
+    int text = original && utf8_valid((const unsigned char *)original, olen);
+    if (original && text) {
+        key(b, "original", &f);
+        ly_buf_json_string(b, original, olen);
+    }
+    if (original && !text) {
+        key(b, "original_base64", &f);
+        base64(b, (const unsigned char *)original, olen);
+    }
+    kstr(b, "reason", ly_reject_name(o->reject), &f);
+    kstr(b, "topic", "dlq", &f);
+}
+
+void ly_output_json(ly_buf *b, const ly_output *o, const char *original, size_t original_len)
+{
+    char id[LY_OUTPUT_ID_MAX];
+    ly_output_event_id(o, id, sizeof id);
+    ly_buf_put(b, "{", 1);
+    if (o->topic == LY_TOPIC_REWARDS)
+        reward_json(b, o, id);
+    else if (o->topic == LY_TOPIC_CHURN)
+        alert_json(b, o, id);
+    else
+        dlq_json(b, o, original, original_len);
+    ly_buf_put(b, "}", 1);
+}

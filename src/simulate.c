@@ -1,0 +1,359 @@
+/* Offline simulation: sources split by partition, each partition merged by
+ * (occurred_at, topic rank, offset), partitions interleaved by their heads. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ly_murmur2.h"
+#include "ly_partition.h"
+#include "ly_simulate.h"
+
+typedef struct { ly_event ev; uint64_t pos; } queued;
+typedef struct { queued *v; size_t n, cap, head; } queue;
+
+typedef struct {
+    const ly_sim_options *opt;
+    int32_t np;
+    ly_partition **parts;
+    queue *queues; /* [partition * LY_SRC_COUNT + source] */
+    ly_arena *arena;
+    FILE *out;
+    ly_buf line;
+    uint64_t internal_seq;
+    ly_sim_stats *stats;
+    int oom;
+} sim;
+
+static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_t pos)
+{
+    queue *q = &s->queues[part * LY_SRC_COUNT + source];
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        queued *v = realloc(q->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->n++] = (queued){ *ev, pos };
+    return 0;
+}
+
+static void write_line(sim *s, const ly_output *o, const char *orig, size_t olen)
+{
+    s->line.len = 0;
+    ly_output_json(&s->line, o, orig, olen);
+    ly_buf_put(&s->line, "\n", 1);
+    if (s->line.oom)
+        s->oom = 1;
+    else
+        fwrite(s->line.data, 1, s->line.len, s->out);
+    s->stats->outputs[o->topic]++;
+}
+
+static void on_output(void *opaque, const ly_output *o)
+{
+    write_line(opaque, o, NULL, 0);
+}
+
+/* Cross-member records go to the target's partition, behind what is queued. */
+static void on_internal(void *opaque, const ly_event *ev)
+{
+    sim *s = opaque;
+    ly_event copy = *ev;
+    copy.event_id = ly_arena_strndup(s->arena, ev->event_id, strlen(ev->event_id));
+    copy.member_id = ly_arena_strndup(s->arena, ev->member_id, strlen(ev->member_id));
+    copy.referred_member_id = ly_arena_strndup(s->arena, ev->referred_member_id, strlen(ev->referred_member_id));
+    int32_t part = ly_murmur2_partition(ev->member_id, strlen(ev->member_id), s->np);
+    if (!copy.event_id || !copy.member_id || !copy.referred_member_id ||
+        enqueue(s, part, LY_SRC_INTERNAL, &copy, ++s->internal_seq) < 0)
+        s->oom = 1;
+}
+
+static void dead_letter(sim *s, const ly_decode_info *info, const char *line, size_t len)
+{
+    ly_output o = {0};
+    o.topic = LY_TOPIC_DLQ;
+    o.reject = info->reject;
+    o.source_event_id = info->event_id;
+    o.member_id = info->member_id;
+    o.detail = info->detail;
+    write_line(s, &o, line, len);
+}
+
+static int read_lines(sim *s, const char *buf, size_t len)
+{
+    const char *currency = s->opt->program->currency;
+    uint64_t pos = 0;
+    for (const char *p = buf, *end = buf + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *line = p;
+        p += n + 1;
+        if (n && line[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            continue;
+        s->stats->lines++;
+        pos++;
+        ly_event ev;
+        ly_decode_info info;
+        if (ly_event_decode_json(line, n, LY_SRC_ANY, currency, s->arena, &ev, &info) < 0) {
+            s->stats->invalid++;
+            dead_letter(s, &info, line, n);
+            continue;
+        }
+        int32_t part = ly_murmur2_partition(ev.member_id, strlen(ev.member_id), s->np);
+        if (enqueue(s, part, ev.source, &ev, pos) < 0)
+            return -1;
+    }
+    return s->oom ? -1 : 0;
+}
+
+static int head_less(const queued *a, int ra, const queued *b, int rb)
+{
+    if (a->ev.occurred_at != b->ev.occurred_at)
+        return a->ev.occurred_at < b->ev.occurred_at;
+    if (ra != rb)
+        return ra < rb;
+    return a->pos < b->pos;
+}
+
+/* The next record of partition p, and its queue, or NULL when drained. */
+static queue *partition_head(sim *s, int32_t p, int *rank)
+{
+    queue *best = NULL;
+    for (int r = 0; r < LY_SRC_COUNT; r++) {
+        queue *q = &s->queues[p * LY_SRC_COUNT + r];
+        if (q->head == q->n)
+            continue;
+        if (!best || head_less(&q->v[q->head], r, &best->v[best->head], *rank)) {
+            best = q;
+            *rank = r;
+        }
+    }
+    return best;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run(sim *s)
+{
+    ly_sink sink = { s, on_output, on_internal };
+    uint64_t done = 0, total = s->stats->lines - s->stats->invalid;
+    double t0 = now_s();
+    for (;;) {
+        int32_t bp = -1;
+        int brank = 0;
+        queue *bq = NULL;
+        for (int32_t p = 0; p < s->np; p++) {
+            int rank;
+            queue *q = partition_head(s, p, &rank);
+            if (q && (!bq || head_less(&q->v[q->head], rank, &bq->v[bq->head], brank))) {
+                bq = q;
+                bp = p;
+                brank = rank;
+            }
+        }
+        if (!bq)
+            break;
+        ly_event ev = bq->v[bq->head++].ev;
+        if (ly_partition_process(s->parts[bp], &ev, &sink) < 0 || s->oom)
+            return -1;
+        if (s->opt->progress && (++done & 0xFFFF) == 0)
+            fprintf(stderr, "\rsimulate: %llu events, %.0f events/s, %.0f%% done ", (unsigned long long)done,
+                    (double)done / (now_s() - t0 + 1e-9), total ? 100.0 * (double)done / (double)total : 100.0);
+    }
+    if (s->opt->until != INT64_MIN)
+        for (int32_t p = 0; p < s->np; p++)
+            ly_partition_advance(s->parts[p], s->opt->until, &sink);
+    if (s->opt->progress)
+        fputc('\n', stderr);
+    return s->oom ? -1 : 0;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp((*(ly_member *const *)a)->id, (*(ly_member *const *)b)->id);
+}
+
+static void time_or_null(FILE *f, const char *key, int64_t t, int last)
+{
+    if (t == LY_NO_TIME)
+        fprintf(f, "  \"%s\": null%s\n", key, last ? "" : ",");
+    else
+        fprintf(f, "  \"%s\": %lld%s\n", key, (long long)t, last ? "" : ",");
+}
+
+static int write_state(sim *s, FILE *f)
+{
+    size_t total = 0;
+    for (int32_t p = 0; p < s->np; p++) {
+        size_t n;
+        ly_partition_members(s->parts[p], &n);
+        total += n;
+    }
+    ly_member **all = malloc((total ? total : 1) * sizeof *all);
+    if (!all)
+        return -1;
+    size_t k = 0;
+    for (int32_t p = 0; p < s->np; p++) {
+        size_t n;
+        ly_member **l = ly_partition_members(s->parts[p], &n);
+        for (size_t i = 0; l && i < n; i++)
+            all[k++] = l[i];
+    }
+    qsort(all, k, sizeof *all, cmp_member);
+    fputs(k ? "{\n" : "{}\n", f);
+    for (size_t i = 0; i < k; i++) {
+        const ly_member *m = all[i];
+        ly_buf id = {0};
+        ly_buf_json_string(&id, m->id, strlen(m->id));
+        fprintf(f, " %s: {\n", id.data ? id.data : "\"\"");
+        ly_buf_free(&id);
+        time_or_null(f, "first_purchase_at", m->purchase_count ? m->first_purchase : LY_NO_TIME, 0);
+        time_or_null(f, "first_seen_at", m->first_seen, 0);
+        time_or_null(f, "last_purchase_at", m->purchase_count ? m->last_purchase : LY_NO_TIME, 0);
+        fprintf(f, "  \"lifetime_points\": %lld,\n  \"points_balance\": %lld,\n  \"purchase_count\": %lld,\n",
+                (long long)m->lifetime, (long long)m->balance, (long long)m->purchase_count);
+        fprintf(f, "  \"risk_level\": \"%s\",\n  \"tier\": \"%s\"\n }%s\n", ly_risk_name((ly_risk)m->alerted),
+                ly_tier_name((ly_tier)m->tier), i + 1 < k ? "," : "");
+    }
+    if (k)
+        fputs("}\n", f);
+    s->stats->members = k;
+    free(all);
+    return 0;
+}
+
+static void sim_free(sim *s)
+{
+    for (int32_t p = 0; s->parts && p < s->np; p++)
+        ly_partition_destroy(s->parts[p]);
+    for (int32_t i = 0; s->queues && i < s->np * LY_SRC_COUNT; i++)
+        free(s->queues[i].v);
+    free(s->parts);
+    free(s->queues);
+    ly_arena_destroy(s->arena);
+    ly_buf_free(&s->line);
+}
+
+int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, FILE *out,
+                       FILE *state, ly_sim_stats *stats, char *errstr, size_t errlen)
+{
+    ly_sim_stats local;
+    sim s = {0};
+    s.opt = opt;
+    s.np = opt->partitions > 0 ? opt->partitions : 1;
+    s.out = out;
+    s.stats = stats ? stats : &local;
+    memset(s.stats, 0, sizeof *s.stats);
+    s.parts = calloc((size_t)s.np, sizeof *s.parts);
+    s.queues = calloc((size_t)s.np * LY_SRC_COUNT, sizeof *s.queues);
+    s.arena = ly_arena_new();
+    int rc = (s.parts && s.queues && s.arena) ? 0 : -1;
+    for (int32_t p = 0; rc == 0 && p < s.np; p++)
+        if (!(s.parts[p] = ly_partition_new(opt->program)))
+            rc = -1;
+    if (rc == 0)
+        rc = read_lines(&s, buf, len);
+    if (rc == 0)
+        rc = run(&s);
+    if (rc < 0)
+        snprintf(errstr, errlen, "simulate: out of memory");
+    for (int32_t p = 0; rc == 0 && p < s.np; p++) {
+        const ly_partition_stats *ps = ly_partition_get_stats(s.parts[p]);
+        s.stats->applied += ps->applied;
+        s.stats->repeats += ps->repeats;
+        s.stats->rejected += ps->rejected;
+        s.stats->internal += ps->internal;
+        s.stats->timers_fired += ps->timers_fired;
+        s.stats->memory_bytes += ly_partition_memory(s.parts[p]);
+    }
+    if (rc == 0 && state && write_state(&s, state) < 0) {
+        snprintf(errstr, errlen, "simulate: out of memory writing the state");
+        rc = -1;
+    }
+    sim_free(&s);
+    return rc;
+}
+
+char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(errstr, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 20, n = 0, r;
+    char *buf = malloc(cap);
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+    }
+    if (!buf)
+        snprintf(errstr, errlen, "%s: out of memory", path);
+    else if (ferror(f)) {
+        snprintf(errstr, errlen, "%s: read error", path);
+        free(buf);
+        buf = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+}
+
+static FILE *open_out(const char *path, char *errstr, size_t errlen)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    if (!f)
+        snprintf(errstr, errlen, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path, char *errstr, size_t errlen)
+{
+    int bad = ferror(f) | (f == stdout ? fflush(f) : fclose(f));
+    if (bad)
+        snprintf(errstr, errlen, "%s: write error", path);
+    return bad ? -1 : 0;
+}
+
+int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
+                      const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen)
+{
+    size_t len;
+    char *buf = ly_read_file(input, &len, errstr, errlen);
+    if (!buf)
+        return -1;
+    FILE *out = open_out(out_path, errstr, errlen);
+    FILE *st = out && state_path ? open_out(state_path, errstr, errlen) : NULL;
+    int rc = -1;
+    char *obuf = malloc(1 << 16); /* big writes; freed after the file closes */
+    if (out && (st || !state_path)) {
+        if (obuf && out != stdout)
+            setvbuf(out, obuf, _IOFBF, 1 << 16);
+        rc = ly_simulate_buffer(buf, len, opt, out, st, stats, errstr, errlen);
+    }
+    if (out && close_out(out, out_path, errstr, errlen) < 0)
+        rc = -1;
+    if (st && close_out(st, state_path, errstr, errlen) < 0)
+        rc = -1;
+    free(obuf);
+    free(buf);
+    return rc;
+}

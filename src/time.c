@@ -1,0 +1,43 @@
+#include "ly_time.h"
+
+/* Floor division, so instants before 1970 fall on the right day. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t ly_time_day(int64_t ms)
+{
+    return floor_div(ms, LY_DAY_MS);
+}
+
+/* Civil-from-days and days-from-civil after Howard Hinnant's public-domain
+ * algorithms: exact for the proleptic Gregorian calendar. */
+int32_t ly_time_month(int64_t ms)
+{
+    int64_t z = ly_time_day(ms) + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    return (int32_t)(y * 12 + (m - 1));
+}
+
+int64_t ly_time_month_start(int32_t month)
+{
+    int64_t y = floor_div(month, 12);
+    int64_t m = month - y * 12 + 1;
+    if (m <= 2)
+        y--;
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (era * 146097 + doe - 719468) * LY_DAY_MS;
+}
