@@ -80,6 +80,8 @@ void ly_buf_put(ly_buf *b, const char *s, size_t n);
 void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quoted, escaped). */
 void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
+/* Writes the shortest decimal (15..17 digits) that reads back as v. */
+void ly_format_double(char *buf, size_t len, double v);
 /* Appends the shortest decimal that reads back as the same double. */
 void ly_buf_json_double(ly_buf *b, double v);
 

@@ -31,7 +31,8 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
 int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
 
-/* Reads a whole file. Returns a malloc'd buffer (caller frees) or NULL with errstr. */
+/* Reads a whole file ("-": stdin). Returns a malloc'd, NUL-terminated buffer
+ * (caller frees; *len excludes the NUL) or NULL with errstr. */
 char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen);
 
 #endif

@@ -125,14 +125,19 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
+void ly_format_double(char *buf, size_t len, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
 void ly_buf_json_double(ly_buf *b, double v)
 {
     char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
+    ly_format_double(tmp, sizeof tmp - 2, v);
     /* Keep it a JSON float (60.0, not 60), as consumers may type on it. */
     if (!strpbrk(tmp, ".eEn"))
         strcat(tmp, ".0");

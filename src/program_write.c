@@ -1,5 +1,6 @@
 /* The program as YAML and the key reference as Markdown, both from the key table. */
 #include <string.h>
+#include "ly_output.h"
 #include "program_table.h"
 
 static void indent_for(FILE *out, const char *path, const char **prev)
@@ -34,9 +35,12 @@ static void write_value(FILE *out, const ly_program *p, const ly_program_key *k)
     case LY_PK_INT32:
         fprintf(out, "%d\n", *(const int32_t *)(base + k->offset));
         break;
-    case LY_PK_DOUBLE:
-        fprintf(out, "%.17g\n", *(const double *)(base + k->offset));
+    case LY_PK_DOUBLE: {
+        char num[40];
+        ly_format_double(num, sizeof num, *(const double *)(base + k->offset));
+        fprintf(out, "%s\n", num);
         break;
+    }
     case LY_PK_CURRENCY:
         fprintf(out, "%s\n", p->currency);
         break;

@@ -294,7 +294,7 @@ char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen)
     char *buf = malloc(cap);
     while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
         n += r;
-        if (n == cap) {
+        if (n + 1 >= cap) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) {
                 free(buf);
@@ -304,6 +304,8 @@ char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen)
             buf = nb;
         }
     }
+    if (buf)
+        buf[n] = '\0';
     if (!buf)
         snprintf(errstr, errlen, "%s: out of memory", path);
     else if (ferror(f)) {

@@ -1,0 +1,22 @@
+/* The topics the processor reads and writes, and their creation. */
+#ifndef LY_TOPICS_H
+#define LY_TOPICS_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    LY_T_PURCHASES, LY_T_INTERACTIONS, LY_T_SOCIAL, LY_T_INTERNAL,
+    LY_T_REWARDS, LY_T_CHURN_ALERTS, LY_T_DLQ, LY_T_COUNT
+} ly_topic_role;
+
+/* Default names (PROGRAM.md section 10). */
+const char *ly_topics_default_name(ly_topic_role r);
+
+/* Creates the topics named in names[0..LY_T_COUNT) with `partitions`
+ * partitions and replication factor `replication` on the cluster at
+ * `bootstrap`. Topics that exist already are left as they are (reported in
+ * *existing, may be NULL). Returns 0, or -1 with errstr. */
+int ly_topics_create(const char *bootstrap, const char *const names[LY_T_COUNT], int32_t partitions,
+                     int16_t replication, int *existing, char *errstr, size_t errlen);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds with -Werror, and runs
+# every test (unit, CLI, and integration against a real Kafka broker and
+# redis-server that ctest starts and stops).
+#
+#   scripts/test.sh              build/ and the whole suite
+#   scripts/test.sh --sanitize   build-asan/ with ASan+UBSan, unit and CLI tests
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+"$root/scripts/deps.sh"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ "${1:-}" = "--sanitize" ]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLY_SANITIZE=ON -DLY_INTEGRATION=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  cd build-asan
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest -L unit --output-on-failure -j "$jobs"
+else
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j "$jobs"
+  cd build
+  ctest --output-on-failure
+fi

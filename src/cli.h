@@ -1,0 +1,39 @@
+/* Internal to the CLI: the option table machinery shared by the commands,
+ * and the sysexits.h exit codes the commands return. */
+#ifndef LY_CLI_H
+#define LY_CLI_H
+#include <stdint.h>
+#include <stdio.h>
+
+#define EX_OK 0
+#define EX_USAGE 64
+#define EX_DATAERR 65
+#define EX_NOINPUT 66
+#define EX_UNAVAILABLE 69
+#define EX_SOFTWARE 70
+#define EX_CANTCREAT 73
+#define EX_CONFIG 78
+
+typedef struct {
+    const char *name;
+    int has_arg;
+    int key;
+    const char *arg, *help;
+} cli_opt;
+
+typedef struct {
+    const char *name, *synopsis, *summary;
+    const cli_opt *opts;
+    int (*run)(int argc, char **argv);
+} command;
+
+/* Parses argv against c->opts; calls on_opt for each. Returns 0, 1 for
+ * --help (printed), or -1 on a usage error (printed). */
+int cli_parse(const command *c, int argc, char **argv, int (*on_opt)(void *ctx, int key, const char *arg),
+              void *ctx);
+/* Parses an integer option in [min, max]; prints the error. 0 or -1. */
+int cli_i64(const char *cmd, const char *opt, const char *s, int64_t min, int64_t max, int64_t *out);
+
+extern const command cli_simulate, cli_gen, cli_program, cli_topics;
+
+#endif

@@ -1,0 +1,80 @@
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <string.h>
+#include "ly_topics.h"
+
+static const char *const defaults[LY_T_COUNT] = {
+    "loyalty.purchases", "loyalty.interactions", "loyalty.social", "loyalty.internal",
+    "loyalty.rewards", "loyalty.churn-alerts", "loyalty.dlq",
+};
+
+const char *ly_topics_default_name(ly_topic_role r)
+{
+    return (unsigned)r < LY_T_COUNT ? defaults[r] : NULL;
+}
+
+int ly_topics_create(const char *bootstrap, const char *const names[LY_T_COUNT], int32_t partitions,
+                     int16_t replication, int *existing, char *errstr, size_t errlen)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errlen, "bootstrap.servers: %s", err);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) {
+        snprintf(errstr, errlen, "kafka client: %s", err);
+        return -1;
+    }
+    rd_kafka_NewTopic_t *nt[LY_T_COUNT] = {0};
+    int rc = 0, n = 0;
+    for (int i = 0; i < LY_T_COUNT; i++) {
+        nt[n] = rd_kafka_NewTopic_new(names[i], partitions, replication, err, sizeof err);
+        if (!nt[n]) {
+            snprintf(errstr, errlen, "topic %s: %s", names[i], err);
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opt, 30000, err, sizeof err);
+    rd_kafka_AdminOptions_set_request_timeout(opt, 30000, err, sizeof err);
+    if (rc == 0) {
+        rd_kafka_CreateTopics(rk, nt, (size_t)n, opt, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 60000);
+        if (!ev || rd_kafka_event_error(ev)) {
+            snprintf(errstr, errlen, "create topics: %s",
+                     ev ? rd_kafka_event_error_string(ev) : "no answer from the cluster in 60 s");
+            rc = -1;
+        } else {
+            size_t cnt;
+            const rd_kafka_topic_result_t **res =
+                rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+            int exist = 0;
+            for (size_t i = 0; i < cnt && rc == 0; i++) {
+                rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+                if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                    exist++;
+                else if (e) {
+                    snprintf(errstr, errlen, "topic %s: %s", rd_kafka_topic_result_name(res[i]),
+                             rd_kafka_topic_result_error_string(res[i]));
+                    rc = -1;
+                }
+            }
+            if (existing)
+                *existing = exist;
+        }
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_queue_destroy(q);
+    for (int i = 0; i < n; i++)
+        rd_kafka_NewTopic_destroy(nt[i]);
+    rd_kafka_destroy(rk);
+    return rc;
+}

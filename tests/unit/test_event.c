@@ -1,0 +1,148 @@
+/* PROGRAM.md sections 1-2: what makes an input event valid. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ly_event.h"
+
+static ly_arena *arena;
+static ly_decode_info info;
+static ly_event ev;
+
+static int decode(const char *json)
+{
+    return ly_event_decode_json(json, strlen(json), LY_SRC_ANY, "USD", arena, &ev, &info);
+}
+
+#define P(extra) "{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000" extra "}"
+#define PURCHASE_FIELDS ",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":100,\"currency\":\"USD\""
+#define I(extra) "{\"source\":\"interactions\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000" extra "}"
+#define S(extra) "{\"source\":\"social\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000" extra "}"
+
+static void expect_invalid(const char *json)
+{
+    if (decode(json) != -1 || info.reject != LY_REJECT_INVALID)
+        fail_msg("accepted as valid: %s", json);
+}
+
+static void test_section2_valid_events(void **s)
+{
+    (void)s;
+    assert_int_equal(decode(P(PURCHASE_FIELDS ",\"extra\":{\"ignored\":[1,2]}")), 0);
+    assert_int_equal(ev.type, LY_EV_PURCHASE);
+    assert_int_equal(ev.amount_minor, 100);
+    assert_string_equal(ev.order_id, "o1");
+    assert_int_equal(decode(I(",\"type\":\"REDEEM\",\"points\":5,\"reward_id\":\"R\"")), 0);
+    assert_int_equal(ev.points, 5);
+    assert_int_equal(decode(S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":-1")), 0);
+    assert_true(ev.sentiment == -1.0);
+    assert_int_equal(decode(S(",\"type\":\"REFERRAL\",\"platform\":\"x\",\"referred_member_id\":\"f:1@a.b-c_d\"")), 0);
+    assert_string_equal(ev.referred_member_id, "f:1@a.b-c_d");
+}
+
+static void test_section1_ranges_and_types(void **s)
+{
+    (void)s;
+    expect_invalid(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":100.0,\"currency\":\"USD\""));
+    expect_invalid(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":0,\"currency\":\"USD\""));
+    expect_invalid(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":1000000000001,\"currency\":\"USD\""));
+    assert_int_equal(decode(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":1000000000000,\"currency\":\"USD\"")), 0);
+    expect_invalid(P(",\"kind\":\"PURCHASE\",\"order_id\":\"\",\"amount_minor\":1,\"currency\":\"USD\""));
+    expect_invalid("{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":946684799999" PURCHASE_FIELDS "}");
+    assert_int_equal(decode("{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":946684800000" PURCHASE_FIELDS "}"), 0);
+    expect_invalid("{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":4102444800000" PURCHASE_FIELDS "}");
+    expect_invalid(I(",\"type\":\"REDEEM\",\"points\":0,\"reward_id\":\"R\""));
+    expect_invalid(I(",\"type\":\"REDEEM\",\"points\":5"));
+    expect_invalid(I(",\"type\":\"TELEPORT\""));
+    expect_invalid(I(",\"type\":\"SHARE\""));             /* a social type on interactions */
+    expect_invalid(S(",\"type\":\"SHARE\""));             /* platform is required */
+    expect_invalid(S(",\"type\":\"SHARE\",\"platform\":\"\""));
+    expect_invalid(S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":1.5"));
+    expect_invalid(S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":\"bad\""));
+    expect_invalid(S(",\"type\":\"REFERRAL\",\"platform\":\"x\",\"referred_member_id\":\"m1\""));
+    expect_invalid(S(",\"type\":\"REFERRAL\",\"platform\":\"x\",\"referred_member_id\":\"has space\""));
+    expect_invalid("not json");
+    expect_invalid("[1,2,3]");
+    expect_invalid("{\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000}");
+}
+
+static void test_section1_identifiers(void **s)
+{
+    (void)s;
+    char id[200];
+    memset(id, 'a', sizeof id);
+    assert_true(ly_event_valid_member_id(id, 64));
+    assert_false(ly_event_valid_member_id(id, 65));
+    assert_false(ly_event_valid_member_id("a b", 3));
+    assert_false(ly_event_valid_member_id("", 0));
+    assert_true(ly_event_valid_event_id(id, 128));
+    assert_false(ly_event_valid_event_id(id, 129));
+    assert_true(ly_event_valid_event_id("!~", 2));
+    assert_false(ly_event_valid_event_id("a b", 3));
+    assert_false(ly_event_valid_event_id("\x7f", 1));
+}
+
+static void test_section2_dead_letter_ids(void **s)
+{
+    (void)s;
+    expect_invalid(I(",\"type\":\"TELEPORT\""));
+    assert_string_equal(info.event_id, "e1");
+    assert_string_equal(info.member_id, "m1");
+    expect_invalid("{\"source\":\"interactions\",\"event_id\":\"e 1\",\"member_id\":\"bad id\",\"type\":\"REVIEW\"}");
+    assert_string_equal(info.event_id, "");
+    assert_string_equal(info.member_id, "");
+}
+
+static void test_section1_currency_after_structure(void **s)
+{
+    (void)s;
+    assert_int_equal(decode(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":100,\"currency\":\"EUR\"")), -1);
+    assert_int_equal(info.reject, LY_REJECT_CURRENCY_MISMATCH);
+    /* A structural fault wins over the currency. */
+    assert_int_equal(decode(P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":0,\"currency\":\"EUR\"")), -1);
+    assert_int_equal(info.reject, LY_REJECT_INVALID);
+}
+
+static void test_decoder_survives_garbage(void **s)
+{
+    (void)s;
+    unsigned char buf[256];
+    unsigned x = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(round % 255) + 1;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (unsigned char)(x >> 16);
+        }
+        assert_int_equal(ly_event_decode_json((const char *)buf, n, LY_SRC_ANY, "USD", arena, &ev, &info), -1);
+    }
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    arena = ly_arena_new();
+    return arena ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    ly_arena_destroy(arena);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_section2_valid_events),
+        cmocka_unit_test(test_section1_ranges_and_types),
+        cmocka_unit_test(test_section1_identifiers),
+        cmocka_unit_test(test_section2_dead_letter_ids),
+        cmocka_unit_test(test_section1_currency_after_structure),
+        cmocka_unit_test(test_decoder_survives_garbage),
+    };
+    return cmocka_run_group_tests_name("event", tests, setup, teardown);
+}

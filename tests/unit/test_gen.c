@@ -1,0 +1,84 @@
+/* The generator is reproducible and produces every kind of traffic the
+ * README promises, including noise. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ly_gen.h"
+#include "ly_simulate.h"
+
+static char *gen(uint64_t seed, size_t *len, ly_gen_stats *st)
+{
+    char *buf = NULL, err[128];
+    FILE *f = open_memstream(&buf, len);
+    ly_gen_options o = { 300, 120, seed, 1735689600000LL, "USD" };
+    assert_int_equal(ly_gen(&o, f, st, err, sizeof err), 0);
+    fclose(f);
+    return buf;
+}
+
+static void test_same_seed_same_stream(void **s)
+{
+    (void)s;
+    size_t la, lb, lc;
+    ly_gen_stats st;
+    char *a = gen(7, &la, &st), *b = gen(7, &lb, &st), *c = gen(8, &lc, &st);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    assert_true(la != lc || memcmp(a, c, la) != 0);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_stream_has_every_kind(void **s)
+{
+    (void)s;
+    size_t len;
+    ly_gen_stats st;
+    char *text = gen(3, &len, &st);
+    static const char *const needles[] = {
+        "\"PURCHASE\"", "\"REFUND\"", "\"REVIEW\"", "\"CHECK_IN\"", "\"SURVEY\"", "\"PROFILE_COMPLETE\"",
+        "\"APP_OPEN\"", "\"REDEEM\"", "\"SHARE\"", "\"FOLLOW\"", "\"UGC_POST\"", "\"MENTION\"", "\"REFERRAL\"",
+    };
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        if (!strstr(text, needles[i]))
+            fail_msg("no %s in the generated stream", needles[i]);
+    assert_true(st.lines > 3000);
+    assert_true(st.duplicates > 0);
+    assert_true(st.late > 0);
+    assert_true(st.invalid > 0);
+
+    /* Simulated, it exercises the rules: caps, refunds, rejections, churn. */
+    char *out = NULL, err[128];
+    size_t olen;
+    FILE *f = open_memstream(&out, &olen);
+    ly_program p;
+    ly_program_reference(&p);
+    ly_sim_options opt = { &p, 1, INT64_MIN, 0 };
+    ly_sim_stats ss;
+    assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, &ss, err, sizeof err), 0);
+    fclose(f);
+    static const char *const outputs[] = {
+        "POINTS_REVERSED", "POINTS_REDEEMED", "REDEMPTION_REJECTED", "TIER_UPGRADE", "MILESTONE_REWARD",
+        "REFERRAL_BONUS", "churn-alerts", "\"invalid\"", "refund_exceeds_order",
+    };
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++)
+        if (!strstr(out, outputs[i]))
+            fail_msg("simulating the stream produced no %s", outputs[i]);
+    assert_true(ss.repeats > 0);
+    free(out);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_seed_same_stream),
+        cmocka_unit_test(test_stream_has_every_kind),
+    };
+    return cmocka_run_group_tests_name("gen", tests, NULL, NULL);
+}

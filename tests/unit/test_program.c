@@ -1,0 +1,145 @@
+/* The program file: the shipped reference equals the built-in program, every
+ * key is validated, and errors name the file, line, key and rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ly_program.h"
+#include "ly_simulate.h"
+
+static char err[512];
+
+static int load(ly_program *p, const char *yaml)
+{
+    ly_program_reference(p);
+    return ly_program_load_buffer(p, yaml, strlen(yaml), "t.yaml", err, sizeof err);
+}
+
+static char *yaml_of(const ly_program *p)
+{
+    char *buf = NULL;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    ly_program_write_yaml(p, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_reference_file_equals_builtin(void **s)
+{
+    (void)s;
+    ly_program builtin, file;
+    ly_program_reference(&builtin);
+    char path[512];
+    snprintf(path, sizeof path, "%s/programs/reference.yaml", LY_SOURCE_DIR);
+    /* Load over a different base, so every key must come from the file. */
+    memset(&file, 0, sizeof file);
+    ly_program_reference(&file);
+    file.welcome_bonus = 1, file.daily_cap = 1, file.bg_r = 9;
+    assert_int_equal(ly_program_load_file(&file, path, err, sizeof err), 0);
+    char *a = yaml_of(&builtin), *b = yaml_of(&file);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static void test_written_program_reads_back(void **s)
+{
+    (void)s;
+    ly_program p, q;
+    assert_int_equal(load(&p, "campaigns:\n  - {id: spring, start_ms: 1, end_ms: 5, multiplier_bp: 20000}\n"
+                              "milestones: [10, 20]\nengagement:\n  once_per_member: [SURVEY]\n"), 0);
+    char *y = yaml_of(&p);
+    ly_program_reference(&q);
+    assert_int_equal(ly_program_load_buffer(&q, y, strlen(y), "w.yaml", err, sizeof err), 0);
+    char *y2 = yaml_of(&q);
+    assert_string_equal(y, y2);
+    assert_int_equal(q.n_campaigns, 1);
+    assert_int_equal(q.campaigns[0].multiplier_bp, 20000);
+    assert_int_equal(q.engagement_once[LY_EV_SURVEY], LY_ONCE_PER_MEMBER);
+    assert_int_equal(q.engagement_once[LY_EV_PROFILE_COMPLETE], LY_ONCE_NEVER);
+    free(y);
+    free(y2);
+}
+
+static void test_overrides_and_units(void **s)
+{
+    (void)s;
+    ly_program p;
+    assert_int_equal(load(&p, "welcome_bonus: 0\ntiers:\n  review_days: 30\nwin_back: {window_days: 7}\n"
+                              "churn: {bgnbd: {r: 1.5}}\n"), 0);
+    assert_int_equal(p.welcome_bonus, 0);
+    assert_int_equal(p.tier_review_ms, 30LL * 86400000);
+    assert_int_equal(p.winback_window_ms, 7LL * 86400000);
+    assert_true(p.bg_r == 1.5);
+    assert_true(p.bg_alpha == 4.414);
+    /* JSON is YAML too. */
+    assert_int_equal(load(&p, "{\"engagement\": {\"daily_cap\": 50}}"), 0);
+    assert_int_equal(p.daily_cap, 50);
+}
+
+static void expect_error(const char *yaml, const char *fragment)
+{
+    ly_program p;
+    ly_program_reference(&p);
+    int64_t before = p.welcome_bonus;
+    if (ly_program_load_buffer(&p, yaml, strlen(yaml), "t.yaml", err, sizeof err) != -1)
+        fail_msg("accepted: %s", yaml);
+    if (!strstr(err, fragment))
+        fail_msg("error '%s' lacks '%s'", err, fragment);
+    assert_int_equal(p.welcome_bonus, before); /* a failed load changes nothing */
+}
+
+static void test_errors_name_file_line_key_rule(void **s)
+{
+    (void)s;
+    expect_error("welcome_bonus: 5\nbogus: 1\n", "t.yaml:2: bogus: unknown key");
+    expect_error("churn:\n  medium:\n    min_dayz: 3\n", "t.yaml:3: churn.medium.min_dayz: unknown key");
+    expect_error("welcome_bonus: lots\n", "t.yaml:1: welcome_bonus: 'lots' is not an integer");
+    expect_error("welcome_bonus: 10.0\n", "not an integer");
+    expect_error("engagement:\n  daily_cap: -1\n", "t.yaml:2: engagement.daily_cap: -1 is out of range");
+    expect_error("tiers:\n  GOLD: {threshold_minor: 50000}\n", "tiers.GOLD.threshold_minor: 50000 must be above SILVER");
+    expect_error("tiers: 5\n", "t.yaml:1: tiers: expected a mapping");
+    expect_error("milestones: [5, 5]\n", "strictly ascending");
+    expect_error("currency: usd\n", "three-letter");
+    expect_error("engagement:\n  once_per_platform: [REVIEW]\n", "REVIEW has no platform");
+    expect_error("campaigns:\n  - {id: a, start_ms: 5, end_ms: 5, multiplier_bp: 1}\n", "ends before it starts");
+    expect_error("campaigns:\n  - {id: a, start_ms: 1}\n", "needs id, start_ms, end_ms and multiplier_bp");
+    expect_error("churn: {sentiment: {keep: 0.5}}\n", "keep (0.5) + weight (0.3) must be 1");
+    expect_error("a: [\n", "t.yaml:2: syntax error");
+    expect_error("- 1\n", "a program file is a mapping");
+}
+
+static void test_doc_is_current(void **s)
+{
+    (void)s;
+    char *gen = NULL, path[512], e[256];
+    size_t len, flen;
+    FILE *f = open_memstream(&gen, &len);
+    ly_program_write_doc(f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/docs/program-keys.md", LY_SOURCE_DIR);
+    char *doc = ly_read_file(path, &flen, e, sizeof e);
+    assert_non_null(doc);
+    doc = realloc(doc, flen + 1);
+    doc[flen] = '\0';
+    if (!strstr(doc, gen))
+        fail_msg("docs/program-keys.md is stale: regenerate it with `loyalty program --doc`");
+    free(doc);
+    free(gen);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_file_equals_builtin),
+        cmocka_unit_test(test_written_program_reads_back),
+        cmocka_unit_test(test_overrides_and_units),
+        cmocka_unit_test(test_errors_name_file_line_key_rule),
+        cmocka_unit_test(test_doc_is_current),
+    };
+    return cmocka_run_group_tests_name("program", tests, NULL, NULL);
+}
