@@ -21,12 +21,12 @@ typedef struct ly_sink {
 
 typedef enum {
     LY_APPLY_OK,       /* applied; state and timers may have changed */
-    LY_APPLY_REPEAT,   /* dropped as a repeat within the dedupe window */
     LY_APPLY_REJECTED, /* dead-lettered (duplicate/unknown order, refund too big) */
 } ly_apply_result;
 
 /* Applies one valid event to member m at clock (the caller has already moved
- * the clock to max(clock, occurred_at) and fired the timers due by then).
+ * the clock to max(clock, occurred_at), fired the timers due by then and
+ * dropped repeats within the dedupe window: see ly_partition).
  * m->due[] holds the timers the member wants afterwards. */
 ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
                                 int64_t clock, const ly_sink *sink);

@@ -14,11 +14,12 @@ typedef enum { LY_RISK_NONE, LY_RISK_MEDIUM, LY_RISK_HIGH } ly_risk;
 
 typedef struct { int32_t month; int64_t points; } ly_lot;         /* section 7 */
 typedef struct { int32_t month; int64_t net_minor; } ly_spend;    /* section 8 */
-typedef struct { int32_t day; int64_t points; } ly_day_total;     /* section 6 */
-typedef struct { uint64_t key; int64_t until; } ly_seen;          /* section 5 dedupe */
-typedef struct {                                                   /* section 5 orders */
+typedef struct { int32_t day; int32_t points; } ly_day_total;     /* section 6; cap <= 10^9 */
+/* Section 5 orders. Reversed points are not stored: they are always
+ * floor(points * refunded / amount), the target of the last refund. */
+typedef struct {
     uint64_t key;
-    int64_t amount, refunded, points, reversed;
+    int64_t amount, refunded, points;
 } ly_order;
 
 /* A growable array; n and cap count elements. */
@@ -41,6 +42,7 @@ typedef struct ly_member {
     int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
     double sentiment;
     int64_t due[LY_TIMER_COUNT];
+    int32_t heap_pos[LY_TIMER_COUNT]; /* the partition's timer queue index; -1: not queued */
     /* Referral as the referred member F: the referral kept and the earliest purchase. */
     int64_t referral_at;    /* LY_NO_TIME when none */
     char *referrer;         /* owned, NULL when none */
@@ -49,7 +51,6 @@ typedef struct ly_member {
     LY_VEC(ly_lot) lots;
     LY_VEC(ly_spend) spend;
     LY_VEC(ly_day_total) days;
-    LY_VEC(ly_seen) seen;
     LY_VEC(ly_order) orders;
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
 } ly_member;

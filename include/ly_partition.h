@@ -16,11 +16,12 @@ ly_partition *ly_partition_new(const ly_program *p);
 void ly_partition_destroy(ly_partition *pt); /* accepts NULL */
 
 /* Moves the clock to max(clock, ev->occurred_at), fires the timers due by
- * then, applies ev, then fires the timers it scheduled at or before the clock.
- * Returns 0, or -1 when out of memory. */
+ * then, drops ev if it repeats an event applied within the dedupe window
+ * (section 5), else applies it, then fires the timers it scheduled at or
+ * before the clock. Returns 0, or -1 when out of memory. */
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink);
-/* Fires every timer due <= until (the simulation's --until). */
-void ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink);
+/* Fires every timer due <= until (the simulation's --until). 0 or -1 (ENOMEM). */
+int ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink);
 
 int64_t ly_partition_clock(const ly_partition *pt);
 const ly_partition_stats *ly_partition_get_stats(const ly_partition *pt);

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyaml-dev
+  librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyajl-dev libyaml-dev
   redis-server kcat default-jre-headless maven
 )
 

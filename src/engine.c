@@ -51,32 +51,6 @@ static void reject(ly_ctx *c, ly_reject why)
         c->sink->output(c->sink->opaque, &o);
 }
 
-/* Section 5: an event id applied for the member is remembered until the clock
- * passes (clock at application + window). */
-static int is_repeat(ly_ctx *c)
-{
-    ly_member *m = c->m;
-    uint64_t key = ly_member_key(c->ev->event_id);
-    uint32_t keep = 0;
-    int found = 0;
-    for (uint32_t i = 0; i < m->seen.n; i++) {
-        if (m->seen.v[i].until < c->clock)
-            continue;
-        if (m->seen.v[i].key == key)
-            found = 1;
-        m->seen.v[keep++] = m->seen.v[i];
-    }
-    m->seen.n = keep;
-    return found;
-}
-
-static void remember(ly_ctx *c)
-{
-    ly_seen *s = LY_VEC_PUSH(c->m->seen);
-    if (s)
-        *s = (ly_seen){ ly_member_key(c->ev->event_id), c->clock + c->p->dedupe_window_ms };
-}
-
 static ly_order *find_order(ly_member *m, const char *order_id)
 {
     uint64_t key = ly_member_key(order_id);
@@ -143,7 +117,7 @@ static void apply_purchase(ly_ctx *c)
     int64_t pts = purchase_points(c->p, m, ev);
     ly_order *o = LY_VEC_PUSH(m->orders);
     if (o)
-        *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts, 0 };
+        *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts };
     if (pts > 0) {
         ly_lots_credit(c, pts, ev->occurred_at);
         ly_output out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);
@@ -166,10 +140,9 @@ static void apply_refund(ly_ctx *c)
 {
     ly_member *m = c->m;
     ly_order *o = find_order(m, c->ev->order_id);
+    int64_t reversed = (int64_t)((__int128)o->points * o->refunded / o->amount);
     o->refunded += c->ev->amount_minor;
-    int64_t target = (int64_t)((__int128)o->points * o->refunded / o->amount);
-    int64_t reverse = target - o->reversed;
-    o->reversed = target;
+    int64_t reverse = (int64_t)((__int128)o->points * o->refunded / o->amount) - reversed;
     ly_tiers_add_spend(c, -c->ev->amount_minor, c->ev->occurred_at);
     if (reverse > 0) {
         ly_lots_debit(c, reverse);
@@ -195,7 +168,7 @@ static void apply_redeem(ly_ctx *c)
     ly_ctx_emit(c, &out);
 }
 
-static int64_t *day_total(ly_ctx *c, int32_t day)
+static int32_t *day_total(ly_ctx *c, int32_t day)
 {
     ly_member *m = c->m;
     int32_t oldest = (int32_t)ly_time_day(c->clock) - LY_ENGAGEMENT_DAYS_KEPT;
@@ -247,13 +220,13 @@ static void apply_engagement(ly_ctx *c)
     int64_t pts = c->p->engagement_points[ev->type];
     if (once_used(c))
         pts = 0;
-    int64_t *total = day_total(c, (int32_t)ly_time_day(ev->occurred_at));
+    int32_t *total = day_total(c, (int32_t)ly_time_day(ev->occurred_at));
     if (!total)
         return;
     int64_t room = c->p->daily_cap - *total;
     if (pts > room)
         pts = room > 0 ? room : 0;
-    *total += pts;
+    *total += (int32_t)pts;
     if (pts > 0) {
         ly_lots_credit(c, pts, ev->occurred_at);
         ly_output out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);
@@ -294,8 +267,6 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
         apply_internal(&c);
         return LY_APPLY_OK;
     }
-    if (m->exists && is_repeat(&c))
-        return LY_APPLY_REPEAT;
     ly_reject why = precheck(&c);
     if (why != LY_REJECT_NONE) {
         reject(&c, why);
@@ -303,7 +274,6 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
     }
     if (!m->exists)
         create_member(&c);
-    remember(&c);
     switch (ev->type) {
     case LY_EV_PURCHASE:
         apply_purchase(&c);

@@ -1,5 +1,6 @@
 /* The JSON event decoder and the validation rules of PROGRAM.md sections 1-2. */
-#include <jansson.h>
+#include <stdio.h>
+#include <yajl/yajl_parse.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ly_event.h"
@@ -121,13 +122,140 @@ size_t ly_arena_bytes(const ly_arena *a)
     return a ? a->bytes : 0;
 }
 
-/* ---- decoding ---- */
+/* ---- decoding ----
+ * yajl's event parser fills a table of the known top-level fields; nothing
+ * else is allocated, which keeps decoding off the top of simulate's profile. */
+
+enum {
+    F_SOURCE, F_EVENT_ID, F_MEMBER_ID, F_OCCURRED_AT, F_KIND, F_ORDER_ID, F_AMOUNT_MINOR, F_CURRENCY,
+    F_TYPE, F_POINTS, F_REWARD_ID, F_PLATFORM, F_SENTIMENT, F_REFERRED_MEMBER_ID, F_COUNT
+};
+static const char *const field_names[F_COUNT] = {
+    "source", "event_id", "member_id", "occurred_at", "kind", "order_id", "amount_minor", "currency",
+    "type", "points", "reward_id", "platform", "sentiment", "referred_member_id",
+};
+
+typedef enum { V_NONE, V_STRING, V_INT, V_DOUBLE, V_OTHER } vkind;
 
 typedef struct {
-    json_t *obj;
+    vkind kind;
+    const char *s; /* V_STRING: NUL-terminated copy in the arena */
+    size_t len;
+    int64_t i;
+    double d;
+} value;
+
+typedef struct {
     ly_arena *arena;
     ly_decode_info *info;
+    int depth, field, not_object, duplicate, oom;
+    value v[F_COUNT];
 } dec;
+
+static value *current(dec *d)
+{
+    return d->depth == 1 && d->field >= 0 ? &d->v[d->field] : NULL;
+}
+
+static int on_null(void *ctx)
+{
+    dec *d = ctx;
+    if (d->depth == 0)
+        d->not_object = 1;
+    value *v = current(d);
+    if (v)
+        v->kind = V_OTHER;
+    return !d->not_object;
+}
+
+static int on_bool(void *ctx, int b)
+{
+    (void)b;
+    return on_null(ctx);
+}
+
+static int on_int(void *ctx, long long x)
+{
+    dec *d = ctx;
+    value *v = current(d);
+    if (d->depth == 0)
+        d->not_object = 1;
+    if (v)
+        v->kind = V_INT, v->i = x, v->d = (double)x;
+    return !d->not_object;
+}
+
+static int on_double(void *ctx, double x)
+{
+    dec *d = ctx;
+    value *v = current(d);
+    if (d->depth == 0)
+        d->not_object = 1;
+    if (v)
+        v->kind = V_DOUBLE, v->d = x;
+    return !d->not_object;
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    dec *d = ctx;
+    value *v = current(d);
+    if (d->depth == 0)
+        d->not_object = 1;
+    if (v) {
+        v->kind = V_STRING;
+        v->len = len;
+        if (!(v->s = ly_arena_strndup(d->arena, (const char *)s, len)))
+            d->oom = 1;
+    }
+    return !d->not_object && !d->oom;
+}
+
+static int on_map_key(void *ctx, const unsigned char *k, size_t len)
+{
+    dec *d = ctx;
+    d->field = -1;
+    if (d->depth != 1)
+        return 1;
+    for (int f = 0; f < F_COUNT; f++) {
+        if (strlen(field_names[f]) == len && memcmp(field_names[f], k, len) == 0) {
+            if (d->v[f].kind != V_NONE)
+                d->duplicate = 1;
+            d->field = f;
+            break;
+        }
+    }
+    return !d->duplicate;
+}
+
+static int on_open(void *ctx, int is_map)
+{
+    dec *d = ctx;
+    if (d->depth == 0 && !is_map)
+        d->not_object = 1;
+    value *v = current(d);
+    if (v)
+        v->kind = V_OTHER;
+    d->depth++;
+    d->field = -1;
+    return !d->not_object;
+}
+
+static int on_start_map(void *ctx) { return on_open(ctx, 1); }
+static int on_start_array(void *ctx) { return on_open(ctx, 0); }
+
+static int on_close(void *ctx)
+{
+    dec *d = ctx;
+    d->depth--;
+    d->field = -1;
+    return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    on_null, on_bool, on_int, on_double, NULL, on_string,
+    on_start_map, on_map_key, on_close, on_start_array, on_close,
+};
 
 static int bad(dec *d, const char *field, const char *rule)
 {
@@ -138,77 +266,70 @@ static int bad(dec *d, const char *field, const char *rule)
     return -1;
 }
 
-static int get_string(dec *d, const char *field, const char **out)
+static int get_string(dec *d, int f, const char **out)
 {
-    json_t *v = json_object_get(d->obj, field);
-    if (!json_is_string(v))
-        return bad(d, field, v ? "must be a string" : "is required");
-    size_t len = json_string_length(v);
-    if (len == 0)
-        return bad(d, field, "must not be empty");
-    if (memchr(json_string_value(v), '\0', len))
-        return bad(d, field, "must not contain NUL");
-    if (!(*out = ly_arena_strndup(d->arena, json_string_value(v), len)))
-        return bad(d, field, "out of memory");
+    const value *v = &d->v[f];
+    if (v->kind != V_STRING)
+        return bad(d, field_names[f], v->kind == V_NONE ? "is required" : "must be a string");
+    if (v->len == 0)
+        return bad(d, field_names[f], "must not be empty");
+    if (memchr(v->s, '\0', v->len))
+        return bad(d, field_names[f], "must not contain NUL");
+    *out = v->s;
     return 0;
 }
 
-static int get_int(dec *d, const char *field, int64_t min, int64_t max_excl, int64_t *out)
+static int get_int(dec *d, int f, int64_t min, int64_t max_excl, int64_t *out)
 {
-    json_t *v = json_object_get(d->obj, field);
-    if (!json_is_integer(v))
-        return bad(d, field, v ? "must be a JSON integer" : "is required");
-    json_int_t x = json_integer_value(v);
-    if (x < min || x >= max_excl)
-        return bad(d, field, "is out of range");
-    *out = (int64_t)x;
+    const value *v = &d->v[f];
+    if (v->kind != V_INT)
+        return bad(d, field_names[f], v->kind == V_NONE ? "is required" : "must be a JSON integer");
+    if (v->i < min || v->i >= max_excl)
+        return bad(d, field_names[f], "is out of range");
+    *out = v->i;
     return 0;
 }
 
-static int get_type(dec *d, const char *field, int source, ly_event_type *out)
+static int get_type(dec *d, int f, int source, ly_event_type *out)
 {
-    json_t *v = json_object_get(d->obj, field);
-    if (!json_is_string(v))
-        return bad(d, field, v ? "must be a string" : "is required");
+    const char *s;
+    if (get_string(d, f, &s) < 0)
+        return -1;
     for (int t = source_types[source][0]; t <= source_types[source][1]; t++) {
-        if (strcmp(json_string_value(v), type_names[t]) == 0) {
+        if (strcmp(s, type_names[t]) == 0) {
             *out = (ly_event_type)t;
             return 0;
         }
     }
-    return bad(d, field, "is not a type of this source");
+    return bad(d, field_names[f], "is not a type of this source");
 }
 
 static int decode_fields(dec *d, int source, ly_event *ev)
 {
-    int64_t v;
-    if (source == LY_SRC_PURCHASES) {
-        if (get_type(d, "kind", source, &ev->type) < 0 || get_string(d, "order_id", &ev->order_id) < 0 ||
-            get_int(d, "amount_minor", 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
-            get_string(d, "currency", &ev->currency) < 0)
-            return -1;
-        return 0;
-    }
-    if (get_type(d, "type", source, &ev->type) < 0)
+    if (source == LY_SRC_PURCHASES)
+        return get_type(d, F_KIND, source, &ev->type) < 0 || get_string(d, F_ORDER_ID, &ev->order_id) < 0 ||
+                       get_int(d, F_AMOUNT_MINOR, 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
+                       get_string(d, F_CURRENCY, &ev->currency) < 0
+                   ? -1
+                   : 0;
+    if (get_type(d, F_TYPE, source, &ev->type) < 0)
         return -1;
-    if (source == LY_SRC_SOCIAL && get_string(d, "platform", &ev->platform) < 0)
+    if (source == LY_SRC_SOCIAL && get_string(d, F_PLATFORM, &ev->platform) < 0)
         return -1;
-    if (ev->type == LY_EV_REDEEM) {
-        if (get_int(d, "points", 1, MAX_AMOUNT + 1, &v) < 0 || get_string(d, "reward_id", &ev->reward_id) < 0)
-            return -1;
-        ev->points = v;
-    }
+    if (ev->type == LY_EV_REDEEM &&
+        (get_int(d, F_POINTS, 1, MAX_AMOUNT + 1, &ev->points) < 0 || get_string(d, F_REWARD_ID, &ev->reward_id) < 0))
+        return -1;
     if (ev->type == LY_EV_MENTION) {
-        json_t *s = json_object_get(d->obj, "sentiment");
-        if (!json_is_number(s))
-            return bad(d, "sentiment", s ? "must be a number" : "is required");
-        ev->sentiment = json_number_value(s);
+        const value *v = &d->v[F_SENTIMENT];
+        if (v->kind != V_INT && v->kind != V_DOUBLE)
+            return bad(d, "sentiment", v->kind == V_NONE ? "is required" : "must be a number");
+        ev->sentiment = v->d;
         if (!(ev->sentiment >= -1.0 && ev->sentiment <= 1.0))
             return bad(d, "sentiment", "must be in [-1, 1]");
     }
     if (ev->type == LY_EV_REFERRAL) {
         const char *r;
-        if (get_string(d, "referred_member_id", &r) < 0)
+        if (get_string(d, F_REFERRED_MEMBER_ID, &r) < 0)
             return -1;
         if (!ly_event_valid_member_id(r, strlen(r)))
             return bad(d, "referred_member_id", "is not a valid member id");
@@ -224,31 +345,31 @@ static void note_ids(dec *d)
 {
     if (!d->info)
         return;
-    json_t *e = json_object_get(d->obj, "event_id"), *m = json_object_get(d->obj, "member_id");
-    if (json_is_string(e) && ly_event_valid_event_id(json_string_value(e), json_string_length(e)))
-        snprintf(d->info->event_id, sizeof d->info->event_id, "%s", json_string_value(e));
-    if (json_is_string(m) && ly_event_valid_member_id(json_string_value(m), json_string_length(m)))
-        snprintf(d->info->member_id, sizeof d->info->member_id, "%s", json_string_value(m));
+    const value *e = &d->v[F_EVENT_ID], *m = &d->v[F_MEMBER_ID];
+    if (e->kind == V_STRING && ly_event_valid_event_id(e->s, e->len))
+        snprintf(d->info->event_id, sizeof d->info->event_id, "%s", e->s);
+    if (m->kind == V_STRING && ly_event_valid_member_id(m->s, m->len))
+        snprintf(d->info->member_id, sizeof d->info->member_id, "%s", m->s);
 }
 
 static int decode_object(dec *d, int source, const char *currency, ly_event *ev)
 {
     if (source == LY_SRC_ANY) {
-        json_t *s = json_object_get(d->obj, "source");
-        source = json_is_string(s) ? ly_source_parse(json_string_value(s)) : -1;
+        const value *s = &d->v[F_SOURCE];
+        source = s->kind == V_STRING ? ly_source_parse(s->s) : -1;
         if (source < 0)
             return bad(d, "source", "must be purchases, interactions or social");
     }
     if (d->info)
         d->info->source = source;
     ev->source = (ly_source)source;
-    if (get_string(d, "event_id", &ev->event_id) < 0 || get_string(d, "member_id", &ev->member_id) < 0)
+    if (get_string(d, F_EVENT_ID, &ev->event_id) < 0 || get_string(d, F_MEMBER_ID, &ev->member_id) < 0)
         return -1;
     if (!ly_event_valid_event_id(ev->event_id, strlen(ev->event_id)))
         return bad(d, "event_id", "must be 1..128 characters in 0x21..0x7E");
     if (!ly_event_valid_member_id(ev->member_id, strlen(ev->member_id)))
         return bad(d, "member_id", "must be 1..64 characters of [A-Za-z0-9_.:@-]");
-    if (get_int(d, "occurred_at", MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
+    if (get_int(d, F_OCCURRED_AT, MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
         return -1;
     if (currency && ev->currency && strcmp(ev->currency, currency) != 0) {
         if (d->info) {
@@ -261,6 +382,27 @@ static int decode_object(dec *d, int source, const char *currency, ly_event *ev)
     return 0;
 }
 
+static int parse(dec *d, const char *buf, size_t len)
+{
+    yajl_handle h = yajl_alloc(&callbacks, NULL, d);
+    if (!h) {
+        d->oom = 1;
+        return -1;
+    }
+    yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    if (st != yajl_status_ok && d->info && !d->not_object && !d->duplicate && !d->oom) {
+        unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+        d->info->reject = LY_REJECT_INVALID;
+        snprintf(d->info->detail, sizeof d->info->detail, "not JSON: %.140s", msg ? (const char *)msg : "?");
+        if (msg)
+            yajl_free_error(h, msg);
+    }
+    yajl_free(h);
+    return st == yajl_status_ok ? 0 : -1;
+}
+
 int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
                          ly_arena *arena, ly_event *ev, ly_decode_info *info)
 {
@@ -269,22 +411,20 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
         memset(info, 0, sizeof *info);
         info->source = source;
     }
-    json_error_t err;
-    dec d = { json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err), arena, info };
-    if (!d.obj) {
-        if (info) {
-            info->reject = LY_REJECT_INVALID;
-            snprintf(info->detail, sizeof info->detail, "not JSON: %.140s", err.text);
-        }
+    dec d;
+    memset(&d, 0, sizeof d);
+    d.arena = arena;
+    d.info = info;
+    d.field = -1;
+    if (parse(&d, buf, len) < 0) {
+        if (d.not_object)
+            return bad(&d, "(event)", "must be a JSON object");
+        if (d.duplicate)
+            return bad(&d, "(event)", "a field appears twice");
+        if (d.oom)
+            return bad(&d, "(event)", "out of memory");
         return -1;
     }
-    int rc;
-    if (!json_is_object(d.obj)) {
-        rc = bad(&d, "(event)", "must be a JSON object");
-    } else {
-        note_ids(&d);
-        rc = decode_object(&d, source, currency, ev);
-    }
-    json_decref(d.obj);
-    return rc;
+    note_ids(&d);
+    return decode_object(&d, source, currency, ev);
 }

@@ -13,8 +13,10 @@ void ly_member_init(ly_member *m, const char *id)
     m->high_alert_at = LY_NO_TIME;
     m->referral_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
+    for (int k = 0; k < LY_TIMER_COUNT; k++) {
         m->due[k] = LY_NO_TIMER;
+        m->heap_pos[k] = -1;
+    }
 }
 
 void ly_member_clear(ly_member *m)
@@ -26,14 +28,12 @@ void ly_member_clear(ly_member *m)
     free(m->lots.v);
     free(m->spend.v);
     free(m->days.v);
-    free(m->seen.v);
     free(m->orders.v);
     free(m->platforms.v);
     m->referrer = m->earliest_purchase_id = NULL;
     memset(&m->lots, 0, sizeof m->lots);
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
-    memset(&m->seen, 0, sizeof m->seen);
     memset(&m->orders, 0, sizeof m->orders);
     memset(&m->platforms, 0, sizeof m->platforms);
 }
@@ -41,7 +41,7 @@ void ly_member_clear(ly_member *m)
 size_t ly_member_heap_bytes(const ly_member *m)
 {
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
-               m->days.cap * sizeof *m->days.v + m->seen.cap * sizeof *m->seen.v +
+               m->days.cap * sizeof *m->days.v +
                m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v;
     if (m->referrer)
         n += strlen(m->referrer) + 1;
@@ -56,7 +56,9 @@ void *ly_vec_push(void *vec, size_t elem_size)
 {
     any_vec *v = vec;
     if (v->n == v->cap) {
-        uint32_t cap = v->cap ? v->cap * 2 : 2;
+        /* Grow by half: member state is most of the memory, and most
+         * members have a few entries of each kind. */
+        uint32_t cap = v->cap + v->cap / 2 + 1;
         char *nv = realloc(v->v, (size_t)cap * elem_size);
         if (!nv)
             return NULL;

@@ -144,10 +144,36 @@ void ly_buf_json_double(ly_buf *b, double v)
     ly_buf_put(b, tmp, strlen(tmp));
 }
 
+/* Outputs are the hot path of simulate: no printf for keys and integers. */
 static void key(ly_buf *b, const char *k, int *first)
 {
-    ly_buf_printf(b, "%s\"%s\":", *first ? "" : ",", k);
+    size_t n = strlen(k);
+    if (reserve(b, n + 4) < 0)
+        return;
+    char *o = b->data + b->len;
+    if (!*first)
+        *o++ = ',';
+    *o++ = '"';
+    memcpy(o, k, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
     *first = 0;
+}
+
+static void put_int(ly_buf *b, int64_t v)
+{
+    char tmp[24];
+    int i = sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    ly_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
 static void kstr(ly_buf *b, const char *k, const char *v, int *first)
@@ -162,7 +188,7 @@ static void kstr(ly_buf *b, const char *k, const char *v, int *first)
 static void kint(ly_buf *b, const char *k, int64_t v, int *first)
 {
     key(b, k, first);
-    ly_buf_printf(b, "%lld", (long long)v);
+    put_int(b, v);
 }
 
 static void kdbl(ly_buf *b, const char *k, double v, int *first)

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include "ly_dedupe.h"
 #include "ly_partition.h"
 
 typedef struct { int64_t due; ly_member *m; uint8_t kind; } timer;
@@ -13,6 +14,7 @@ struct ly_partition {
     timer *heap;
     size_t heap_n, heap_cap;
     ly_member **listing;
+    ly_dedupe *seen;
     ly_partition_stats stats;
 };
 
@@ -25,8 +27,9 @@ ly_partition *ly_partition_new(const ly_program *p)
     pt->clock = INT64_MIN;
     pt->cap = 1024;
     pt->slots = calloc(pt->cap, sizeof *pt->slots);
-    if (!pt->slots) {
-        free(pt);
+    pt->seen = ly_dedupe_new();
+    if (!pt->slots || !pt->seen) {
+        ly_partition_destroy(pt);
         return NULL;
     }
     return pt;
@@ -36,11 +39,12 @@ void ly_partition_destroy(ly_partition *pt)
 {
     if (!pt)
         return;
-    for (size_t i = 0; i < pt->cap; i++) {
+    for (size_t i = 0; pt->slots && i < pt->cap; i++) {
         ly_member_clear(pt->slots[i]);
         free(pt->slots[i]);
     }
     free(pt->slots);
+    ly_dedupe_destroy(pt->seen);
     free(pt->heap);
     free(pt->listing);
     free(pt);
@@ -110,101 +114,129 @@ static int timer_less(const timer *a, const timer *b)
     return c != 0 ? c < 0 : a->kind < b->kind;
 }
 
-static int heap_push(ly_partition *pt, timer t)
+/* The queue is an indexed binary heap: each member knows where its timers
+ * sit, so a rescheduled timer moves in place and the queue holds at most one
+ * entry per (member, kind). */
+static void heap_set(ly_partition *pt, size_t i, timer t)
 {
-    if (pt->heap_n == pt->heap_cap) {
-        size_t cap = pt->heap_cap ? pt->heap_cap * 2 : 1024;
-        timer *h = realloc(pt->heap, cap * sizeof *h);
-        if (!h)
-            return -1;
-        pt->heap = h;
-        pt->heap_cap = cap;
-    }
-    size_t i = pt->heap_n++;
-    while (i > 0 && timer_less(&t, &pt->heap[(i - 1) / 2])) {
-        pt->heap[i] = pt->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
     pt->heap[i] = t;
-    return 0;
+    t.m->heap_pos[t.kind] = (int32_t)i;
 }
 
-static timer heap_pop(ly_partition *pt)
+static void sift_up(ly_partition *pt, size_t i)
 {
-    timer top = pt->heap[0], last = pt->heap[--pt->heap_n];
-    size_t i = 0;
+    timer t = pt->heap[i];
+    while (i > 0 && timer_less(&t, &pt->heap[(i - 1) / 2])) {
+        heap_set(pt, i, pt->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(pt, i, t);
+}
+
+static void sift_down(ly_partition *pt, size_t i)
+{
+    timer t = pt->heap[i];
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= pt->heap_n)
             break;
         if (c + 1 < pt->heap_n && timer_less(&pt->heap[c + 1], &pt->heap[c]))
             c++;
-        if (!timer_less(&pt->heap[c], &last))
+        if (!timer_less(&pt->heap[c], &t))
             break;
-        pt->heap[i] = pt->heap[c];
+        heap_set(pt, i, pt->heap[c]);
         i = c;
     }
-    if (pt->heap_n)
-        pt->heap[i] = last;
-    return top;
+    heap_set(pt, i, t);
 }
 
-/* Queues the member's timers that changed; stale queue entries are skipped
- * when popped (an entry is live while it matches the member's due time). */
-static int reschedule(ly_partition *pt, ly_member *m, const int64_t before[LY_TIMER_COUNT])
+static void heap_remove(ly_partition *pt, size_t i)
 {
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
-        if (m->due[k] != before[k] && m->due[k] != LY_NO_TIMER &&
-            heap_push(pt, (timer){ m->due[k], m, (uint8_t)k }) < 0)
-            return -1;
+    pt->heap[i].m->heap_pos[pt->heap[i].kind] = -1;
+    if (i == --pt->heap_n)
+        return;
+    heap_set(pt, i, pt->heap[pt->heap_n]);
+    sift_down(pt, i);
+    sift_up(pt, pt->heap[i].m->heap_pos[pt->heap[i].kind]);
+}
+
+/* Brings the queue in line with what the member wants (m->due[]). */
+static int sync_timers(ly_partition *pt, ly_member *m)
+{
+    for (uint8_t k = 0; k < LY_TIMER_COUNT; k++) {
+        int32_t pos = m->heap_pos[k];
+        if (pos >= 0 && m->due[k] == LY_NO_TIMER) {
+            heap_remove(pt, (size_t)pos);
+        } else if (pos >= 0 && pt->heap[pos].due != m->due[k]) {
+            pt->heap[pos].due = m->due[k];
+            sift_down(pt, (size_t)pos);
+            sift_up(pt, (size_t)m->heap_pos[k]);
+        } else if (pos < 0 && m->due[k] != LY_NO_TIMER) {
+            if (pt->heap_n == pt->heap_cap) {
+                size_t cap = pt->heap_cap ? pt->heap_cap * 2 : 1024;
+                timer *h = realloc(pt->heap, cap * sizeof *h);
+                if (!h)
+                    return -1;
+                pt->heap = h;
+                pt->heap_cap = cap;
+            }
+            heap_set(pt, pt->heap_n++, (timer){ m->due[k], m, k });
+            sift_up(pt, pt->heap_n - 1);
+        }
+    }
     return 0;
 }
 
-static void fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
+static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
 {
     while (pt->heap_n && pt->heap[0].due <= until) {
-        timer t = heap_pop(pt);
-        if (t.m->due[t.kind] != t.due)
-            continue;
-        int64_t before[LY_TIMER_COUNT];
-        memcpy(before, t.m->due, sizeof before);
+        timer t = pt->heap[0];
+        heap_remove(pt, 0);
         ly_engine_fire(pt->prog, t.m, (ly_timer_kind)t.kind, t.due, sink);
         pt->stats.timers_fired++;
-        before[t.kind] = LY_NO_TIMER; /* a timer that fired must be queued again */
-        reschedule(pt, t.m, before);
+        if (sync_timers(pt, t.m) < 0)
+            return -1;
     }
+    return 0;
 }
 
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink)
 {
     if (ev->occurred_at > pt->clock)
         pt->clock = ev->occurred_at;
-    fire_due(pt, pt->clock, sink);
+    if (fire_due(pt, pt->clock, sink) < 0)
+        return -1;
+    int internal = ev->source == LY_SRC_INTERNAL;
+    uint64_t key = internal ? 0 : ly_dedupe_key(ev->member_id, ev->event_id);
+    if (!internal && ly_dedupe_contains(pt->seen, key, pt->clock)) {
+        pt->stats.repeats++;
+        return 0;
+    }
     ly_member *m = find_or_add(pt, ev->member_id);
     if (!m)
         return -1;
-    int64_t before[LY_TIMER_COUNT];
-    memcpy(before, m->due, sizeof before);
     ly_apply_result r = ly_engine_apply(pt->prog, m, ev, pt->clock, sink);
-    if (ev->source == LY_SRC_INTERNAL)
+    if (internal)
         pt->stats.internal++;
     else if (r == LY_APPLY_OK)
         pt->stats.applied++;
-    else if (r == LY_APPLY_REPEAT)
-        pt->stats.repeats++;
     else
         pt->stats.rejected++;
-    if (reschedule(pt, m, before) < 0)
+    /* Dead-lettered events are not remembered. */
+    if (!internal && r == LY_APPLY_OK && ly_dedupe_add(pt->seen, key, pt->clock + pt->prog->dedupe_window_ms) < 0)
         return -1;
-    fire_due(pt, pt->clock, sink);
-    return 0;
+    if (sync_timers(pt, m) < 0)
+        return -1;
+    return fire_due(pt, pt->clock, sink);
 }
 
-void ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink)
+int ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink)
 {
-    fire_due(pt, until, sink);
+    if (fire_due(pt, until, sink) < 0)
+        return -1;
     if (until > pt->clock)
         pt->clock = until;
+    return 0;
 }
 
 int64_t ly_partition_clock(const ly_partition *pt)
@@ -232,7 +264,8 @@ ly_member **ly_partition_members(ly_partition *pt, size_t *n)
 
 size_t ly_partition_memory(const ly_partition *pt)
 {
-    size_t n = sizeof *pt + pt->cap * sizeof *pt->slots + pt->heap_cap * sizeof *pt->heap;
+    size_t n = sizeof *pt + pt->cap * sizeof *pt->slots + pt->heap_cap * sizeof *pt->heap +
+               ly_dedupe_memory(pt->seen);
     for (size_t i = 0; i < pt->cap; i++)
         if (pt->slots[i])
             n += sizeof(ly_member) + ly_member_heap_bytes(pt->slots[i]);

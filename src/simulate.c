@@ -171,7 +171,8 @@ static int run(sim *s)
     }
     if (s->opt->until != INT64_MIN)
         for (int32_t p = 0; p < s->np; p++)
-            ly_partition_advance(s->parts[p], s->opt->until, &sink);
+            if (ly_partition_advance(s->parts[p], s->opt->until, &sink) < 0)
+                return -1;
     if (s->opt->progress)
         fputc('\n', stderr);
     return s->oom ? -1 : 0;

@@ -1,0 +1,111 @@
+/* Engine and simulate throughput, and engine memory per member, on a
+ * generated stream. Prints medians of several runs; asserts nothing.
+ *
+ *   bench_engine [MEMBERS] [DAYS] [RUNS]   (defaults 20000 365 5)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ly_gen.h"
+#include "ly_partition.h"
+#include "ly_simulate.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint64_t outputs;
+static void count_output(void *o, const ly_output *out) { (void)o; (void)out; outputs++; }
+static void drop_internal(void *o, const ly_event *ev) { (void)o; (void)ev; }
+
+int main(int argc, char **argv)
+{
+    uint64_t members = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
+    int days = argc > 2 ? atoi(argv[2]) : 365, runs = argc > 3 ? atoi(argv[3]) : 5;
+    if (runs < 1 || runs > 50)
+        runs = 5;
+    char *text = NULL, err[256];
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    ly_gen_options go = { members, days, 1, 1735689600000LL, "USD" };
+    ly_gen_stats gs;
+    if (!f || ly_gen(&go, f, &gs, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    fclose(f);
+    ly_program prog;
+    ly_program_reference(&prog);
+
+    /* Decode once, so the engine runs below see only pre-decoded events. */
+    ly_arena *arena = ly_arena_new();
+    ly_event *evs = malloc(gs.lines * sizeof *evs);
+    size_t n = 0;
+    double t0 = now();
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (ly_event_decode_json(p, l, LY_SRC_ANY, "USD", arena, &evs[n], NULL) == 0)
+            n++;
+        p += l + 1;
+    }
+    double decode_s = now() - t0;
+
+    double engine[50], sim[50];
+    size_t mem = 0, nmembers = 0;
+    ly_sink sink = { NULL, count_output, drop_internal };
+    for (int r = 0; r < runs; r++) {
+        ly_partition *pt = ly_partition_new(&prog);
+        outputs = 0;
+        t0 = now();
+        for (size_t i = 0; i < n; i++)
+            ly_partition_process(pt, &evs[i], &sink);
+        engine[r] = (double)n / (now() - t0);
+        mem = ly_partition_memory(pt);
+        ly_partition_members(pt, &nmembers);
+        ly_partition_destroy(pt);
+    }
+    uint64_t engine_outputs = outputs;
+    for (int r = 0; r < runs; r++) {
+        FILE *devnull = fopen("/dev/null", "w");
+        ly_sim_options so = { &prog, 1, INT64_MIN, 0 };
+        ly_sim_stats st;
+        static char buf[1 << 16];
+        setvbuf(devnull, buf, _IOFBF, sizeof buf);
+        t0 = now();
+        if (ly_simulate_buffer(text, len, &so, devnull, NULL, &st, err, sizeof err) < 0) {
+            fprintf(stderr, "bench: %s\n", err);
+            return 1;
+        }
+        sim[r] = (double)st.lines / (now() - t0);
+        fclose(devnull);
+    }
+    printf("stream: %llu lines (%zu valid events), %llu members, %d days, %.1f MB of JSON\n",
+           (unsigned long long)gs.lines, n, (unsigned long long)members, days, (double)len / 1e6);
+    printf("decode (jansson, one core):          %10.0f events/s\n", (double)n / decode_s);
+    printf("engine alone, pre-decoded (median %d): %10.0f events/s  (%llu outputs per run)\n", runs,
+           median(engine, runs), (unsigned long long)engine_outputs);
+    printf("simulate JSON in -> JSON out (median %d): %8.0f events/s\n", runs, median(sim, runs));
+    printf("engine memory: %zu bytes for %zu members = %.0f bytes/member\n", mem, nmembers,
+           nmembers ? (double)mem / (double)nmembers : 0.0);
+    ly_arena_destroy(arena);
+    free(evs);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* PROGRAM.md section 5 dedupe: the event ids applied on one partition,
+ * remembered until the clock passes (clock at application + window). Since a
+ * partition's clock never goes back, entries expire in insertion order, so
+ * memory follows the events of the last window, not the member count. */
+#ifndef LY_DEDUPE_H
+#define LY_DEDUPE_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ly_dedupe ly_dedupe;
+
+/* Returns a new empty set (caller destroys) or NULL on ENOMEM. */
+ly_dedupe *ly_dedupe_new(void);
+void ly_dedupe_destroy(ly_dedupe *d); /* accepts NULL */
+
+/* The key of (member_id, event_id). */
+uint64_t ly_dedupe_key(const char *member_id, const char *event_id);
+/* Forgets what expired before clock, then says whether key is remembered. */
+int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock);
+/* Remembers key until `until` (nondecreasing across calls). 0 or -1 on ENOMEM. */
+int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until);
+size_t ly_dedupe_count(const ly_dedupe *d);
+size_t ly_dedupe_memory(const ly_dedupe *d);
+
+#endif

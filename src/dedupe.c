@@ -1,0 +1,138 @@
+#include <stdlib.h>
+#include "ly_dedupe.h"
+#include "ly_member.h"
+
+typedef struct { uint64_t key; int64_t until; } entry;
+
+struct ly_dedupe {
+    uint64_t *slots; /* open addressing, linear probing; 0 = empty */
+    size_t cap, count;
+    entry *fifo;     /* ring in insertion (= expiry) order */
+    size_t head, len, fifo_cap;
+};
+
+ly_dedupe *ly_dedupe_new(void)
+{
+    ly_dedupe *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->cap = 256;
+    d->fifo_cap = 128;
+    d->slots = calloc(d->cap, sizeof *d->slots);
+    d->fifo = malloc(d->fifo_cap * sizeof *d->fifo);
+    if (!d->slots || !d->fifo) {
+        ly_dedupe_destroy(d);
+        return NULL;
+    }
+    return d;
+}
+
+void ly_dedupe_destroy(ly_dedupe *d)
+{
+    if (!d)
+        return;
+    free(d->slots);
+    free(d->fifo);
+    free(d);
+}
+
+uint64_t ly_dedupe_key(const char *member_id, const char *event_id)
+{
+    uint64_t k = ly_member_key(member_id) * 0x9E3779B97F4A7C15ULL ^ ly_member_key(event_id);
+    return k ? k : 1; /* 0 marks an empty slot */
+}
+
+static size_t find_slot(const ly_dedupe *d, uint64_t key)
+{
+    size_t i = (size_t)(key ^ (key >> 29)) & (d->cap - 1);
+    while (d->slots[i] && d->slots[i] != key)
+        i = (i + 1) & (d->cap - 1);
+    return i;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void erase(ly_dedupe *d, uint64_t key)
+{
+    size_t i = find_slot(d, key);
+    if (!d->slots[i])
+        return;
+    d->slots[i] = 0;
+    d->count--;
+    for (size_t j = (i + 1) & (d->cap - 1); d->slots[j]; j = (j + 1) & (d->cap - 1)) {
+        uint64_t k = d->slots[j];
+        size_t home = (size_t)(k ^ (k >> 29)) & (d->cap - 1);
+        /* Move k into the hole when its home is not between the hole and j. */
+        if (((j - home) & (d->cap - 1)) >= ((j - i) & (d->cap - 1))) {
+            d->slots[i] = k;
+            d->slots[j] = 0;
+            i = j;
+        }
+    }
+}
+
+int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock)
+{
+    while (d->len && d->fifo[d->head].until < clock) {
+        erase(d, d->fifo[d->head].key);
+        d->head = (d->head + 1) % d->fifo_cap;
+        d->len--;
+    }
+    return d->slots[find_slot(d, key)] == key;
+}
+
+static int grow_slots(ly_dedupe *d)
+{
+    uint64_t *old = d->slots;
+    size_t old_cap = d->cap;
+    d->slots = calloc(old_cap * 2, sizeof *d->slots);
+    if (!d->slots) {
+        d->slots = old;
+        return -1;
+    }
+    d->cap = old_cap * 2;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            d->slots[find_slot(d, old[i])] = old[i];
+    free(old);
+    return 0;
+}
+
+static int grow_fifo(ly_dedupe *d)
+{
+    entry *f = malloc(d->fifo_cap * 2 * sizeof *f);
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < d->len; i++)
+        f[i] = d->fifo[(d->head + i) % d->fifo_cap];
+    free(d->fifo);
+    d->fifo = f;
+    d->head = 0;
+    d->fifo_cap *= 2;
+    return 0;
+}
+
+int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until)
+{
+    if ((d->count + 1) * 2 > d->cap && grow_slots(d) < 0)
+        return -1;
+    if (d->len == d->fifo_cap && grow_fifo(d) < 0)
+        return -1;
+    size_t i = find_slot(d, key);
+    if (!d->slots[i]) {
+        d->slots[i] = key;
+        d->count++;
+    }
+    d->fifo[(d->head + d->len) % d->fifo_cap] = (entry){ key, until };
+    d->len++;
+    return 0;
+}
+
+size_t ly_dedupe_count(const ly_dedupe *d)
+{
+    return d->count;
+}
+
+size_t ly_dedupe_memory(const ly_dedupe *d)
+{
+    return sizeof *d + d->cap * sizeof *d->slots + d->fifo_cap * sizeof *d->fifo;
+}
