@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     }
     printf("stream: %llu lines (%zu valid events), %llu members, %d days, %.1f MB of JSON\n",
            (unsigned long long)gs.lines, n, (unsigned long long)members, days, (double)len / 1e6);
-    printf("decode (jansson, one core):          %10.0f events/s\n", (double)n / decode_s);
+    printf("decode (yajl, one core):             %10.0f events/s\n", (double)n / decode_s);
     printf("engine alone, pre-decoded (median %d): %10.0f events/s  (%llu outputs per run)\n", runs,
            median(engine, runs), (unsigned long long)engine_outputs);
     printf("simulate JSON in -> JSON out (median %d): %8.0f events/s\n", runs, median(sim, runs));

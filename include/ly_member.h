@@ -38,11 +38,12 @@ typedef struct ly_member {
     int64_t first_seen;
     int64_t balance, lifetime;
     int64_t tier_since;
-    int64_t purchase_count, first_purchase, last_purchase;
+    int64_t first_purchase, last_purchase;
     int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
     double sentiment;
     int64_t due[LY_TIMER_COUNT];
     int32_t heap_pos[LY_TIMER_COUNT]; /* the partition's timer queue index; -1: not queued */
+    int32_t purchase_count;
     /* Referral as the referred member F: the referral kept and the earliest purchase. */
     int64_t referral_at;    /* LY_NO_TIME when none */
     char *referrer;         /* owned, NULL when none */
@@ -59,6 +60,8 @@ typedef struct ly_member {
 void ly_member_init(ly_member *m, const char *id);
 /* Frees what the record owns (not the record itself). Accepts NULL. */
 void ly_member_clear(ly_member *m);
+/* Gives back the unused capacity of the record's arrays. */
+void ly_member_shrink(ly_member *m);
 /* Bytes owned by the record besides sizeof(ly_member). */
 size_t ly_member_heap_bytes(const ly_member *m);
 
@@ -66,8 +69,9 @@ size_t ly_member_heap_bytes(const ly_member *m);
 void *ly_vec_push(void *vec, size_t elem_size);
 #define LY_VEC_PUSH(vec) ((__typeof__((vec).v))ly_vec_push(&(vec), sizeof *(vec).v))
 
-/* 64-bit FNV-1a of a string: the key of order ids, event ids and platforms.
- * Distinct strings of one member colliding is a 2^-64 event per pair. */
+/* A 64-bit hash of a string: the key of order ids, event ids and platforms.
+ * Distinct strings of one member colliding is a 2^-64 event per pair.
+ * Keys are stored with the member state, so changing it needs a migration. */
 uint64_t ly_member_key(const char *s);
 
 #endif

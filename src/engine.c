@@ -168,15 +168,20 @@ static void apply_redeem(ly_ctx *c)
     ly_ctx_emit(c, &out);
 }
 
-static int32_t *day_total(ly_ctx *c, int32_t day)
+static void forget_old_days(ly_member *m, int64_t clock)
 {
-    ly_member *m = c->m;
-    int32_t oldest = (int32_t)ly_time_day(c->clock) - LY_ENGAGEMENT_DAYS_KEPT;
+    int32_t oldest = (int32_t)ly_time_day(clock) - LY_ENGAGEMENT_DAYS_KEPT;
     uint32_t keep = 0;
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day >= oldest)
             m->days.v[keep++] = m->days.v[i];
     m->days.n = keep;
+}
+
+static int32_t *day_total(ly_ctx *c, int32_t day)
+{
+    ly_member *m = c->m;
+    forget_old_days(m, c->clock);
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day == day)
             return &m->days.v[i].points;
@@ -300,6 +305,11 @@ void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64
                     const ly_sink *sink)
 {
     ly_ctx c = { p, m, NULL, due, kind, sink, 0 };
+    /* Timers find members that have gone quiet: a good moment to drop the
+     * day totals and spend months that can no longer matter. */
+    forget_old_days(m, due);
+    ly_tiers_add_spend(&c, 0, due);
+    ly_member_shrink(m);
     switch (kind) {
     case LY_TIMER_EXPIRY:
         ly_lots_expire(&c, due);

@@ -36,7 +36,7 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
         if (m->spend.v[i].month >= oldest)
             m->spend.v[keep++] = m->spend.v[i];
     m->spend.n = keep;
-    if (month < oldest)
+    if (month < oldest || delta_minor == 0)
         return;
     for (uint32_t i = 0; i < m->spend.n; i++) {
         if (m->spend.v[i].month == month) {

@@ -52,6 +52,33 @@ size_t ly_member_heap_bytes(const ly_member *m)
 
 typedef LY_VEC(char) any_vec;
 
+static void shrink(void *vec, size_t elem_size)
+{
+    any_vec *v = vec;
+    if (v->n == v->cap)
+        return;
+    if (v->n == 0) {
+        free(v->v);
+        v->v = NULL;
+        v->cap = 0;
+        return;
+    }
+    char *nv = realloc(v->v, (size_t)v->n * elem_size);
+    if (nv) {
+        v->v = nv;
+        v->cap = v->n;
+    }
+}
+
+void ly_member_shrink(ly_member *m)
+{
+    shrink(&m->lots, sizeof *m->lots.v);
+    shrink(&m->spend, sizeof *m->spend.v);
+    shrink(&m->days, sizeof *m->days.v);
+    shrink(&m->orders, sizeof *m->orders.v);
+    shrink(&m->platforms, sizeof *m->platforms.v);
+}
+
 void *ly_vec_push(void *vec, size_t elem_size)
 {
     any_vec *v = vec;
@@ -68,12 +95,29 @@ void *ly_vec_push(void *vec, size_t elem_size)
     return v->v + (size_t)v->n++ * elem_size;
 }
 
+/* Eight bytes at a time with a multiply-xorshift mix (in the spirit of
+ * wyhash/murmur3's finaliser): ids are hashed several times per event. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    return x ^ (x >> 32);
+}
+
 uint64_t ly_member_key(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
+    size_t len = strlen(s);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    while (len >= 8) {
+        uint64_t k;
+        memcpy(&k, s, 8);
+        h = mix(h ^ k);
+        s += 8;
+        len -= 8;
     }
-    return h;
+    uint64_t tail = 0;
+    memcpy(&tail, s, len);
+    return mix(h ^ tail ^ ((uint64_t)len << 56));
 }
