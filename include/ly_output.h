@@ -39,6 +39,7 @@ typedef enum {
  * <source_event_id>#<seq> (event-driven) or <member_id>#<timer kind>#<occurred_at>. */
 typedef struct ly_output {
     ly_topic topic;
+    const char *event_id;        /* set when read back from a topic; else derived */
     const char *member_id;
     const char *source_event_id; /* NULL for timers */
     int seq;                     /* n of <source>#n; 0 for timers */
@@ -62,6 +63,11 @@ typedef struct ly_output {
     /* dead letters */
     ly_reject reject;
     const char *detail;
+    const char *original;     /* the input bytes, when known */
+    size_t original_len;
+    const char *source_topic; /* where the input was read; NULL offline */
+    int32_t partition;
+    int64_t offset;           /* offline: the line number */
 } ly_output;
 
 const char *ly_reward_type_name(ly_reward_type t);
@@ -77,6 +83,8 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len);
 typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
 void ly_buf_free(ly_buf *b);
 void ly_buf_put(ly_buf *b, const char *s, size_t n);
+/* Grows b by n bytes and returns where they start (NULL on ENOMEM). */
+char *ly_buf_extend(ly_buf *b, size_t n);
 void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quoted, escaped). */
 void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
@@ -85,8 +93,7 @@ void ly_format_double(char *buf, size_t len, double v);
 /* Appends the shortest decimal that reads back as the same double. */
 void ly_buf_json_double(ly_buf *b, double v);
 
-/* Appends the output as one JSON object with sorted keys (no newline).
- * Dead letters also carry original (the input bytes) when given. */
-void ly_output_json(ly_buf *b, const ly_output *o, const char *original, size_t original_len);
+/* Appends the output as one JSON object with sorted keys (no newline). */
+void ly_output_json(ly_buf *b, const ly_output *o);
 
 #endif

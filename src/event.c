@@ -3,7 +3,7 @@
 #include <yajl/yajl_parse.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ly_event.h"
+#include "event_fields.h"
 
 #define MIN_TIME 946684800000LL  /* 2000-01-01 */
 #define MAX_TIME 4102444800000LL /* 2100-01-01, exclusive */
@@ -16,10 +16,11 @@ static const char *const type_names[LY_EV_COUNT] = {
 };
 static const char *const source_names[LY_SRC_COUNT] = { "purchases", "interactions", "social", "internal" };
 /* Which types each source may carry: [first, last]. */
-static const int source_types[3][2] = {
+static const int source_types[LY_SRC_COUNT][2] = {
     { LY_EV_PURCHASE, LY_EV_REFUND },
     { LY_EV_REVIEW, LY_EV_REDEEM },
     { LY_EV_SHARE, LY_EV_REFERRAL },
+    { LY_EV_REFERRAL_NOTICE, LY_EV_REFERRAL_GRANT },
 };
 
 const char *ly_event_type_name(ly_event_type t)
@@ -126,35 +127,20 @@ size_t ly_arena_bytes(const ly_arena *a)
  * yajl's event parser fills a table of the known top-level fields; nothing
  * else is allocated, which keeps decoding off the top of simulate's profile. */
 
-enum {
-    F_SOURCE, F_EVENT_ID, F_MEMBER_ID, F_OCCURRED_AT, F_KIND, F_ORDER_ID, F_AMOUNT_MINOR, F_CURRENCY,
-    F_TYPE, F_POINTS, F_REWARD_ID, F_PLATFORM, F_SENTIMENT, F_REFERRED_MEMBER_ID, F_COUNT
-};
-static const char *const field_names[F_COUNT] = {
+const char *const ly_field_names[LY_F_COUNT] = {
     "source", "event_id", "member_id", "occurred_at", "kind", "order_id", "amount_minor", "currency",
     "type", "points", "reward_id", "platform", "sentiment", "referred_member_id",
 };
 
-typedef enum { V_NONE, V_STRING, V_INT, V_DOUBLE, V_OTHER } vkind;
-
 typedef struct {
-    vkind kind;
-    const char *s; /* V_STRING: NUL-terminated copy in the arena */
-    size_t len;
-    int64_t i;
-    double d;
-} value;
-
-typedef struct {
+    ly_fields f;
     ly_arena *arena;
-    ly_decode_info *info;
     int depth, field, not_object, duplicate, oom;
-    value v[F_COUNT];
 } dec;
 
-static value *current(dec *d)
+static ly_field_value *current(dec *d)
 {
-    return d->depth == 1 && d->field >= 0 ? &d->v[d->field] : NULL;
+    return d->depth == 1 && d->field >= 0 ? &d->f.v[d->field] : NULL;
 }
 
 static int on_null(void *ctx)
@@ -162,9 +148,9 @@ static int on_null(void *ctx)
     dec *d = ctx;
     if (d->depth == 0)
         d->not_object = 1;
-    value *v = current(d);
+    ly_field_value *v = current(d);
     if (v)
-        v->kind = V_OTHER;
+        v->kind = LY_V_OTHER;
     return !d->not_object;
 }
 
@@ -177,33 +163,33 @@ static int on_bool(void *ctx, int b)
 static int on_int(void *ctx, long long x)
 {
     dec *d = ctx;
-    value *v = current(d);
+    ly_field_value *v = current(d);
     if (d->depth == 0)
         d->not_object = 1;
     if (v)
-        v->kind = V_INT, v->i = x, v->d = (double)x;
+        v->kind = LY_V_INT, v->i = x, v->d = (double)x;
     return !d->not_object;
 }
 
 static int on_double(void *ctx, double x)
 {
     dec *d = ctx;
-    value *v = current(d);
+    ly_field_value *v = current(d);
     if (d->depth == 0)
         d->not_object = 1;
     if (v)
-        v->kind = V_DOUBLE, v->d = x;
+        v->kind = LY_V_DOUBLE, v->d = x;
     return !d->not_object;
 }
 
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
     dec *d = ctx;
-    value *v = current(d);
+    ly_field_value *v = current(d);
     if (d->depth == 0)
         d->not_object = 1;
     if (v) {
-        v->kind = V_STRING;
+        v->kind = LY_V_STRING;
         v->len = len;
         if (!(v->s = ly_arena_strndup(d->arena, (const char *)s, len)))
             d->oom = 1;
@@ -217,9 +203,9 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
     d->field = -1;
     if (d->depth != 1)
         return 1;
-    for (int f = 0; f < F_COUNT; f++) {
-        if (strlen(field_names[f]) == len && memcmp(field_names[f], k, len) == 0) {
-            if (d->v[f].kind != V_NONE)
+    for (int f = 0; f < LY_F_COUNT; f++) {
+        if (strlen(ly_field_names[f]) == len && memcmp(ly_field_names[f], k, len) == 0) {
+            if (d->f.v[f].kind != LY_V_NONE)
                 d->duplicate = 1;
             d->field = f;
             break;
@@ -233,9 +219,9 @@ static int on_open(void *ctx, int is_map)
     dec *d = ctx;
     if (d->depth == 0 && !is_map)
         d->not_object = 1;
-    value *v = current(d);
+    ly_field_value *v = current(d);
     if (v)
-        v->kind = V_OTHER;
+        v->kind = LY_V_OTHER;
     d->depth++;
     d->field = -1;
     return !d->not_object;
@@ -257,7 +243,7 @@ static const yajl_callbacks callbacks = {
     on_start_map, on_map_key, on_close, on_start_array, on_close,
 };
 
-static int bad(dec *d, const char *field, const char *rule)
+static int bad(ly_fields *d, const char *field, const char *rule)
 {
     if (d->info) {
         d->info->reject = LY_REJECT_INVALID;
@@ -266,31 +252,31 @@ static int bad(dec *d, const char *field, const char *rule)
     return -1;
 }
 
-static int get_string(dec *d, int f, const char **out)
+static int get_string(ly_fields *d, int f, const char **out)
 {
-    const value *v = &d->v[f];
-    if (v->kind != V_STRING)
-        return bad(d, field_names[f], v->kind == V_NONE ? "is required" : "must be a string");
+    const ly_field_value *v = &d->v[f];
+    if (v->kind != LY_V_STRING)
+        return bad(d, ly_field_names[f], v->kind == LY_V_NONE ? "is required" : "must be a string");
     if (v->len == 0)
-        return bad(d, field_names[f], "must not be empty");
+        return bad(d, ly_field_names[f], "must not be empty");
     if (memchr(v->s, '\0', v->len))
-        return bad(d, field_names[f], "must not contain NUL");
+        return bad(d, ly_field_names[f], "must not contain NUL");
     *out = v->s;
     return 0;
 }
 
-static int get_int(dec *d, int f, int64_t min, int64_t max_excl, int64_t *out)
+static int get_int(ly_fields *d, int f, int64_t min, int64_t max_excl, int64_t *out)
 {
-    const value *v = &d->v[f];
-    if (v->kind != V_INT)
-        return bad(d, field_names[f], v->kind == V_NONE ? "is required" : "must be a JSON integer");
+    const ly_field_value *v = &d->v[f];
+    if (v->kind != LY_V_INT)
+        return bad(d, ly_field_names[f], v->kind == LY_V_NONE ? "is required" : "must be a JSON integer");
     if (v->i < min || v->i >= max_excl)
-        return bad(d, field_names[f], "is out of range");
+        return bad(d, ly_field_names[f], "is out of range");
     *out = v->i;
     return 0;
 }
 
-static int get_type(dec *d, int f, int source, ly_event_type *out)
+static int get_type(ly_fields *d, int f, int source, ly_event_type *out)
 {
     const char *s;
     if (get_string(d, f, &s) < 0)
@@ -301,35 +287,42 @@ static int get_type(dec *d, int f, int source, ly_event_type *out)
             return 0;
         }
     }
-    return bad(d, field_names[f], "is not a type of this source");
+    return bad(d, ly_field_names[f], "is not a type of this source");
 }
 
-static int decode_fields(dec *d, int source, ly_event *ev)
+static int decode_fields(ly_fields *d, int source, ly_event *ev)
 {
     if (source == LY_SRC_PURCHASES)
-        return get_type(d, F_KIND, source, &ev->type) < 0 || get_string(d, F_ORDER_ID, &ev->order_id) < 0 ||
-                       get_int(d, F_AMOUNT_MINOR, 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
-                       get_string(d, F_CURRENCY, &ev->currency) < 0
+        return get_type(d, LY_F_KIND, source, &ev->type) < 0 || get_string(d, LY_F_ORDER_ID, &ev->order_id) < 0 ||
+                       get_int(d, LY_F_AMOUNT_MINOR, 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
+                       get_string(d, LY_F_CURRENCY, &ev->currency) < 0
                    ? -1
                    : 0;
-    if (get_type(d, F_TYPE, source, &ev->type) < 0)
+    if (get_type(d, LY_F_TYPE, source, &ev->type) < 0)
         return -1;
-    if (source == LY_SRC_SOCIAL && get_string(d, F_PLATFORM, &ev->platform) < 0)
+    if (source == LY_SRC_INTERNAL) { /* R and F of a referral: the other member */
+        if (get_string(d, LY_F_REFERRED_MEMBER_ID, &ev->referred_member_id) < 0)
+            return -1;
+        return ly_event_valid_member_id(ev->referred_member_id, strlen(ev->referred_member_id))
+                   ? 0
+                   : bad(d, "referred_member_id", "is not a valid member id");
+    }
+    if (source == LY_SRC_SOCIAL && get_string(d, LY_F_PLATFORM, &ev->platform) < 0)
         return -1;
     if (ev->type == LY_EV_REDEEM &&
-        (get_int(d, F_POINTS, 1, MAX_AMOUNT + 1, &ev->points) < 0 || get_string(d, F_REWARD_ID, &ev->reward_id) < 0))
+        (get_int(d, LY_F_POINTS, 1, MAX_AMOUNT + 1, &ev->points) < 0 || get_string(d, LY_F_REWARD_ID, &ev->reward_id) < 0))
         return -1;
     if (ev->type == LY_EV_MENTION) {
-        const value *v = &d->v[F_SENTIMENT];
-        if (v->kind != V_INT && v->kind != V_DOUBLE)
-            return bad(d, "sentiment", v->kind == V_NONE ? "is required" : "must be a number");
+        const ly_field_value *v = &d->v[LY_F_SENTIMENT];
+        if (v->kind != LY_V_INT && v->kind != LY_V_DOUBLE)
+            return bad(d, "sentiment", v->kind == LY_V_NONE ? "is required" : "must be a number");
         ev->sentiment = v->d;
         if (!(ev->sentiment >= -1.0 && ev->sentiment <= 1.0))
             return bad(d, "sentiment", "must be in [-1, 1]");
     }
     if (ev->type == LY_EV_REFERRAL) {
         const char *r;
-        if (get_string(d, F_REFERRED_MEMBER_ID, &r) < 0)
+        if (get_string(d, LY_F_REFERRED_MEMBER_ID, &r) < 0)
             return -1;
         if (!ly_event_valid_member_id(r, strlen(r)))
             return bad(d, "referred_member_id", "is not a valid member id");
@@ -341,35 +334,36 @@ static int decode_fields(dec *d, int source, ly_event *ev)
 }
 
 /* Records the ids the dead letter may carry, before anything else can fail. */
-static void note_ids(dec *d)
+static void note_ids(ly_fields *d)
 {
     if (!d->info)
         return;
-    const value *e = &d->v[F_EVENT_ID], *m = &d->v[F_MEMBER_ID];
-    if (e->kind == V_STRING && ly_event_valid_event_id(e->s, e->len))
+    const ly_field_value *e = &d->v[LY_F_EVENT_ID], *m = &d->v[LY_F_MEMBER_ID];
+    if (e->kind == LY_V_STRING && ly_event_valid_event_id(e->s, e->len))
         snprintf(d->info->event_id, sizeof d->info->event_id, "%s", e->s);
-    if (m->kind == V_STRING && ly_event_valid_member_id(m->s, m->len))
+    if (m->kind == LY_V_STRING && ly_event_valid_member_id(m->s, m->len))
         snprintf(d->info->member_id, sizeof d->info->member_id, "%s", m->s);
 }
 
-static int decode_object(dec *d, int source, const char *currency, ly_event *ev)
+int ly_event_from_fields(ly_fields *d, int source, const char *currency, ly_event *ev)
 {
+    note_ids(d);
     if (source == LY_SRC_ANY) {
-        const value *s = &d->v[F_SOURCE];
-        source = s->kind == V_STRING ? ly_source_parse(s->s) : -1;
+        const ly_field_value *s = &d->v[LY_F_SOURCE];
+        source = s->kind == LY_V_STRING ? ly_source_parse(s->s) : -1;
         if (source < 0)
             return bad(d, "source", "must be purchases, interactions or social");
     }
     if (d->info)
         d->info->source = source;
     ev->source = (ly_source)source;
-    if (get_string(d, F_EVENT_ID, &ev->event_id) < 0 || get_string(d, F_MEMBER_ID, &ev->member_id) < 0)
+    if (get_string(d, LY_F_EVENT_ID, &ev->event_id) < 0 || get_string(d, LY_F_MEMBER_ID, &ev->member_id) < 0)
         return -1;
     if (!ly_event_valid_event_id(ev->event_id, strlen(ev->event_id)))
         return bad(d, "event_id", "must be 1..128 characters in 0x21..0x7E");
     if (!ly_event_valid_member_id(ev->member_id, strlen(ev->member_id)))
         return bad(d, "member_id", "must be 1..64 characters of [A-Za-z0-9_.:@-]");
-    if (get_int(d, F_OCCURRED_AT, MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
+    if (get_int(d, LY_F_OCCURRED_AT, MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
         return -1;
     if (currency && ev->currency && strcmp(ev->currency, currency) != 0) {
         if (d->info) {
@@ -392,10 +386,10 @@ static int parse(dec *d, const char *buf, size_t len)
     yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
     if (st == yajl_status_ok)
         st = yajl_complete_parse(h);
-    if (st != yajl_status_ok && d->info && !d->not_object && !d->duplicate && !d->oom) {
+    if (st != yajl_status_ok && d->f.info && !d->not_object && !d->duplicate && !d->oom) {
         unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
-        d->info->reject = LY_REJECT_INVALID;
-        snprintf(d->info->detail, sizeof d->info->detail, "not JSON: %.140s", msg ? (const char *)msg : "?");
+        d->f.info->reject = LY_REJECT_INVALID;
+        snprintf(d->f.info->detail, sizeof d->f.info->detail, "not JSON: %.140s", msg ? (const char *)msg : "?");
         if (msg)
             yajl_free_error(h, msg);
     }
@@ -414,17 +408,16 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
     dec d;
     memset(&d, 0, sizeof d);
     d.arena = arena;
-    d.info = info;
+    d.f.info = info;
     d.field = -1;
     if (parse(&d, buf, len) < 0) {
         if (d.not_object)
-            return bad(&d, "(event)", "must be a JSON object");
+            return bad(&d.f, "(event)", "must be a JSON object");
         if (d.duplicate)
-            return bad(&d, "(event)", "a field appears twice");
+            return bad(&d.f, "(event)", "a field appears twice");
         if (d.oom)
-            return bad(&d, "(event)", "out of memory");
+            return bad(&d.f, "(event)", "out of memory");
         return -1;
     }
-    note_ids(&d);
-    return decode_object(&d, source, currency, ev);
+    return ly_event_from_fields(&d.f, source, currency, ev);
 }

@@ -40,7 +40,9 @@ static const char *action_name(ly_action a)
 
 void ly_output_event_id(const ly_output *o, char *buf, size_t len)
 {
-    if (o->topic == LY_TOPIC_DLQ)
+    if (o->event_id)
+        snprintf(buf, len, "%s", o->event_id);
+    else if (o->topic == LY_TOPIC_DLQ)
         snprintf(buf, len, "%s", o->source_event_id ? o->source_event_id : "");
     else if (o->source_event_id)
         snprintf(buf, len, "%s#%d", o->source_event_id, o->seq);
@@ -81,6 +83,16 @@ void ly_buf_put(ly_buf *b, const char *s, size_t n)
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
+}
+
+char *ly_buf_extend(ly_buf *b, size_t n)
+{
+    if (reserve(b, n) < 0)
+        return NULL;
+    char *at = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return at;
 }
 
 void ly_buf_printf(ly_buf *b, const char *fmt, ...)
@@ -286,15 +298,19 @@ static void base64(ly_buf *b, const unsigned char *s, size_t n)
     ly_buf_put(b, "\"", 1);
 }
 
-static void dlq_json(ly_buf *b, const ly_output *o, const char *original, size_t olen)
+static void dlq_json(ly_buf *b, const ly_output *o)
 {
     int f = 1;
+    const char *original = o->original;
+    size_t olen = o->original_len;
     if (o->detail)
         kstr(b, "detail", o->detail, &f);
     if (o->source_event_id && *o->source_event_id)
         kstr(b, "event_id", o->source_event_id, &f);
     if (o->member_id && *o->member_id)
         kstr(b, "member_id", o->member_id, &f);
+    if (o->source_topic || o->offset)
+        kint(b, "offset", o->offset, &f);
     /* Bytes that are not UTF-8 cannot be a JSON string: they go as base64. */
     int text = original && utf8_valid((const unsigned char *)original, olen);
     if (original && text) {
@@ -305,11 +321,15 @@ static void dlq_json(ly_buf *b, const ly_output *o, const char *original, size_t
         key(b, "original_base64", &f);
         base64(b, (const unsigned char *)original, olen);
     }
+    if (o->source_topic)
+        kint(b, "partition", o->partition, &f);
     kstr(b, "reason", ly_reject_name(o->reject), &f);
+    if (o->source_topic)
+        kstr(b, "source_topic", o->source_topic, &f);
     kstr(b, "topic", "dlq", &f);
 }
 
-void ly_output_json(ly_buf *b, const ly_output *o, const char *original, size_t original_len)
+void ly_output_json(ly_buf *b, const ly_output *o)
 {
     char id[LY_OUTPUT_ID_MAX];
     ly_output_event_id(o, id, sizeof id);
@@ -319,6 +339,6 @@ void ly_output_json(ly_buf *b, const ly_output *o, const char *original, size_t 
     else if (o->topic == LY_TOPIC_CHURN)
         alert_json(b, o, id);
     else
-        dlq_json(b, o, original, original_len);
+        dlq_json(b, o);
     ly_buf_put(b, "}", 1);
 }

@@ -39,10 +39,10 @@ static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_
     return 0;
 }
 
-static void write_line(sim *s, const ly_output *o, const char *orig, size_t olen)
+static void write_line(sim *s, const ly_output *o)
 {
     s->line.len = 0;
-    ly_output_json(&s->line, o, orig, olen);
+    ly_output_json(&s->line, o);
     ly_buf_put(&s->line, "\n", 1);
     if (s->line.oom)
         s->oom = 1;
@@ -53,7 +53,7 @@ static void write_line(sim *s, const ly_output *o, const char *orig, size_t olen
 
 static void on_output(void *opaque, const ly_output *o)
 {
-    write_line(opaque, o, NULL, 0);
+    write_line(opaque, o);
 }
 
 /* Cross-member records go to the target's partition, behind what is queued. */
@@ -70,7 +70,7 @@ static void on_internal(void *opaque, const ly_event *ev)
         s->oom = 1;
 }
 
-static void dead_letter(sim *s, const ly_decode_info *info, const char *line, size_t len)
+static void dead_letter(sim *s, const ly_decode_info *info, const char *line, size_t len, uint64_t lineno)
 {
     ly_output o = {0};
     o.topic = LY_TOPIC_DLQ;
@@ -78,7 +78,10 @@ static void dead_letter(sim *s, const ly_decode_info *info, const char *line, si
     o.source_event_id = info->event_id;
     o.member_id = info->member_id;
     o.detail = info->detail;
-    write_line(s, &o, line, len);
+    o.original = line;
+    o.original_len = len;
+    o.offset = (int64_t)lineno;
+    write_line(s, &o);
 }
 
 static int read_lines(sim *s, const char *buf, size_t len)
@@ -100,7 +103,7 @@ static int read_lines(sim *s, const char *buf, size_t len)
         ly_decode_info info;
         if (ly_event_decode_json(line, n, LY_SRC_ANY, currency, s->arena, &ev, &info) < 0) {
             s->stats->invalid++;
-            dead_letter(s, &info, line, n);
+            dead_letter(s, &info, line, n, pos);
             continue;
         }
         int32_t part = ly_murmur2_partition(ev.member_id, strlen(ev.member_id), s->np);

@@ -1,0 +1,500 @@
+/* Avro codec of the six records (avro-c generic values), Confluent framing. */
+#include <avro.h>
+#include <stdlib.h>
+#include <string.h>
+#include "event_fields.h"
+#include "ly_avro.h"
+
+extern const char *const ly_schema_json[LY_T_COUNT];
+
+struct ly_avro {
+    avro_schema_t schema[LY_T_COUNT];
+    avro_value_iface_t *iface[LY_T_COUNT];
+    avro_value_t value[LY_T_COUNT];
+    int have[LY_T_COUNT];
+};
+
+const char *ly_avro_schema_json(ly_topic_role role)
+{
+    return (unsigned)role < LY_T_COUNT ? ly_schema_json[role] : NULL;
+}
+
+ly_avro *ly_avro_new(char *errstr, size_t errlen)
+{
+    ly_avro *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(errstr, errlen, "out of memory");
+        return NULL;
+    }
+    for (int r = 0; r < LY_T_COUNT; r++) {
+        if (!ly_schema_json[r])
+            continue;
+        if (avro_schema_from_json_length(ly_schema_json[r], strlen(ly_schema_json[r]), &a->schema[r]) != 0 ||
+            !(a->iface[r] = avro_generic_class_from_schema(a->schema[r])) ||
+            avro_generic_value_new(a->iface[r], &a->value[r]) != 0) {
+            snprintf(errstr, errlen, "schema of %s: %s", ly_topics_default_name((ly_topic_role)r), avro_strerror());
+            ly_avro_destroy(a);
+            return NULL;
+        }
+        a->have[r] = 1;
+    }
+    return a;
+}
+
+void ly_avro_destroy(ly_avro *a)
+{
+    if (!a)
+        return;
+    for (int r = 0; r < LY_T_COUNT; r++) {
+        if (a->have[r])
+            avro_value_decref(&a->value[r]);
+        if (a->iface[r])
+            avro_value_iface_decref(a->iface[r]);
+        if (a->schema[r])
+            avro_schema_decref(a->schema[r]);
+    }
+    free(a);
+}
+
+int64_t ly_avro_frame_id(const char *buf, size_t len)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+    if (len < 5 || b[0] != 0)
+        return -1;
+    return (int64_t)((uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]);
+}
+
+/* ---- writing ---- */
+
+static int field(avro_value_t *rec, const char *name, avro_value_t *out)
+{
+    return avro_value_get_by_name(rec, name, out, NULL);
+}
+
+static int put_string(avro_value_t *rec, const char *name, const char *s)
+{
+    avro_value_t f;
+    return field(rec, name, &f) || avro_value_set_string(&f, s ? s : "");
+}
+
+static int put_long(avro_value_t *rec, const char *name, int64_t v)
+{
+    avro_value_t f;
+    return field(rec, name, &f) || avro_value_set_long(&f, v);
+}
+
+static int put_double(avro_value_t *rec, const char *name, double v)
+{
+    avro_value_t f;
+    return field(rec, name, &f) || avro_value_set_double(&f, v);
+}
+
+static int put_enum(avro_value_t *rec, const char *name, int v)
+{
+    avro_value_t f;
+    return field(rec, name, &f) || avro_value_set_enum(&f, v);
+}
+
+/* ["null", T] unions: branch 0 is null. */
+static int put_opt(avro_value_t *rec, const char *name, int present, avro_value_t *branch)
+{
+    avro_value_t f;
+    if (field(rec, name, &f) || avro_value_set_branch(&f, present ? 1 : 0, branch))
+        return -1;
+    return present ? 0 : avro_value_set_null(branch);
+}
+
+static int put_opt_string(avro_value_t *rec, const char *name, const char *s)
+{
+    avro_value_t b;
+    return put_opt(rec, name, s != NULL, &b) || (s && avro_value_set_string(&b, s));
+}
+
+static int put_opt_enum(avro_value_t *rec, const char *name, int present, int v)
+{
+    avro_value_t b;
+    return put_opt(rec, name, present, &b) || (present && avro_value_set_enum(&b, v));
+}
+
+static int frame(ly_avro *a, ly_topic_role r, int32_t schema_id, ly_buf *out, char *errstr, size_t errlen)
+{
+    size_t size;
+    if (avro_value_sizeof(&a->value[r], &size) != 0) {
+        snprintf(errstr, errlen, "avro: %s", avro_strerror());
+        return -1;
+    }
+    unsigned char head[5] = { 0, (unsigned char)(schema_id >> 24), (unsigned char)(schema_id >> 16),
+                              (unsigned char)(schema_id >> 8), (unsigned char)schema_id };
+    size_t at = out->len;
+    char *dst = ly_buf_extend(out, 5 + size);
+    if (!dst) {
+        snprintf(errstr, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(dst, head, 5);
+    avro_writer_t w = avro_writer_memory(dst + 5, (int64_t)size);
+    int rc = avro_value_write(w, &a->value[r]);
+    avro_writer_free(w);
+    if (rc != 0) {
+        snprintf(errstr, errlen, "avro: %s", avro_strerror());
+        out->len = at;
+        return -1;
+    }
+    return 0;
+}
+
+static int action_symbol(ly_action act)
+{
+    /* SuggestedAction: POINTS_EXPIRY_REMINDER, WIN_BACK_OFFER, ENGAGEMENT_NUDGE */
+    return act == LY_ACTION_POINTS_EXPIRY_REMINDER ? 0 : act == LY_ACTION_WIN_BACK_OFFER ? 1 : 2;
+}
+
+static int write_reward(avro_value_t *v, const ly_output *o, const char *id)
+{
+    int tiers = o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE;
+    char code[48];
+    snprintf(code, sizeof code, "MILESTONE_%lld", (long long)o->milestone);
+    return put_string(v, "event_id", id) || put_string(v, "member_id", o->member_id) ||
+           put_long(v, "occurred_at", o->occurred_at) || put_enum(v, "type", o->type) ||
+           put_long(v, "points_delta", o->points_delta) || put_long(v, "balance_after", o->balance_after) ||
+           put_long(v, "lifetime_points", o->lifetime_points) || put_enum(v, "tier", o->tier) ||
+           put_opt_string(v, "source_event_id", o->source_event_id) || put_opt_string(v, "reward_id", o->reward_id) ||
+           put_opt_string(v, "reward_code", o->type == LY_RW_MILESTONE_REWARD ? code : NULL) ||
+           put_opt_string(v, "reason", o->reason) || put_opt_enum(v, "old_tier", tiers, o->old_tier) ||
+           put_opt_enum(v, "new_tier", tiers, o->new_tier) ||
+           put_opt_string(v, "referred_member_id", o->referred_member_id);
+}
+
+static int write_alert(avro_value_t *v, const ly_output *o, const char *id)
+{
+    avro_value_t arr, el;
+    if (put_string(v, "event_id", id) || put_string(v, "member_id", o->member_id) ||
+        put_long(v, "occurred_at", o->occurred_at) || put_long(v, "detected_at", o->occurred_at) ||
+        put_enum(v, "risk_level", o->risk) || field(v, "reasons", &arr))
+        return -1;
+    if ((o->reasons & LY_REASON_INACTIVITY) && (avro_value_append(&arr, &el, NULL) || avro_value_set_enum(&el, 0)))
+        return -1;
+    if ((o->reasons & LY_REASON_NEGATIVE_SENTIMENT) &&
+        (avro_value_append(&arr, &el, NULL) || avro_value_set_enum(&el, 1)))
+        return -1;
+    return put_double(v, "days_since_last_purchase", o->days_since_last_purchase) ||
+           put_double(v, "expected_gap_days", o->expected_gap_days) || put_double(v, "p_alive", o->p_alive) ||
+           put_long(v, "points_balance", o->balance_after) || put_long(v, "points_expiring_30d", o->points_expiring) ||
+           put_enum(v, "tier", o->tier) || put_long(v, "lifetime_points", o->lifetime_points) ||
+           put_enum(v, "suggested_action", action_symbol(o->action));
+}
+
+static int write_dead_letter(avro_value_t *v, const ly_output *o)
+{
+    avro_value_t f;
+    const char *id = o->source_event_id && *o->source_event_id ? o->source_event_id : NULL;
+    const char *member = o->member_id && *o->member_id ? o->member_id : NULL;
+    return put_opt_string(v, "event_id", id) || put_opt_string(v, "member_id", member) ||
+           put_enum(v, "reason", (int)o->reject - 1) || put_opt_string(v, "detail", o->detail) ||
+           field(v, "original", &f) ||
+           avro_value_set_bytes(&f, (void *)(o->original ? o->original : ""), o->original ? o->original_len : 0) ||
+           put_string(v, "source_topic", o->source_topic ? o->source_topic : "") ||
+           field(v, "partition", &f) || avro_value_set_int(&f, o->partition) || put_long(v, "offset", o->offset);
+}
+
+int ly_avro_encode_output(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
+                          size_t errlen)
+{
+    ly_topic_role r = o->topic == LY_TOPIC_REWARDS ? LY_T_REWARDS : o->topic == LY_TOPIC_CHURN ? LY_T_CHURN_ALERTS
+                                                                                               : LY_T_DLQ;
+    char id[LY_OUTPUT_ID_MAX];
+    ly_output_event_id(o, id, sizeof id);
+    avro_value_t *v = &a->value[r];
+    avro_value_reset(v);
+    int rc = r == LY_T_REWARDS ? write_reward(v, o, id) : r == LY_T_CHURN_ALERTS ? write_alert(v, o, id)
+                                                                                 : write_dead_letter(v, o);
+    if (rc) {
+        snprintf(errstr, errlen, "avro %s: %s", ly_topic_name(o->topic), avro_strerror());
+        return -1;
+    }
+    return frame(a, r, schema_id, out, errstr, errlen);
+}
+
+int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_buf *out, char *errstr,
+                         size_t errlen)
+{
+    ly_topic_role r = (ly_topic_role)ev->source;
+    if (r > LY_T_SOCIAL) {
+        snprintf(errstr, errlen, "avro: internal records are not Avro");
+        return -1;
+    }
+    avro_value_t *v = &a->value[r], b;
+    avro_value_reset(v);
+    int rc = put_string(v, "event_id", ev->event_id) || put_string(v, "member_id", ev->member_id) ||
+             put_long(v, "occurred_at", ev->occurred_at);
+    if (!rc && r == LY_T_PURCHASES)
+        rc = put_enum(v, "kind", ev->type - LY_EV_PURCHASE) || put_string(v, "order_id", ev->order_id) ||
+             put_long(v, "amount_minor", ev->amount_minor) || put_string(v, "currency", ev->currency);
+    if (!rc && r == LY_T_INTERACTIONS) {
+        int redeem = ev->type == LY_EV_REDEEM;
+        rc = put_enum(v, "type", ev->type - LY_EV_REVIEW) || put_opt(v, "points", redeem, &b) ||
+             (redeem && avro_value_set_long(&b, ev->points)) ||
+             put_opt_string(v, "reward_id", redeem ? ev->reward_id : NULL);
+    }
+    if (!rc && r == LY_T_SOCIAL) {
+        int mention = ev->type == LY_EV_MENTION;
+        rc = put_enum(v, "type", ev->type - LY_EV_SHARE) || put_string(v, "platform", ev->platform) ||
+             put_opt(v, "sentiment", mention, &b) || (mention && avro_value_set_double(&b, ev->sentiment)) ||
+             put_opt_string(v, "referred_member_id", ev->type == LY_EV_REFERRAL ? ev->referred_member_id : NULL);
+    }
+    if (rc) {
+        snprintf(errstr, errlen, "avro %s: %s", ly_source_name(ev->source), avro_strerror());
+        return -1;
+    }
+    return frame(a, r, schema_id, out, errstr, errlen);
+}
+
+/* ---- reading ---- */
+
+static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
+{
+    avro_value_reset(&a->value[r]);
+    avro_reader_t rd = avro_reader_memory(buf + 5, (int64_t)(len - 5));
+    if (!rd)
+        return -1;
+    int rc = avro_value_read(rd, &a->value[r]);
+    /* Trailing bytes mean the record was not written with this schema. */
+    if (rc == 0 && avro_reader_is_eof(rd) == 0) {
+        char probe;
+        rc = avro_read(rd, &probe, 1) == 0 ? -1 : 0;
+    }
+    avro_reader_free(rd);
+    return rc;
+}
+
+static const char *arena_copy(ly_arena *arena, const char *s, size_t size_with_nul)
+{
+    return ly_arena_strndup(arena, s, size_with_nul ? size_with_nul - 1 : 0);
+}
+
+/* Copies a value into the shared field table: strings, longs, doubles, enum
+ * symbols as strings, null branches as absent. */
+static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena *arena)
+{
+    avro_value_t v, b;
+    if (avro_value_get_by_name(&a->value[r], ly_field_names[which], &v, NULL) != 0)
+        return;
+    avro_type_t t = avro_value_get_type(&v);
+    if (t == AVRO_UNION) {
+        int disc;
+        avro_value_get_discriminant(&v, &disc);
+        if (disc == 0)
+            return;
+        avro_value_get_current_branch(&v, &b);
+        v = b;
+        t = avro_value_get_type(&v);
+    }
+    ly_field_value *fv = &f->v[which];
+    const char *s;
+    size_t size;
+    switch (t) {
+    case AVRO_STRING:
+        avro_value_get_string(&v, &s, &size);
+        fv->kind = LY_V_STRING;
+        fv->s = arena_copy(arena, s, size);
+        fv->len = fv->s ? strlen(fv->s) : 0;
+        if (!fv->s)
+            fv->kind = LY_V_OTHER;
+        break;
+    case AVRO_ENUM: {
+        int sym;
+        avro_value_get_enum(&v, &sym);
+        avro_schema_t es = avro_value_get_schema(&v);
+        s = avro_schema_enum_get(es, sym);
+        fv->kind = s ? LY_V_STRING : LY_V_OTHER;
+        fv->s = s ? arena_copy(arena, s, strlen(s) + 1) : NULL;
+        fv->len = s ? strlen(s) : 0;
+        break;
+    }
+    case AVRO_INT64:
+        avro_value_get_long(&v, &fv->i);
+        fv->kind = LY_V_INT;
+        fv->d = (double)fv->i;
+        break;
+    case AVRO_DOUBLE:
+        avro_value_get_double(&v, &fv->d);
+        fv->kind = LY_V_DOUBLE;
+        break;
+    default:
+        fv->kind = LY_V_OTHER;
+    }
+}
+
+int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
+                         const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info)
+{
+    ly_decode_info local;
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    memset(ev, 0, sizeof *ev);
+    info->source = (int)role;
+    int64_t id = ly_avro_frame_id(buf, len);
+    if (role > LY_T_SOCIAL || id != expected_id) {
+        info->reject = LY_REJECT_INVALID;
+        snprintf(info->detail, sizeof info->detail, "unknown schema id %lld (expected %d)", (long long)id,
+                 (int)expected_id);
+        return -1;
+    }
+    if (read_record(a, role, buf, len) != 0) {
+        info->reject = LY_REJECT_INVALID;
+        snprintf(info->detail, sizeof info->detail, "not a %s record: %.100s", ly_source_name((ly_source)role),
+                 avro_strerror());
+        return -1;
+    }
+    ly_fields f;
+    memset(&f, 0, sizeof f);
+    f.info = info;
+    for (int i = LY_F_EVENT_ID; i < LY_F_COUNT; i++)
+        take(a, role, &f, i, arena);
+    /* The Avro field is named after the topic's own vocabulary. */
+    if (role == LY_T_PURCHASES)
+        take(a, role, &f, LY_F_KIND, arena);
+    return ly_event_from_fields(&f, (int)role, currency, ev);
+}
+
+static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t *out)
+{
+    avro_value_t v;
+    if (avro_value_get_by_name(&a->value[r], name, &v, NULL) != 0)
+        return -1;
+    if (avro_value_get_type(&v) == AVRO_UNION) {
+        int disc;
+        avro_value_get_discriminant(&v, &disc);
+        if (disc == 0)
+            return 1;
+        avro_value_get_current_branch(&v, out);
+        return 0;
+    }
+    *out = v;
+    return 0;
+}
+
+static const char *get_str(ly_avro *a, ly_topic_role r, const char *name, ly_arena *arena)
+{
+    avro_value_t v;
+    const char *s;
+    size_t size;
+    if (get_field(a, r, name, &v) != 0 || avro_value_get_string(&v, &s, &size) != 0)
+        return NULL;
+    return arena_copy(arena, s, size);
+}
+
+static int64_t get_long(ly_avro *a, ly_topic_role r, const char *name)
+{
+    avro_value_t v;
+    int64_t x = 0;
+    if (get_field(a, r, name, &v) == 0)
+        avro_value_get_long(&v, &x);
+    return x;
+}
+
+static double get_double(ly_avro *a, ly_topic_role r, const char *name)
+{
+    avro_value_t v;
+    double x = 0;
+    if (get_field(a, r, name, &v) == 0)
+        avro_value_get_double(&v, &x);
+    return x;
+}
+
+static int get_enum(ly_avro *a, ly_topic_role r, const char *name)
+{
+    avro_value_t v;
+    int x = -1;
+    if (get_field(a, r, name, &v) == 0)
+        avro_value_get_enum(&v, &x);
+    return x;
+}
+
+static void read_reward(ly_avro *a, ly_output *o, ly_arena *arena)
+{
+    ly_topic_role r = LY_T_REWARDS;
+    o->type = (ly_reward_type)get_enum(a, r, "type");
+    o->source_event_id = get_str(a, r, "source_event_id", arena);
+    o->points_delta = get_long(a, r, "points_delta");
+    o->balance_after = get_long(a, r, "balance_after");
+    o->lifetime_points = get_long(a, r, "lifetime_points");
+    o->tier = (ly_tier)get_enum(a, r, "tier");
+    o->reward_id = get_str(a, r, "reward_id", arena);
+    o->reason = get_str(a, r, "reason", arena);
+    o->referred_member_id = get_str(a, r, "referred_member_id", arena);
+    const char *code = get_str(a, r, "reward_code", arena);
+    if (code && strncmp(code, "MILESTONE_", 10) == 0)
+        o->milestone = strtoll(code + 10, NULL, 10);
+    o->old_tier = (ly_tier)get_enum(a, r, "old_tier");
+    o->new_tier = (ly_tier)get_enum(a, r, "new_tier");
+}
+
+static void read_alert(ly_avro *a, ly_output *o)
+{
+    ly_topic_role r = LY_T_CHURN_ALERTS;
+    avro_value_t arr, el;
+    size_t n = 0;
+    o->risk = (ly_risk)get_enum(a, r, "risk_level");
+    if (get_field(a, r, "reasons", &arr) == 0 && avro_value_get_size(&arr, &n) == 0)
+        for (size_t i = 0; i < n; i++) {
+            int sym = 0;
+            avro_value_get_by_index(&arr, i, &el, NULL);
+            avro_value_get_enum(&el, &sym);
+            o->reasons |= sym == 0 ? LY_REASON_INACTIVITY : LY_REASON_NEGATIVE_SENTIMENT;
+        }
+    o->days_since_last_purchase = get_double(a, r, "days_since_last_purchase");
+    o->expected_gap_days = get_double(a, r, "expected_gap_days");
+    o->p_alive = get_double(a, r, "p_alive");
+    o->balance_after = get_long(a, r, "points_balance");
+    o->points_expiring = get_long(a, r, "points_expiring_30d");
+    o->tier = (ly_tier)get_enum(a, r, "tier");
+    o->lifetime_points = get_long(a, r, "lifetime_points");
+    int act = get_enum(a, r, "suggested_action");
+    o->action = act == 0 ? LY_ACTION_POINTS_EXPIRY_REMINDER : act == 1 ? LY_ACTION_WIN_BACK_OFFER
+                                                                        : LY_ACTION_ENGAGEMENT_NUDGE;
+}
+
+static void read_dead_letter(ly_avro *a, ly_output *o, ly_arena *arena)
+{
+    ly_topic_role r = LY_T_DLQ;
+    avro_value_t v, p;
+    const void *bytes;
+    size_t size;
+    o->reject = (ly_reject)(get_enum(a, r, "reason") + 1);
+    o->source_event_id = get_str(a, r, "event_id", arena);
+    o->member_id = get_str(a, r, "member_id", arena);
+    o->detail = get_str(a, r, "detail", arena);
+    o->source_topic = get_str(a, r, "source_topic", arena);
+    if (get_field(a, r, "original", &v) == 0 && avro_value_get_bytes(&v, &bytes, &size) == 0) {
+        o->original = ly_arena_strndup(arena, bytes, size);
+        o->original_len = size;
+    }
+    if (get_field(a, r, "partition", &p) == 0)
+        avro_value_get_int(&p, &o->partition);
+    o->offset = get_long(a, r, "offset");
+}
+
+int ly_avro_decode_output(ly_avro *a, ly_topic_role role, const char *buf, size_t len, ly_arena *arena,
+                          ly_output *o, char *errstr, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    if (role < LY_T_REWARDS || ly_avro_frame_id(buf, len) < 0 || read_record(a, role, buf, len) != 0) {
+        snprintf(errstr, errlen, "not a framed %s record", ly_topics_default_name(role));
+        return -1;
+    }
+    o->topic = role == LY_T_REWARDS ? LY_TOPIC_REWARDS : role == LY_T_CHURN_ALERTS ? LY_TOPIC_CHURN : LY_TOPIC_DLQ;
+    if (role != LY_T_DLQ) {
+        o->member_id = get_str(a, role, "member_id", arena);
+        o->occurred_at = get_long(a, role, "occurred_at");
+        o->event_id = get_str(a, role, "event_id", arena);
+    }
+    if (role == LY_T_REWARDS)
+        read_reward(a, o, arena);
+    else if (role == LY_T_CHURN_ALERTS)
+        read_alert(a, o);
+    else
+        read_dead_letter(a, o, arena);
+    return 0;
+}

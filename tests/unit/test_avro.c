@@ -1,0 +1,185 @@
+/* The Avro codec: every output the engine makes survives encode/decode with
+ * the same JSON, inputs decode to the same events as their JSON, and Avro
+ * inputs are validated by the same rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ly_avro.h"
+#include "ly_partition.h"
+#include "ly_simulate.h"
+
+static ly_avro *codec;
+static int checked[3];
+
+static ly_topic_role role_of(ly_topic t)
+{
+    return t == LY_TOPIC_REWARDS ? LY_T_REWARDS : t == LY_TOPIC_CHURN ? LY_T_CHURN_ALERTS : LY_T_DLQ;
+}
+
+static void roundtrip(void *opaque, const ly_output *o)
+{
+    (void)opaque;
+    ly_buf bin = {0}, want = {0}, got = {0};
+    char err[256];
+    ly_output copy = *o;
+    if (copy.topic == LY_TOPIC_DLQ) {
+        copy.source_topic = "loyalty.purchases";
+        copy.partition = 2;
+        copy.offset = 77;
+        copy.original = "{\"x\":1}";
+        copy.original_len = 7;
+    }
+    assert_int_equal(ly_avro_encode_output(codec, &copy, 42, &bin, err, sizeof err), 0);
+    assert_int_equal(ly_avro_frame_id(bin.data, bin.len), 42);
+    ly_arena *arena = ly_arena_new();
+    ly_output back;
+    if (ly_avro_decode_output(codec, role_of(o->topic), bin.data, bin.len, arena, &back, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    ly_output_json(&want, &copy);
+    ly_output_json(&got, &back);
+    assert_string_equal(got.data, want.data);
+    checked[o->topic]++;
+    ly_arena_destroy(arena);
+    ly_buf_free(&bin);
+    ly_buf_free(&want);
+    ly_buf_free(&got);
+}
+
+static void ignore_internal(void *opaque, const ly_event *ev)
+{
+    (void)opaque;
+    (void)ev;
+}
+
+static void test_outputs_roundtrip(void **s)
+{
+    (void)s;
+    const char *names[] = { "01-purchases-tiers-refunds", "03-churn-sentiment-winback", "04-referrals",
+                            "05-reminder-debt-late-referral" };
+    ly_program p;
+    ly_program_reference(&p);
+    ly_sink sink = { NULL, roundtrip, ignore_internal };
+    for (size_t k = 0; k < 4; k++) {
+        char path[512], err[256];
+        size_t len;
+        snprintf(path, sizeof path, "%s/tests/golden/%s.jsonl", LY_SOURCE_DIR, names[k]);
+        char *text = ly_read_file(path, &len, err, sizeof err);
+        assert_non_null(text);
+        ly_partition *pt = ly_partition_new(&p);
+        ly_arena *arena = ly_arena_new();
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+            ly_event ev;
+            if (ly_event_decode_json(line, strlen(line), LY_SRC_ANY, "USD", arena, &ev, NULL) == 0)
+                ly_partition_process(pt, &ev, &sink);
+        }
+        ly_partition_advance(pt, 1800000000000LL, &sink);
+        ly_partition_destroy(pt);
+        ly_arena_destroy(arena);
+        free(text);
+    }
+    assert_true(checked[LY_TOPIC_REWARDS] > 20);
+    assert_true(checked[LY_TOPIC_CHURN] > 5);
+    assert_true(checked[LY_TOPIC_DLQ] > 2);
+}
+
+static void check_event(const char *json)
+{
+    ly_arena *arena = ly_arena_new();
+    ly_event a, b;
+    ly_buf bin = {0};
+    char err[256];
+    assert_int_equal(ly_event_decode_json(json, strlen(json), LY_SRC_ANY, "USD", arena, &a, NULL), 0);
+    assert_int_equal(ly_avro_encode_event(codec, &a, 3, &bin, err, sizeof err), 0);
+    ly_decode_info info;
+    if (ly_avro_decode_event(codec, (ly_topic_role)a.source, 3, bin.data, bin.len, "USD", arena, &b, &info) != 0)
+        fail_msg("%s: %s", json, info.detail);
+    assert_int_equal(a.type, b.type);
+    assert_int_equal(a.occurred_at, b.occurred_at);
+    assert_string_equal(a.event_id, b.event_id);
+    assert_string_equal(a.member_id, b.member_id);
+    assert_int_equal(a.amount_minor, b.amount_minor);
+    assert_int_equal(a.points, b.points);
+    assert_true(a.sentiment == b.sentiment);
+    if (a.referred_member_id)
+        assert_string_equal(a.referred_member_id, b.referred_member_id);
+    /* A different schema id is refused. */
+    assert_int_equal(ly_avro_decode_event(codec, (ly_topic_role)a.source, 4, bin.data, bin.len, "USD", arena, &b, &info), -1);
+    assert_int_equal(info.reject, LY_REJECT_INVALID);
+    /* So are truncated bodies. */
+    assert_int_equal(ly_avro_decode_event(codec, (ly_topic_role)a.source, 3, bin.data, bin.len - 1, "USD", arena, &b, &info), -1);
+    ly_buf_free(&bin);
+    ly_arena_destroy(arena);
+}
+
+static void test_inputs_roundtrip(void **s)
+{
+    (void)s;
+    check_event("{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                "\"kind\":\"REFUND\",\"order_id\":\"o1\",\"amount_minor\":100,\"currency\":\"USD\"}");
+    check_event("{\"source\":\"interactions\",\"event_id\":\"e2\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                "\"type\":\"REDEEM\",\"points\":7,\"reward_id\":\"R\"}");
+    check_event("{\"source\":\"interactions\",\"event_id\":\"e3\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                "\"type\":\"APP_OPEN\"}");
+    check_event("{\"source\":\"social\",\"event_id\":\"e4\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                "\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":-0.25}");
+    check_event("{\"source\":\"social\",\"event_id\":\"e5\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                "\"type\":\"REFERRAL\",\"platform\":\"x\",\"referred_member_id\":\"f1\"}");
+}
+
+static void test_avro_inputs_follow_the_same_rules(void **s)
+{
+    (void)s;
+    ly_arena *arena = ly_arena_new();
+    ly_event ev = { .type = LY_EV_PURCHASE, .source = LY_SRC_PURCHASES, .occurred_at = 1736503200000LL,
+                    .amount_minor = 0, .event_id = "e1", .member_id = "m1", .order_id = "o", .currency = "USD" };
+    ly_buf bin = {0};
+    char err[128];
+    ly_decode_info info;
+    assert_int_equal(ly_avro_encode_event(codec, &ev, 1, &bin, err, sizeof err), 0);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &ev, &info), -1);
+    assert_int_equal(info.reject, LY_REJECT_INVALID);
+    assert_string_equal(info.event_id, "e1");
+    bin.len = 0;
+    ev = (ly_event){ .type = LY_EV_PURCHASE, .source = LY_SRC_PURCHASES, .occurred_at = 1736503200000LL,
+                     .amount_minor = 5, .event_id = "e1", .member_id = "m1", .order_id = "o", .currency = "EUR" };
+    assert_int_equal(ly_avro_encode_event(codec, &ev, 1, &bin, err, sizeof err), 0);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &ev, &info), -1);
+    assert_int_equal(info.reject, LY_REJECT_CURRENCY_MISMATCH);
+    /* Garbage after a valid frame header never crashes. */
+    unsigned char junk[64] = { 0, 0, 0, 0, 1 };
+    for (int i = 5; i < 64; i++)
+        junk[i] = (unsigned char)(i * 37);
+    for (size_t n = 0; n <= sizeof junk; n++)
+        assert_int_equal(ly_avro_decode_event(codec, LY_T_SOCIAL, 1, (char *)junk, n, "USD", arena, &ev, &info), -1);
+    ly_buf_free(&bin);
+    ly_arena_destroy(arena);
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    char err[256];
+    codec = ly_avro_new(err, sizeof err);
+    return codec ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    ly_avro_destroy(codec);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outputs_roundtrip),
+        cmocka_unit_test(test_inputs_roundtrip),
+        cmocka_unit_test(test_avro_inputs_follow_the_same_rules),
+    };
+    return cmocka_run_group_tests_name("avro", tests, setup, teardown);
+}
