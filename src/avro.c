@@ -8,6 +8,7 @@
 extern const char *const ly_schema_json[LY_T_COUNT];
 
 struct ly_avro {
+    size_t alloc_limit; /* 0: LY_AVRO_MAX_ALLOC */
     avro_schema_t schema[LY_T_COUNT];
     avro_value_iface_t *iface[LY_T_COUNT];
     avro_value_t value[LY_T_COUNT];
@@ -19,6 +20,27 @@ const char *ly_avro_schema_json(ly_topic_role role)
     return (unsigned)role < LY_T_COUNT ? ly_schema_json[role] : NULL;
 }
 
+/* avro-c allocates a string or bytes field as long as its length prefix
+ * says before it reads a byte of it, so a corrupt record could ask for
+ * gigabytes. While a record is read, no allocation may exceed the record
+ * itself (every string of it lies inside it); otherwise 64 MiB. avro-c's
+ * allocator is process-wide, so the limit lives in the codec being used:
+ * one codec per process, as the processor has. (avro-c also leaks the
+ * string it was reading when a record ends early: at most the record's size
+ * per corrupt record.) */
+#define LY_AVRO_MAX_ALLOC ((size_t)64 << 20)
+
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    const size_t *limit = ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return nsize > (limit && *limit ? *limit : LY_AVRO_MAX_ALLOC) ? NULL : realloc(ptr, nsize);
+}
+
 ly_avro *ly_avro_new(char *errstr, size_t errlen)
 {
     ly_avro *a = calloc(1, sizeof *a);
@@ -26,6 +48,7 @@ ly_avro *ly_avro_new(char *errstr, size_t errlen)
         snprintf(errstr, errlen, "out of memory");
         return NULL;
     }
+    avro_set_allocator(bounded_alloc, &a->alloc_limit);
     for (int r = 0; r < LY_T_COUNT; r++) {
         if (!ly_schema_json[r])
             continue;
@@ -257,7 +280,9 @@ static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
     avro_reader_t rd = avro_reader_memory(buf + 5, (int64_t)(len - 5));
     if (!rd)
         return -1;
+    a->alloc_limit = r <= LY_T_SOCIAL ? len + 1 : 0; /* inputs: flat records of strings */
     int rc = avro_value_read(rd, &a->value[r]);
+    a->alloc_limit = 0;
     /* Trailing bytes mean the record was not written with this schema. */
     if (rc == 0 && avro_reader_is_eof(rd) == 0) {
         char probe;

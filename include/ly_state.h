@@ -1,0 +1,19 @@
+/* Binary encoding of member state for storage (Redis), versioned, compact
+ * (varints), and decodable from a byte buffer alone so it can be tested and
+ * fuzzed. The member id is not in the encoding: it is the storage key. */
+#ifndef LY_STATE_H
+#define LY_STATE_H
+#include <stddef.h>
+#include "ly_member.h"
+#include "ly_output.h"
+
+#define LY_STATE_VERSION 1
+
+/* Appends the encoding of m to out. */
+void ly_state_encode(const ly_member *m, ly_buf *out);
+/* Decodes buf[0..len) into *m, initialised for id first (m owns what it
+ * allocates; free with ly_member_clear). 0, or -1 with errstr when the bytes
+ * are not a member state of a known version. */
+int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen);
+
+#endif

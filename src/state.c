@@ -1,0 +1,226 @@
+/* Member state codec: a version byte, a presence mask for the optional
+ * instants, then zigzag varints (LEB128) field by field. */
+#include <stdlib.h>
+#include <string.h>
+#include "ly_state.h"
+
+static void put_u(ly_buf *b, uint64_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    ly_buf_put(b, tmp, n);
+}
+
+static void put_i(ly_buf *b, int64_t v)
+{
+    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void put_raw64(ly_buf *b, uint64_t v)
+{
+    char tmp[8];
+    memcpy(tmp, &v, 8);
+    ly_buf_put(b, tmp, 8);
+}
+
+static void put_str(ly_buf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    put_u(b, n);
+    ly_buf_put(b, s ? s : "", n);
+}
+
+/* Optional instants in a fixed order; bit i set when present. */
+#define N_TIMES 12
+static int64_t *times(ly_member *m, int i)
+{
+    int64_t *t[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
+                            &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
+                            &m->due[0], &m->due[1], &m->due[2], &m->balance, &m->lifetime };
+    return t[i];
+}
+
+static int absent(int i, int64_t v)
+{
+    return (i >= 7 && i <= 9) ? v == LY_NO_TIMER : (i >= 10 ? 0 : v == LY_NO_TIME);
+}
+
+void ly_state_encode(const ly_member *cm, ly_buf *b)
+{
+    ly_member *m = (ly_member *)cm; /* times() hands out pointers; nothing is written */
+    char version = LY_STATE_VERSION;
+    ly_buf_put(b, &version, 1);
+    unsigned flags = m->exists | m->has_sentiment << 1 | m->referral_granted << 2;
+    put_u(b, flags);
+    put_u(b, m->tier);
+    put_u(b, m->inactivity);
+    put_u(b, m->alerted);
+    put_u(b, m->milestones);
+    put_u(b, m->once_done);
+    put_u(b, (uint64_t)m->purchase_count);
+    uint64_t mask = 0;
+    for (int i = 0; i < N_TIMES; i++)
+        if (!absent(i, *times(m, i)))
+            mask |= 1u << i;
+    put_u(b, mask);
+    for (int i = 0; i < N_TIMES; i++)
+        if (mask & (1u << i))
+            put_i(b, *times(m, i));
+    if (m->has_sentiment) {
+        uint64_t bits;
+        memcpy(&bits, &m->sentiment, 8);
+        put_raw64(b, bits);
+    }
+    put_str(b, m->referrer);
+    put_str(b, m->earliest_purchase_id);
+    put_u(b, m->lots.n);
+    for (uint32_t i = 0; i < m->lots.n; i++)
+        put_i(b, m->lots.v[i].month), put_i(b, m->lots.v[i].points);
+    put_u(b, m->spend.n);
+    for (uint32_t i = 0; i < m->spend.n; i++)
+        put_i(b, m->spend.v[i].month), put_i(b, m->spend.v[i].net_minor);
+    put_u(b, m->days.n);
+    for (uint32_t i = 0; i < m->days.n; i++)
+        put_i(b, m->days.v[i].day), put_i(b, m->days.v[i].points);
+    put_u(b, m->orders.n);
+    for (uint32_t i = 0; i < m->orders.n; i++) {
+        put_raw64(b, m->orders.v[i].key);
+        put_i(b, m->orders.v[i].amount), put_i(b, m->orders.v[i].refunded), put_i(b, m->orders.v[i].points);
+    }
+    put_u(b, m->platforms.n);
+    for (uint32_t i = 0; i < m->platforms.n; i++)
+        put_raw64(b, m->platforms.v[i]);
+}
+
+typedef struct { const unsigned char *p, *end; int bad; } reader;
+
+static uint64_t get_u(reader *r)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p == r->end) {
+            r->bad = 1;
+            return 0;
+        }
+        unsigned char c = *r->p++;
+        v |= (uint64_t)(c & 0x7F) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static int64_t get_i(reader *r)
+{
+    uint64_t u = get_u(r);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static uint64_t get_raw64(reader *r)
+{
+    uint64_t v = 0;
+    if (r->end - r->p < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    memcpy(&v, r->p, 8);
+    r->p += 8;
+    return v;
+}
+
+static char *get_str(reader *r)
+{
+    uint64_t n = get_u(r);
+    if (r->bad || n == 0)
+        return NULL;
+    if (n > (uint64_t)(r->end - r->p) || n > 4096) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = malloc(n + 1);
+    if (!s) {
+        r->bad = 1;
+        return NULL;
+    }
+    memcpy(s, r->p, n);
+    s[n] = '\0';
+    r->p += n;
+    return s;
+}
+
+/* Element counts are bounded by what the remaining bytes could hold. */
+static uint32_t get_count(reader *r, size_t min_bytes_each)
+{
+    uint64_t n = get_u(r);
+    if (n > (uint64_t)(r->end - r->p) / min_bytes_each) {
+        r->bad = 1;
+        return 0;
+    }
+    return (uint32_t)n;
+}
+
+#define READ_VEC(r, vec, count, body)                        \
+    do {                                                     \
+        for (uint32_t i_ = 0; i_ < (count) && !(r)->bad; i_++) { \
+            __typeof__((vec).v) e_ = LY_VEC_PUSH(vec);       \
+            if (!e_) {                                       \
+                (r)->bad = 1;                                \
+                break;                                       \
+            }                                                \
+            body;                                            \
+        }                                                    \
+    } while (0)
+
+int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen)
+{
+    ly_member_init(m, id);
+    reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+    if (len < 1 || buf[0] != LY_STATE_VERSION) {
+        snprintf(errstr, errlen, "member %s: unknown state version %d", id, len ? buf[0] : -1);
+        return -1;
+    }
+    r.p++;
+    unsigned flags = (unsigned)get_u(&r);
+    m->exists = flags & 1;
+    m->has_sentiment = (flags >> 1) & 1;
+    m->referral_granted = (flags >> 2) & 1;
+    m->tier = (uint8_t)get_u(&r);
+    m->inactivity = (uint8_t)get_u(&r);
+    m->alerted = (uint8_t)get_u(&r);
+    m->milestones = (uint16_t)get_u(&r);
+    m->once_done = (uint32_t)get_u(&r);
+    m->purchase_count = (int32_t)get_u(&r);
+    uint64_t mask = get_u(&r);
+    for (int i = 0; i < N_TIMES; i++)
+        if (mask & (1u << i))
+            *times(m, i) = get_i(&r);
+    if (m->has_sentiment) {
+        uint64_t bits = get_raw64(&r);
+        memcpy(&m->sentiment, &bits, 8);
+    }
+    m->referrer = get_str(&r);
+    m->earliest_purchase_id = get_str(&r);
+    uint32_t n = get_count(&r, 2);
+    READ_VEC(&r, m->lots, n, (e_->month = (int32_t)get_i(&r), e_->points = get_i(&r)));
+    n = get_count(&r, 2);
+    READ_VEC(&r, m->spend, n, (e_->month = (int32_t)get_i(&r), e_->net_minor = get_i(&r)));
+    n = get_count(&r, 2);
+    READ_VEC(&r, m->days, n, (e_->day = (int32_t)get_i(&r), e_->points = (int32_t)get_i(&r)));
+    n = get_count(&r, 11);
+    READ_VEC(&r, m->orders, n,
+             (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r)));
+    n = get_count(&r, 8);
+    READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
+    if (r.bad || r.p != r.end || m->tier >= LY_TIER_COUNT || m->inactivity > LY_RISK_HIGH ||
+        m->alerted > LY_RISK_HIGH) {
+        snprintf(errstr, errlen, "member %s: corrupt state (%zu bytes)", id, len);
+        ly_member_clear(m);
+        return -1;
+    }
+    return 0;
+}
