@@ -20,6 +20,10 @@ int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock);
 /* Remembers key until `until` (nondecreasing across calls). 0 or -1 on ENOMEM. */
 int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until);
 size_t ly_dedupe_count(const ly_dedupe *d);
+/* How many keys were ever added; with ly_dedupe_tail, what a batch added. */
+uint64_t ly_dedupe_added(const ly_dedupe *d);
+/* Calls cb for the newest n entries still remembered, oldest first. */
+void ly_dedupe_tail(const ly_dedupe *d, uint64_t n, void (*cb)(void *ctx, uint64_t key, int64_t until), void *ctx);
 size_t ly_dedupe_memory(const ly_dedupe *d);
 
 #endif

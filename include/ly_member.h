@@ -33,6 +33,7 @@ typedef struct ly_member {
     uint8_t alerted;        /* highest ly_risk alerted in the episode */
     uint8_t has_sentiment;
     uint8_t referral_granted;
+    uint8_t dirty;          /* changed since the partition last handed it out */
     uint16_t milestones;    /* bit i: milestone i reached */
     uint32_t once_done;     /* bit per event type: once-per-member used */
     int64_t first_seen;

@@ -93,6 +93,12 @@ void ly_format_double(char *buf, size_t len, double v);
 /* Appends the shortest decimal that reads back as the same double. */
 void ly_buf_json_double(ly_buf *b, double v);
 
+/* Appends an input event in the simulate line format (with "source"). */
+void ly_event_json(ly_buf *b, const ly_event *ev);
+/* Appends a member's state as JSON for `member show`: balance, tier, lots
+ * with their expiry, purchases, churn state and p_alive at clock. */
+void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t clock);
+
 /* Appends the output as one JSON object with sorted keys (no newline). */
 void ly_output_json(ly_buf *b, const ly_output *o);
 

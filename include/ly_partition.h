@@ -32,4 +32,19 @@ ly_member **ly_partition_members(ly_partition *pt, size_t *n);
 ly_member *ly_partition_find(ly_partition *pt, const char *id);
 size_t ly_partition_memory(const ly_partition *pt);
 
+/* ---- for the pipeline, which keeps partitions in Redis ---- */
+
+/* Takes ownership of a member record loaded from storage and queues its
+ * timers. 0, or -1 (ENOMEM; m is then freed). */
+int ly_partition_adopt(ly_partition *pt, ly_member *m);
+/* Sets the clock of a partition loaded from storage. */
+void ly_partition_set_clock(ly_partition *pt, int64_t clock);
+/* Remembers an applied event id loaded from storage (section 5). */
+int ly_partition_remember(ly_partition *pt, uint64_t key, int64_t until);
+/* Calls cb for each member record changed since the last call, and forgets
+ * them: what a batch must write back. */
+void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *m), void *ctx);
+/* Calls cb for the event ids remembered since the last call, oldest first. */
+void ly_partition_take_remembered(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, int64_t until), void *ctx);
+
 #endif

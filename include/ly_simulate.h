@@ -5,6 +5,7 @@
 #define LY_SIMULATE_H
 #include <stdint.h>
 #include <stdio.h>
+#include "ly_member.h"
 #include "ly_program.h"
 
 typedef struct ly_sim_options {
@@ -30,6 +31,9 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
 /* The same for files; out_path/state_path "-" is stdout. */
 int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
+
+/* Writes members (sorted here by id) as the state JSON object of simulate. */
+int ly_simulate_write_state(FILE *f, ly_member **members, size_t n);
 
 /* Reads a whole file ("-": stdin). Returns a malloc'd, NUL-terminated buffer
  * (caller frees; *len excludes the NUL) or NULL with errstr. */

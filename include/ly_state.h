@@ -16,4 +16,9 @@ void ly_state_encode(const ly_member *m, ly_buf *out);
  * are not a member state of a known version. */
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen);
 
+/* The varints of the encoding, shared with the pipeline's outbox records. */
+void ly_state_put_uvarint(ly_buf *b, uint64_t v);
+/* Reads a varint at *p (< end) and advances *p. 0, or -1 when truncated. */
+int ly_state_get_uvarint(const char **p, const char *end, uint64_t *v);
+
 #endif

@@ -16,6 +16,11 @@ static void print_help(const command *c, FILE *f)
     fprintf(f, "  %-22s %s\n", "-h, --help", "show this help");
 }
 
+void print_help_of(const command *c)
+{
+    print_help(c, stdout);
+}
+
 int cli_parse(const command *c, int argc, char **argv,
                       int (*on_opt)(void *ctx, int key, const char *arg), void *ctx)
 {

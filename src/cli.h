@@ -34,6 +34,10 @@ int cli_parse(const command *c, int argc, char **argv, int (*on_opt)(void *ctx, 
 /* Parses an integer option in [min, max]; prints the error. 0 or -1. */
 int cli_i64(const char *cmd, const char *opt, const char *s, int64_t min, int64_t max, int64_t *out);
 
-extern const command cli_simulate, cli_gen, cli_program, cli_topics;
+/* Prints the --help of a command to stdout. */
+void print_help_of(const command *c);
+
+extern const command cli_simulate, cli_gen, cli_program, cli_topics, cli_run, cli_produce, cli_consume, cli_state,
+    cli_member;
 
 #endif

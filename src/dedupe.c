@@ -9,6 +9,7 @@ struct ly_dedupe {
     size_t cap, count;
     entry *fifo;     /* ring in insertion (= expiry) order */
     size_t head, len, fifo_cap;
+    uint64_t added;
 };
 
 ly_dedupe *ly_dedupe_new(void)
@@ -124,6 +125,7 @@ int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until)
     }
     d->fifo[(d->head + d->len) % d->fifo_cap] = (entry){ key, until };
     d->len++;
+    d->added++;
     return 0;
 }
 
@@ -135,4 +137,18 @@ size_t ly_dedupe_count(const ly_dedupe *d)
 size_t ly_dedupe_memory(const ly_dedupe *d)
 {
     return sizeof *d + d->cap * sizeof *d->slots + d->fifo_cap * sizeof *d->fifo;
+}
+
+uint64_t ly_dedupe_added(const ly_dedupe *d)
+{
+    return d->added;
+}
+
+void ly_dedupe_tail(const ly_dedupe *d, uint64_t n, void (*cb)(void *, uint64_t, int64_t), void *ctx)
+{
+    size_t k = n < d->len ? (size_t)n : d->len;
+    for (size_t i = d->len - k; i < d->len; i++) {
+        const entry *e = &d->fifo[(d->head + i) % d->fifo_cap];
+        cb(ctx, e->key, e->until);
+    }
 }

@@ -6,7 +6,9 @@
 
 /* ---- dispatch ---- */
 
-static const command *const commands[] = { &cli_simulate, &cli_gen, &cli_program, &cli_topics };
+static const command *const commands[] = {
+    &cli_run, &cli_simulate, &cli_gen, &cli_program, &cli_topics, &cli_produce, &cli_consume, &cli_state, &cli_member,
+};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_engine.h"
 #include "ly_output.h"
+#include "ly_time.h"
 
 static const char *const reward_names[LY_RW_COUNT] = {
     "WELCOME_BONUS", "WIN_BACK_BONUS", "POINTS_EARNED", "POINTS_REVERSED",
@@ -340,5 +342,87 @@ void ly_output_json(ly_buf *b, const ly_output *o)
         alert_json(b, o, id);
     else
         dlq_json(b, o);
+    ly_buf_put(b, "}", 1);
+}
+
+void ly_event_json(ly_buf *b, const ly_event *ev)
+{
+    int f = 1;
+    ly_buf_put(b, "{", 1);
+    kstr(b, "source", ly_source_name(ev->source), &f);
+    kstr(b, "event_id", ev->event_id, &f);
+    kstr(b, "member_id", ev->member_id, &f);
+    kint(b, "occurred_at", ev->occurred_at, &f);
+    kstr(b, ev->source == LY_SRC_PURCHASES ? "kind" : "type", ly_event_type_name(ev->type), &f);
+    if (ev->order_id)
+        kstr(b, "order_id", ev->order_id, &f);
+    if (ev->source == LY_SRC_PURCHASES)
+        kint(b, "amount_minor", ev->amount_minor, &f);
+    if (ev->currency)
+        kstr(b, "currency", ev->currency, &f);
+    if (ev->type == LY_EV_REDEEM) {
+        kint(b, "points", ev->points, &f);
+        kstr(b, "reward_id", ev->reward_id, &f);
+    }
+    if (ev->platform)
+        kstr(b, "platform", ev->platform, &f);
+    if (ev->type == LY_EV_MENTION)
+        kdbl(b, "sentiment", ev->sentiment, &f);
+    if (ev->referred_member_id)
+        kstr(b, "referred_member_id", ev->referred_member_id, &f);
+    ly_buf_put(b, "}", 1);
+}
+
+static void kopt_time(ly_buf *b, const char *k, int64_t t, int64_t none, int *f)
+{
+    key(b, k, f);
+    if (t == none)
+        ly_buf_put(b, "null", 4);
+    else
+        put_int(b, t);
+}
+
+void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t clock)
+{
+    int f = 1;
+    ly_buf_put(b, "{", 1);
+    kstr(b, "member_id", m->id, &f);
+    kint(b, "points_balance", m->balance, &f);
+    kint(b, "lifetime_points", m->lifetime, &f);
+    kstr(b, "tier", ly_tier_name((ly_tier)m->tier), &f);
+    kopt_time(b, "tier_since", m->tier_since, LY_NO_TIME, &f);
+    kopt_time(b, "next_tier_review", m->due[LY_TIMER_TIER_REVIEW], LY_NO_TIMER, &f);
+    kint(b, "purchase_count", m->purchase_count, &f);
+    kopt_time(b, "first_purchase_at", m->purchase_count ? m->first_purchase : LY_NO_TIME, LY_NO_TIME, &f);
+    kopt_time(b, "last_purchase_at", m->purchase_count ? m->last_purchase : LY_NO_TIME, LY_NO_TIME, &f);
+    kopt_time(b, "first_seen_at", m->first_seen, LY_NO_TIME, &f);
+    key(b, "lots", &f);
+    ly_buf_put(b, "[", 1);
+    for (uint32_t i = 0; i < m->lots.n; i++) {
+        int lf = 1;
+        char month[16];
+        int32_t mo = m->lots.v[i].month;
+        snprintf(month, sizeof month, "%04d-%02d", mo / 12, mo % 12 + 1);
+        ly_buf_put(b, i ? ",{" : "{", i ? 2 : 1);
+        kstr(b, "month", month, &lf);
+        kint(b, "points", m->lots.v[i].points, &lf);
+        kint(b, "expires_at", ly_time_month_start(mo + p->lot_expiry_months), &lf);
+        ly_buf_put(b, "}", 1);
+    }
+    ly_buf_put(b, "]", 1);
+    kstr(b, "risk_level", ly_risk_name((ly_risk)m->alerted), &f);
+    kstr(b, "inactivity_level", ly_risk_name((ly_risk)m->inactivity), &f);
+    key(b, "sentiment", &f);
+    if (m->has_sentiment)
+        ly_buf_json_double(b, m->sentiment);
+    else
+        ly_buf_put(b, "null", 4);
+    kopt_time(b, "next_churn_check", m->due[LY_TIMER_CHURN], LY_NO_TIMER, &f);
+    if (m->exists && clock != LY_NO_TIME) {
+        kint(b, "clock", clock, &f);
+        kdbl(b, "expected_gap_days", ly_engine_expected_gap(p, m), &f);
+        kdbl(b, "p_alive", ly_engine_p_alive(p, m, clock), &f);
+        kint(b, "points_expiring_30d", ly_engine_points_expiring(p, m, clock), &f);
+    }
     ly_buf_put(b, "}", 1);
 }

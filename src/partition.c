@@ -15,6 +15,10 @@ struct ly_partition {
     size_t heap_n, heap_cap;
     ly_member **listing;
     ly_dedupe *seen;
+    uint64_t remembered_mark;
+    ly_member **dirty;
+    size_t dirty_n, dirty_cap;
+    int dirty_oom;
     ly_partition_stats stats;
 };
 
@@ -47,6 +51,7 @@ void ly_partition_destroy(ly_partition *pt)
     ly_dedupe_destroy(pt->seen);
     free(pt->heap);
     free(pt->listing);
+    free(pt->dirty);
     free(pt);
 }
 
@@ -187,12 +192,31 @@ static int sync_timers(ly_partition *pt, ly_member *m)
     return 0;
 }
 
+static void mark_dirty(ly_partition *pt, ly_member *m)
+{
+    if (m->dirty)
+        return;
+    if (pt->dirty_n == pt->dirty_cap) {
+        size_t cap = pt->dirty_cap ? pt->dirty_cap * 2 : 256;
+        ly_member **d = realloc(pt->dirty, cap * sizeof *d);
+        if (!d) {
+            pt->dirty_oom = 1;
+            return;
+        }
+        pt->dirty = d;
+        pt->dirty_cap = cap;
+    }
+    m->dirty = 1;
+    pt->dirty[pt->dirty_n++] = m;
+}
+
 static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
 {
     while (pt->heap_n && pt->heap[0].due <= until) {
         timer t = pt->heap[0];
         heap_remove(pt, 0);
         ly_engine_fire(pt->prog, t.m, (ly_timer_kind)t.kind, t.due, sink);
+        mark_dirty(pt, t.m);
         pt->stats.timers_fired++;
         if (sync_timers(pt, t.m) < 0)
             return -1;
@@ -216,6 +240,7 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     if (!m)
         return -1;
     ly_apply_result r = ly_engine_apply(pt->prog, m, ev, pt->clock, sink);
+    mark_dirty(pt, m);
     if (internal)
         pt->stats.internal++;
     else if (r == LY_APPLY_OK)
@@ -227,7 +252,9 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
         return -1;
     if (sync_timers(pt, m) < 0)
         return -1;
-    return fire_due(pt, pt->clock, sink);
+    if (fire_due(pt, pt->clock, sink) < 0 || pt->dirty_oom)
+        return -1;
+    return 0;
 }
 
 int ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink)
@@ -270,4 +297,51 @@ size_t ly_partition_memory(const ly_partition *pt)
         if (pt->slots[i])
             n += sizeof(ly_member) + ly_member_heap_bytes(pt->slots[i]);
     return n;
+}
+
+int ly_partition_adopt(ly_partition *pt, ly_member *m)
+{
+    if ((pt->count + 1) * 4 > pt->cap * 3 && grow(pt) < 0) {
+        ly_member_clear(m);
+        free(m);
+        return -1;
+    }
+    size_t i = slot_of(pt, m->id);
+    while (pt->slots[i])
+        i = (i + 1) & (pt->cap - 1);
+    pt->slots[i] = m;
+    pt->count++;
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        m->heap_pos[k] = -1;
+    return sync_timers(pt, m);
+}
+
+void ly_partition_set_clock(ly_partition *pt, int64_t clock)
+{
+    pt->clock = clock;
+}
+
+int ly_partition_remember(ly_partition *pt, uint64_t key, int64_t until)
+{
+    if (until < pt->clock)
+        return 0;
+    int rc = ly_dedupe_add(pt->seen, key, until);
+    pt->remembered_mark = ly_dedupe_added(pt->seen);
+    return rc;
+}
+
+void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *m), void *ctx)
+{
+    for (size_t i = 0; i < pt->dirty_n; i++) {
+        pt->dirty[i]->dirty = 0;
+        cb(ctx, pt->dirty[i]);
+    }
+    pt->dirty_n = 0;
+}
+
+void ly_partition_take_remembered(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, int64_t until), void *ctx)
+{
+    uint64_t added = ly_dedupe_added(pt->seen);
+    ly_dedupe_tail(pt->seen, added - pt->remembered_mark, cb, ctx);
+    pt->remembered_mark = added;
 }

@@ -194,24 +194,8 @@ static void time_or_null(FILE *f, const char *key, int64_t t, int last)
         fprintf(f, "  \"%s\": %lld%s\n", key, (long long)t, last ? "" : ",");
 }
 
-static int write_state(sim *s, FILE *f)
+int ly_simulate_write_state(FILE *f, ly_member **all, size_t k)
 {
-    size_t total = 0;
-    for (int32_t p = 0; p < s->np; p++) {
-        size_t n;
-        ly_partition_members(s->parts[p], &n);
-        total += n;
-    }
-    ly_member **all = malloc((total ? total : 1) * sizeof *all);
-    if (!all)
-        return -1;
-    size_t k = 0;
-    for (int32_t p = 0; p < s->np; p++) {
-        size_t n;
-        ly_member **l = ly_partition_members(s->parts[p], &n);
-        for (size_t i = 0; l && i < n; i++)
-            all[k++] = l[i];
-    }
     qsort(all, k, sizeof *all, cmp_member);
     fputs(k ? "{\n" : "{}\n", f);
     for (size_t i = 0; i < k; i++) {
@@ -230,7 +214,29 @@ static int write_state(sim *s, FILE *f)
     }
     if (k)
         fputs("}\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+static int write_state(sim *s, FILE *f)
+{
+    size_t total = 0;
+    for (int32_t p = 0; p < s->np; p++) {
+        size_t n;
+        ly_partition_members(s->parts[p], &n);
+        total += n;
+    }
+    ly_member **all = malloc((total ? total : 1) * sizeof *all);
+    if (!all)
+        return -1;
+    size_t k = 0;
+    for (int32_t p = 0; p < s->np; p++) {
+        size_t n;
+        ly_member **l = ly_partition_members(s->parts[p], &n);
+        for (size_t i = 0; l && i < n; i++)
+            all[k++] = l[i];
+    }
     s->stats->members = k;
+    ly_simulate_write_state(f, all, k);
     free(all);
     return 0;
 }

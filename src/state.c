@@ -15,6 +15,11 @@ static void put_u(ly_buf *b, uint64_t v)
     ly_buf_put(b, tmp, n);
 }
 
+void ly_state_put_uvarint(ly_buf *b, uint64_t v)
+{
+    put_u(b, v);
+}
+
 static void put_i(ly_buf *b, int64_t v)
 {
     put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
@@ -223,4 +228,12 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
         return -1;
     }
     return 0;
+}
+
+int ly_state_get_uvarint(const char **p, const char *end, uint64_t *v)
+{
+    reader r = { (const unsigned char *)*p, (const unsigned char *)end, 0 };
+    *v = get_u(&r);
+    *p = (const char *)r.p;
+    return r.bad ? -1 : 0;
 }

@@ -1,0 +1,340 @@
+/* The pipeline's clients, its main loop, rebalances and --drain. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "run_internal.h"
+
+int64_t ly_run_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ly_run_log(const char *level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "ts=%lld level=%s component=run %s\n", (long long)ly_run_now_ms(), level, msg);
+}
+
+static int role_of(const runner *r, const char *topic)
+{
+    for (int i = 0; i < NQ; i++)
+        if (strcmp(r->cfg->topics[i], topic) == 0)
+            return i;
+    return -1;
+}
+
+static rd_kafka_conf_t *base_conf(const ly_config *cfg, char *errstr, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < cfg->n_kafka; i++)
+        if (rd_kafka_conf_set(conf, cfg->kafka_keys[i], cfg->kafka_values[i], errstr, errlen) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    return conf;
+}
+
+static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t errlen)
+{
+    return rd_kafka_conf_set(conf, k, v, errstr, errlen) == RD_KAFKA_CONF_OK ? 0 : -1;
+}
+
+/* ---- rebalances ---- */
+
+static void release_all(runner *r)
+{
+    if (r->fatal)
+        ;
+    else if (ly_run_commit(r) < 0)
+        ly_run_log("error", "could not commit the open batch before a rebalance: %s", r->err);
+    for (int32_t n = 0; n < r->nparts; n++) {
+        ly_part_free(r->parts[n]);
+        r->parts[n] = NULL;
+    }
+}
+
+static void assign(runner *r, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; i < parts->cnt && !r->fatal; i++) {
+        int32_t n = parts->elems[i].partition;
+        if (n < 0 || n >= r->nparts || r->parts[n])
+            continue;
+        if (!(r->parts[n] = ly_part_load(r, n))) {
+            ly_run_log("error", "%s", r->err);
+            r->fatal = 1;
+        }
+    }
+    /* Redis is the truth about what was applied: resume right after it. */
+    for (int i = 0; i < parts->cnt && !r->fatal; i++) {
+        rd_kafka_topic_partition_t *t = &parts->elems[i];
+        int role = role_of(r, t->topic);
+        part *p = r->parts[t->partition];
+        t->offset = role >= 0 && p && p->off[role] >= 0 ? p->off[role] : RD_KAFKA_OFFSET_INVALID;
+    }
+    rd_kafka_assign(r->consumer, r->fatal ? NULL : parts);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    runner *r = opaque;
+    (void)rk;
+    r->stats->rebalances++;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        ly_run_log("info", "assigned %d topic partitions", parts->cnt);
+        assign(r, parts);
+    } else {
+        ly_run_log("info", "revoked %d topic partitions", parts->cnt);
+        release_all(r);
+        rd_kafka_assign(r->consumer, NULL);
+    }
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 4)
+        fprintf(stderr, "ts=%lld level=%s component=kafka facility=%s %s\n", (long long)ly_run_now_ms(),
+                level <= 3 ? "error" : "warn", fac, buf);
+}
+
+/* ---- set-up ---- */
+
+static int make_clients(runner *r, char *errstr, size_t errlen)
+{
+    const ly_config *cfg = r->cfg;
+    char txid[600];
+    rd_kafka_conf_t *c = base_conf(cfg, errstr, errlen);
+    if (!c || set(c, "group.id", cfg->group_id, errstr, errlen) || set(c, "enable.auto.commit", "false", errstr, errlen) ||
+        set(c, "isolation.level", "read_committed", errstr, errlen) ||
+        set(c, "enable.partition.eof", "true", errstr, errlen) ||
+        set(c, "auto.offset.reset", "earliest", errstr, errlen) ||
+        set(c, "partition.assignment.strategy", "range", errstr, errlen)) {
+        if (c)
+            rd_kafka_conf_destroy(c);
+        return -1;
+    }
+    rd_kafka_conf_set_opaque(c, r);
+    rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
+    rd_kafka_conf_set_log_cb(c, on_log);
+    if (!(r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, errlen)))
+        return -1;
+    rd_kafka_poll_set_consumer(r->consumer);
+    snprintf(txid, sizeof txid, "%s-%s", cfg->group_id, cfg->instance_id);
+    rd_kafka_conf_t *pc = base_conf(cfg, errstr, errlen);
+    if (!pc || set(pc, "transactional.id", txid, errstr, errlen) ||
+        set(pc, "partitioner", "murmur2_random", errstr, errlen) || set(pc, "linger.ms", "5", errstr, errlen)) {
+        if (pc)
+            rd_kafka_conf_destroy(pc);
+        return -1;
+    }
+    rd_kafka_conf_set_log_cb(pc, on_log);
+    if (!(r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, errlen)))
+        return -1;
+    rd_kafka_error_t *e = rd_kafka_init_transactions(r->producer, 60000);
+    if (e) {
+        snprintf(errstr, errlen, "init transactions (%s): %s", txid, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return -1;
+    }
+    return 0;
+}
+
+/* Section 3 needs co-partitioned inputs: same partition count everywhere. */
+static int check_topics(runner *r, char *errstr, size_t errlen)
+{
+    const struct rd_kafka_metadata *md;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(r->consumer, 1, NULL, &md, 30000);
+    if (e) {
+        snprintf(errstr, errlen, "kafka metadata: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    int counts[LY_T_COUNT] = {0};
+    for (int i = 0; i < md->topic_cnt; i++) {
+        int role = -1;
+        for (int k = 0; k < LY_T_COUNT; k++)
+            if (strcmp(md->topics[i].topic, r->cfg->topics[k]) == 0)
+                role = k;
+        if (role >= 0 && !md->topics[i].err)
+            counts[role] = md->topics[i].partition_cnt;
+    }
+    rd_kafka_metadata_destroy(md);
+    for (int k = 0; k < LY_T_COUNT; k++) {
+        if (!counts[k]) {
+            snprintf(errstr, errlen, "topic %s does not exist (create the topics with `loyalty topics create`)",
+                     r->cfg->topics[k]);
+            return -1;
+        }
+        if (k < NQ && counts[k] != counts[0]) {
+            snprintf(errstr, errlen, "topics are not co-partitioned: %s has %d partitions, %s has %d",
+                     r->cfg->topics[0], counts[0], r->cfg->topics[k], counts[k]);
+            return -1;
+        }
+    }
+    r->nparts = counts[0];
+    return 0;
+}
+
+static int note_ends(runner *r, char *errstr, size_t errlen)
+{
+    if (!(r->end_at_start = calloc((size_t)r->nparts * 3, sizeof *r->end_at_start)))
+        return -1;
+    for (int role = 0; role < 3; role++)
+        for (int32_t n = 0; n < r->nparts; n++) {
+            int64_t lo, hi;
+            rd_kafka_resp_err_t e =
+                rd_kafka_query_watermark_offsets(r->consumer, r->cfg->topics[role], n, &lo, &hi, 30000);
+            if (e) {
+                snprintf(errstr, errlen, "end offsets of %s [%d]: %s", r->cfg->topics[role], (int)n, rd_kafka_err2str(e));
+                return -1;
+            }
+            r->end_at_start[role * r->nparts + n] = hi;
+        }
+    return 0;
+}
+
+/* --drain: done when the group has committed every input up to the end seen
+ * at start and this processor holds nothing: internal topic at its end, no
+ * open batch. */
+static int drained(runner *r)
+{
+    for (int32_t n = 0; n < r->nparts; n++)
+        if (r->parts[n] && !ly_part_idle(r->parts[n]))
+            return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(3 * r->nparts);
+    for (int role = 0; role < 3; role++)
+        for (int32_t n = 0; n < r->nparts; n++)
+            rd_kafka_topic_partition_list_add(l, r->cfg->topics[role], n);
+    int done = rd_kafka_committed(r->consumer, l, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int i = 0; done && i < l->cnt; i++) {
+        int role = role_of(r, l->elems[i].topic);
+        int64_t want = r->end_at_start[role * r->nparts + l->elems[i].partition];
+        int64_t have = l->elems[i].offset < 0 ? 0 : l->elems[i].offset;
+        done = have >= want;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return done;
+}
+
+/* ---- the loop ---- */
+
+static void route(runner *r, rd_kafka_message_t *m)
+{
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    int role = role_of(r, topic);
+    part *p = role >= 0 && m->partition >= 0 && m->partition < r->nparts ? r->parts[m->partition] : NULL;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (p)
+            ly_part_eof(p, role);
+        rd_kafka_message_destroy(m);
+    } else if (m->err) {
+        ly_run_log("warn", "consumer: %s", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+    } else if (!p) {
+        rd_kafka_message_destroy(m); /* a partition we no longer own */
+    } else {
+        ly_part_enqueue(p, role, m);
+    }
+}
+
+static int loop(runner *r)
+{
+    const ly_config *cfg = r->cfg;
+    int64_t last_drain_check = 0;
+    while (!*r->stop && !r->fatal) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, 20);
+        for (int k = 0; m && k < 10000; k++) {
+            route(r, m);
+            m = k + 1 < 10000 ? rd_kafka_consumer_poll(r->consumer, 0) : NULL;
+        }
+        int64_t now = ly_run_now_ms();
+        int any = 0;
+        for (int32_t n = 0; n < r->nparts; n++) {
+            part *p = r->parts[n];
+            if (!p)
+                continue;
+            ly_part_process(p, (uint64_t)cfg->batch_max_events);
+            if (cfg->clock == LY_CLOCK_WALL && now - r->last_tick_ms >= cfg->tick_ms)
+                ly_part_tick(p, now);
+            any |= ly_part_has_batch(p);
+        }
+        if (cfg->clock == LY_CLOCK_WALL && now - r->last_tick_ms >= cfg->tick_ms)
+            r->last_tick_ms = now;
+        if (any && !r->batch_opened_ms)
+            r->batch_opened_ms = now;
+        int full = 0;
+        for (int32_t n = 0; n < r->nparts; n++)
+            full |= r->parts[n] && r->parts[n]->events >= (uint64_t)cfg->batch_max_events;
+        if (any && (full || now - r->batch_opened_ms >= cfg->batch_max_ms) && ly_run_commit(r) < 0)
+            break;
+        if (r->drain && now - last_drain_check >= 500) {
+            last_drain_check = now;
+            if (drained(r))
+                break;
+        }
+    }
+    if (!r->fatal)
+        ly_run_commit(r);
+    return r->fatal ? -1 : 0;
+}
+
+int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t errlen)
+{
+    runner r = {0};
+    ly_run_stats local = {0};
+    r.cfg = opt->cfg;
+    r.drain = opt->drain;
+    r.stop = opt->stop;
+    r.stats = stats ? stats : &local;
+    int code = 0;
+    char err[512];
+    ly_program_reference(&r.prog);
+    if (opt->cfg->program[0] && ly_program_load_file(&r.prog, opt->cfg->program, errstr, errlen) < 0)
+        return 78;
+    if (!(r.avro = ly_avro_new(errstr, errlen)))
+        return 70;
+    if (!(r.store = ly_store_connect(opt->cfg, err, sizeof err))) {
+        snprintf(errstr, errlen, "%s", err);
+        code = 69;
+    } else if (make_clients(&r, errstr, errlen) < 0 || check_topics(&r, errstr, errlen) < 0) {
+        code = 69;
+    } else if (!(r.parts = calloc((size_t)r.nparts, sizeof *r.parts)) || (r.drain && note_ends(&r, errstr, errlen) < 0)) {
+        code = 69;
+    } else {
+        rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(NQ);
+        for (int i = 0; i < NQ; i++)
+            rd_kafka_topic_partition_list_add(subs, opt->cfg->topics[i], RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t e = rd_kafka_subscribe(r.consumer, subs);
+        rd_kafka_topic_partition_list_destroy(subs);
+        if (e) {
+            snprintf(errstr, errlen, "subscribe: %s", rd_kafka_err2str(e));
+            code = 69;
+        } else {
+            ly_run_log("info", "running group=%s instance=%s partitions=%d clock=%s", opt->cfg->group_id,
+                       opt->cfg->instance_id, (int)r.nparts, opt->cfg->clock == LY_CLOCK_EVENT ? "event" : "wall");
+            if (loop(&r) < 0) {
+                snprintf(errstr, errlen, "%s", r.err[0] ? r.err : "pipeline failed");
+                code = 70;
+            }
+        }
+    }
+    if (r.consumer) {
+        rd_kafka_consumer_close(r.consumer);
+        rd_kafka_destroy(r.consumer);
+    }
+    for (int32_t n = 0; r.parts && n < r.nparts; n++)
+        ly_part_free(r.parts[n]);
+    if (r.producer)
+        rd_kafka_destroy(r.producer);
+    free(r.parts);
+    free(r.end_at_start);
+    ly_store_destroy(r.store);
+    ly_avro_destroy(r.avro);
+    return code;
+}

@@ -1,0 +1,84 @@
+/* Internal to the pipeline (run.c, run_part.c, run_txn.c). */
+#ifndef LY_RUN_INTERNAL_H
+#define LY_RUN_INTERNAL_H
+#include <librdkafka/rdkafka.h>
+#include "ly_avro.h"
+#include "ly_config.h"
+#include "ly_output.h"
+#include "ly_partition.h"
+#include "ly_program.h"
+#include "ly_run.h"
+#include "ly_store.h"
+
+#define NQ LY_STORE_INPUTS /* purchases, interactions, social, internal: also the merge rank */
+
+/* One input of one partition: messages in offset order, the head decoded. */
+typedef struct inq {
+    rd_kafka_message_t **v;
+    size_t head, n, cap;
+    int eof;     /* the topic partition's end came after the last message queued */
+    int decoded; /* ev holds the head, valid */
+    ly_event ev;
+    ly_arena *arena;
+} inq;
+
+typedef struct runner runner;
+
+typedef struct part {
+    int32_t n;
+    runner *r;
+    ly_partition *pt;
+    inq q[NQ];
+    ly_store_meta meta;   /* epoch and the last applied batch */
+    int64_t off[NQ];      /* next offset per input once the open batch is applied; -1 none */
+    ly_buf out;           /* output records of the open batch */
+    uint32_t out_count;
+    uint64_t events;      /* inputs consumed in the open batch */
+    int64_t wait_since;   /* clock=wall: when a silent input started to hold the merge */
+    int64_t *chunk_until; /* max expiry of each stored dedupe chunk, oldest first */
+    size_t chunks, chunk_cap;
+    ly_buf pending;       /* the applied batch Kafka has not committed, as stored */
+} part;
+
+struct runner {
+    const ly_config *cfg;
+    ly_program prog;
+    int drain;
+    volatile sig_atomic_t *stop;
+    rd_kafka_t *consumer, *producer;
+    ly_store *store;
+    ly_avro *avro;
+    int32_t nparts;
+    part **parts;          /* by partition number; NULL when not ours */
+    int64_t *end_at_start; /* [role * nparts + n] for --drain */
+    int64_t batch_opened_ms, last_tick_ms;
+    int fatal;             /* a failure that only a restart can mend */
+    char err[512];
+    ly_run_stats *stats;
+};
+
+int64_t ly_run_now_ms(void);
+void ly_run_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* run_part.c */
+part *ly_part_load(runner *r, int32_t n);   /* claims n in Redis, loads it, re-sends its outbox */
+void ly_part_free(part *p);
+void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m);
+void ly_part_eof(part *p, int role);
+void ly_part_process(part *p, uint64_t max_events); /* merges and applies what is ready */
+void ly_part_tick(part *p, int64_t now_ms);         /* clock=wall: timers on wall time */
+int ly_part_has_batch(const part *p);
+int ly_part_idle(const part *p);                    /* nothing buffered on internal, nothing open */
+
+/* run_txn.c */
+/* Applies every open batch to Redis, then commits them to Kafka in one
+ * transaction, then acknowledges them. 0, or -1 with r->fatal set. */
+int ly_run_commit(runner *r);
+/* Produces stored batch blobs again and commits them (recovery). */
+int ly_run_resend(runner *r, part *p, const char *blob, size_t len);
+/* Serialises the open batch of p into p->pending and applies it to Redis. */
+int ly_run_store_batch(runner *r, part *p);
+/* Decodes a stored batch header: seq and offsets. 0 or -1. */
+int ly_run_batch_header(const char *blob, size_t len, int64_t *seq, int64_t off[NQ], const char **records);
+
+#endif

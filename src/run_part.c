@@ -1,0 +1,333 @@
+/* One partition of the pipeline: its input queues, their merge by event
+ * time (PROGRAM.md section 3), the engine, and the open batch's records. */
+#include <stdlib.h>
+#include <string.h>
+#include "ly_state.h"
+#include "run_internal.h"
+
+/* ---- the open batch ---- */
+
+/* Record layout: role byte, key length, key, value length, value. */
+static void add_record(part *p, int role, const char *key, const char *val, size_t len)
+{
+    char r = (char)role;
+    size_t klen = strlen(key);
+    ly_buf_put(&p->out, &r, 1);
+    ly_state_put_uvarint(&p->out, klen);
+    ly_buf_put(&p->out, key, klen);
+    ly_state_put_uvarint(&p->out, len);
+    ly_buf_put(&p->out, val, len);
+    p->out_count++;
+}
+
+static void emit(part *p, const ly_output *o)
+{
+    runner *r = p->r;
+    ly_topic_role role = o->topic == LY_TOPIC_REWARDS ? LY_T_REWARDS
+                       : o->topic == LY_TOPIC_CHURN  ? LY_T_CHURN_ALERTS
+                                                     : LY_T_DLQ;
+    ly_buf val = {0};
+    char err[256];
+    if (ly_avro_encode_output(r->avro, o, (int32_t)r->cfg->schema_ids[role], &val, err, sizeof err) < 0) {
+        ly_run_log("error", "partition=%d cannot encode an output: %s", (int)p->n, err);
+        r->fatal = 1;
+    } else {
+        add_record(p, role, o->member_id ? o->member_id : "", val.data, val.len);
+    }
+    r->stats->outputs++;
+    if (o->topic == LY_TOPIC_DLQ)
+        r->stats->dead_letters++;
+    ly_buf_free(&val);
+}
+
+static void on_output(void *opaque, const ly_output *o)
+{
+    emit(opaque, o);
+}
+
+/* Cross-member records travel as JSON on the internal topic, keyed by the
+ * member they are for, so they land on that member's partition. */
+static void on_internal(void *opaque, const ly_event *ev)
+{
+    part *p = opaque;
+    ly_buf j = {0};
+    ly_buf_printf(&j, "{\"event_id\":");
+    ly_buf_json_string(&j, ev->event_id, strlen(ev->event_id));
+    ly_buf_printf(&j, ",\"member_id\":\"%s\",\"occurred_at\":%lld,\"type\":\"%s\",\"referred_member_id\":\"%s\"}",
+                  ev->member_id, (long long)ev->occurred_at, ly_event_type_name(ev->type), ev->referred_member_id);
+    add_record(p, LY_T_INTERNAL, ev->member_id, j.data, j.len);
+    ly_buf_free(&j);
+}
+
+int ly_part_has_batch(const part *p)
+{
+    return p->events > 0 || p->out_count > 0;
+}
+
+/* ---- queues ---- */
+
+void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m)
+{
+    inq *q = &p->q[role];
+    if (q->head > 0 && q->head == q->n)
+        q->head = q->n = 0;
+    if (q->n == q->cap) {
+        if (q->head > 0) {
+            memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+            q->n -= q->head;
+            q->head = 0;
+        } else {
+            size_t cap = q->cap ? q->cap * 2 : 256;
+            rd_kafka_message_t **v = realloc(q->v, cap * sizeof *v);
+            if (!v) {
+                ly_run_log("error", "partition=%d out of memory buffering input", (int)p->n);
+                p->r->fatal = 1;
+                rd_kafka_message_destroy(m);
+                return;
+            }
+            q->v = v;
+            q->cap = cap;
+        }
+    }
+    q->v[q->n++] = m;
+    q->eof = 0;
+}
+
+void ly_part_eof(part *p, int role)
+{
+    p->q[role].eof = 1;
+}
+
+static int at_end(const inq *q)
+{
+    return q->eof && q->head == q->n;
+}
+
+static void pop(part *p, int role)
+{
+    inq *q = &p->q[role];
+    rd_kafka_message_t *m = q->v[q->head++];
+    p->off[role] = m->offset + 1;
+    p->events++;
+    rd_kafka_message_destroy(m);
+    q->decoded = 0;
+    ly_arena_destroy(q->arena);
+    q->arena = NULL;
+}
+
+static void dead_letter(part *p, int role, const rd_kafka_message_t *m, const ly_decode_info *info)
+{
+    ly_output o = {0};
+    o.topic = LY_TOPIC_DLQ;
+    o.reject = info->reject ? info->reject : LY_REJECT_INVALID;
+    o.source_event_id = info->event_id;
+    o.member_id = info->member_id;
+    o.detail = info->detail;
+    o.original = m->payload ? m->payload : "";
+    o.original_len = m->len;
+    o.source_topic = p->r->cfg->topics[role];
+    o.partition = m->partition;
+    o.offset = m->offset;
+    ly_run_log("warn", "partition=%d topic=%s offset=%lld dead letter: %s (%s)", (int)p->n, o.source_topic,
+               (long long)m->offset, ly_reject_name(o.reject), info->detail);
+    emit(p, &o);
+}
+
+/* Decodes the head of a queue; invalid heads go to the dead-letter topic as
+ * they are read and never reach the merge or the clock. */
+static void decode_head(part *p, int role)
+{
+    inq *q = &p->q[role];
+    runner *r = p->r;
+    while (!q->decoded && q->head < q->n) {
+        rd_kafka_message_t *m = q->v[q->head];
+        ly_decode_info info;
+        if (!q->arena && !(q->arena = ly_arena_new())) {
+            r->fatal = 1;
+            return;
+        }
+        const char *buf = m->payload ? m->payload : "";
+        int rc;
+        if (role != LY_T_INTERNAL && m->len > 0 && buf[0] == 0)
+            rc = ly_avro_decode_event(r->avro, (ly_topic_role)role, (int32_t)r->cfg->schema_ids[role], buf, m->len,
+                                      r->prog.currency, q->arena, &q->ev, &info);
+        else
+            rc = ly_event_decode_json(buf, m->len, role, r->prog.currency, q->arena, &q->ev, &info);
+        if (rc == 0) {
+            q->decoded = 1;
+            return;
+        }
+        dead_letter(p, role, m, &info);
+        pop(p, role);
+    }
+}
+
+static int head_before(const inq *a, int ra, const inq *b, int rb)
+{
+    if (a->ev.occurred_at != b->ev.occurred_at)
+        return a->ev.occurred_at < b->ev.occurred_at;
+    if (ra != rb)
+        return ra < rb;
+    return a->v[a->head]->offset < b->v[b->head]->offset;
+}
+
+/* Section 3: the next event is the head with the smallest (occurred_at,
+ * rank, offset), once every input has a head or is at its end (clock=event),
+ * or has been silent for wall.max.wait.ms (clock=wall). */
+static int next_role(part *p)
+{
+    int best = -1, waiting = 0;
+    for (int role = 0; role < NQ; role++) {
+        inq *q = &p->q[role];
+        decode_head(p, role);
+        if (!q->decoded) {
+            waiting |= !at_end(q);
+            continue;
+        }
+        if (best < 0 || head_before(q, role, &p->q[best], best))
+            best = role;
+    }
+    if (best < 0)
+        return -1;
+    if (waiting) {
+        if (p->r->cfg->clock == LY_CLOCK_EVENT)
+            return -1;
+        int64_t now = ly_run_now_ms();
+        if (!p->wait_since)
+            p->wait_since = now;
+        if (now - p->wait_since < p->r->cfg->wall_max_wait_ms)
+            return -1;
+    }
+    p->wait_since = 0;
+    return best;
+}
+
+void ly_part_process(part *p, uint64_t max_events)
+{
+    ly_sink sink = { p, on_output, on_internal };
+    while (p->events < max_events && !p->r->fatal) {
+        int role = next_role(p);
+        if (role < 0)
+            return;
+        if (ly_partition_process(p->pt, &p->q[role].ev, &sink) < 0) {
+            ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
+            p->r->fatal = 1;
+            return;
+        }
+        p->r->stats->events++;
+        pop(p, role);
+    }
+}
+
+void ly_part_tick(part *p, int64_t now_ms)
+{
+    ly_sink sink = { p, on_output, on_internal };
+    if (ly_partition_advance(p->pt, now_ms, &sink) < 0)
+        p->r->fatal = 1;
+}
+
+int ly_part_idle(const part *p)
+{
+    return !ly_part_has_batch(p) && at_end(&p->q[LY_T_INTERNAL]);
+}
+
+/* ---- loading ---- */
+
+static int adopt_member(void *ctx, const char *id, const char *blob, size_t len)
+{
+    part *p = ctx;
+    char err[256];
+    ly_member *m = malloc(sizeof *m);
+    if (!m)
+        return -1;
+    if (ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
+        ly_run_log("error", "partition=%d %s", (int)p->n, err);
+        free(m);
+        return -1;
+    }
+    return ly_partition_adopt(p->pt, m);
+}
+
+/* A dedupe chunk: max expiry, then (key, until) pairs, little-endian. */
+static int load_chunk(void *ctx, const char *blob, size_t len)
+{
+    part *p = ctx;
+    if (len < 8 || (len - 8) % 16 != 0)
+        return -1;
+    int64_t max_until;
+    memcpy(&max_until, blob, 8);
+    for (size_t i = 8; i < len; i += 16) {
+        uint64_t key;
+        int64_t until;
+        memcpy(&key, blob + i, 8);
+        memcpy(&until, blob + i + 8, 8);
+        if (ly_partition_remember(p->pt, key, until) < 0)
+            return -1;
+    }
+    if (p->chunks == p->chunk_cap) {
+        size_t cap = p->chunk_cap ? p->chunk_cap * 2 : 64;
+        int64_t *v = realloc(p->chunk_until, cap * sizeof *v);
+        if (!v)
+            return -1;
+        p->chunk_until = v;
+        p->chunk_cap = cap;
+    }
+    p->chunk_until[p->chunks++] = max_until;
+    return 0;
+}
+
+static int resend(void *ctx, const char *blob, size_t len)
+{
+    part *p = ctx;
+    return ly_run_resend(p->r, p, blob, len);
+}
+
+part *ly_part_load(runner *r, int32_t n)
+{
+    char err[400];
+    part *p = calloc(1, sizeof *p);
+    if (!p || !(p->pt = ly_partition_new(&r->prog))) {
+        free(p);
+        snprintf(r->err, sizeof r->err, "out of memory loading partition %d", (int)n);
+        return NULL;
+    }
+    p->n = n;
+    p->r = r;
+    if (ly_store_claim(r->store, n, &p->meta, err, sizeof err) < 0 ||
+        (p->meta.clock != INT64_MIN && (ly_partition_set_clock(p->pt, p->meta.clock), 0)) ||
+        ly_store_load_members(r->store, n, adopt_member, p, err, sizeof err) < 0 ||
+        ly_store_load_list(r->store, n, LY_LIST_SEEN, load_chunk, p, err, sizeof err) < 0) {
+        snprintf(r->err, sizeof r->err, "partition %d: %s", (int)n, err);
+        ly_part_free(p);
+        return NULL;
+    }
+    for (int i = 0; i < NQ; i++)
+        p->off[i] = p->meta.offsets[i];
+    if (ly_store_load_list(r->store, n, LY_LIST_OUTBOX, resend, p, err, sizeof err) < 0) {
+        snprintf(r->err, sizeof r->err, "partition %d: outbox: %s", (int)n, err);
+        ly_part_free(p);
+        return NULL;
+    }
+    size_t members;
+    ly_partition_members(p->pt, &members);
+    ly_run_log("info", "partition=%d assigned epoch=%lld batch=%lld members=%zu", (int)n, (long long)p->meta.epoch,
+               (long long)p->meta.seq, members);
+    return p;
+}
+
+void ly_part_free(part *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < NQ; i++) {
+        for (size_t k = p->q[i].head; k < p->q[i].n; k++)
+            rd_kafka_message_destroy(p->q[i].v[k]);
+        free(p->q[i].v);
+        ly_arena_destroy(p->q[i].arena);
+    }
+    ly_partition_destroy(p->pt);
+    ly_buf_free(&p->out);
+    ly_buf_free(&p->pending);
+    free(p->chunk_until);
+    free(p);
+}

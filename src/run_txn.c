@@ -1,0 +1,331 @@
+/* Batches: stored in Redis first (atomically, fenced), then produced with the
+ * input offsets in one Kafka transaction, then acknowledged in Redis. A crash
+ * between any two steps is mended on the next assignment: Redis holds the
+ * batch until Kafka has it. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ly_state.h"
+#include "run_internal.h"
+
+#define TXN_TIMEOUT_MS 60000
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+int ly_run_batch_header(const char *blob, size_t len, int64_t *seq, int64_t off[NQ], const char **records)
+{
+    const char *p = blob, *end = blob + len;
+    uint64_t v;
+    if (len < 1 || *p++ != 'B' || ly_state_get_uvarint(&p, end, &v) < 0)
+        return -1;
+    *seq = (int64_t)v;
+    for (int i = 0; i < NQ; i++) {
+        if (ly_state_get_uvarint(&p, end, &v) < 0)
+            return -1;
+        off[i] = (int64_t)v - 1;
+    }
+    *records = p;
+    return 0;
+}
+
+typedef struct { ly_buf blobs; size_t n, cap; char **ids; size_t *offs, *lens; } member_batch;
+
+static void collect_member(void *ctx, ly_member *m)
+{
+    member_batch *mb = ctx;
+    if (!m->exists && !m->referrer)
+        return; /* a record only a rejected event touched: nothing to keep */
+    if (mb->n == mb->cap) {
+        size_t cap = mb->cap ? mb->cap * 2 : 256;
+        char **ids = realloc(mb->ids, cap * sizeof *ids);
+        size_t *offs = ids ? realloc(mb->offs, cap * sizeof *offs) : NULL;
+        size_t *lens = offs ? realloc(mb->lens, cap * sizeof *lens) : NULL;
+        if (ids)
+            mb->ids = ids;
+        if (offs)
+            mb->offs = offs;
+        if (!lens) {
+            mb->blobs.oom = 1;
+            return;
+        }
+        mb->lens = lens;
+        mb->cap = cap;
+    }
+    size_t at = mb->blobs.len;
+    ly_state_encode(m, &mb->blobs);
+    mb->ids[mb->n] = m->id;
+    mb->offs[mb->n] = at;
+    mb->lens[mb->n] = mb->blobs.len - at;
+    mb->n++;
+}
+
+static void collect_seen(void *ctx, uint64_t key, int64_t until)
+{
+    ly_buf *chunk = ctx;
+    if (chunk->len == 0)
+        ly_buf_put(chunk, "\0\0\0\0\0\0\0\0", 8);
+    ly_buf_put(chunk, (const char *)&key, 8);
+    ly_buf_put(chunk, (const char *)&until, 8);
+    memcpy(chunk->data, &until, 8); /* untils only grow: the last is the max */
+}
+
+/* Writes the open batch to Redis; retries while Redis is away. */
+int ly_run_store_batch(runner *r, part *p)
+{
+    member_batch mb = {0};
+    ly_buf chunk = {0};
+    ly_partition_take_dirty(p->pt, collect_member, &mb);
+    ly_partition_take_remembered(p->pt, collect_seen, &chunk);
+    int64_t clock = ly_partition_clock(p->pt);
+    size_t drop = 0;
+    while (drop < p->chunks && p->chunk_until[drop] < clock)
+        drop++;
+    ly_buf_free(&p->pending);
+    char b = 'B';
+    ly_buf_put(&p->pending, &b, 1);
+    ly_state_put_uvarint(&p->pending, (uint64_t)(p->meta.seq + 1));
+    for (int i = 0; i < NQ; i++)
+        ly_state_put_uvarint(&p->pending, (uint64_t)(p->off[i] + 1));
+    ly_buf_put(&p->pending, p->out.data ? p->out.data : "", p->out.len);
+    const char **blobs = malloc((mb.n ? mb.n : 1) * sizeof *blobs);
+    int rc = -1;
+    if (mb.blobs.oom || chunk.oom || p->pending.oom || !blobs) {
+        snprintf(r->err, sizeof r->err, "partition %d: out of memory building a batch", (int)p->n);
+        r->fatal = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < mb.n; i++)
+        blobs[i] = mb.blobs.data + mb.offs[i];
+    ly_store_batch sb = { p->meta.epoch, p->meta.seq + 1, clock == INT64_MIN ? 0 : clock,
+                          { p->off[0], p->off[1], p->off[2], p->off[3] }, mb.n, (const char *const *)mb.ids,
+                          blobs, mb.lens, p->pending.data, p->pending.len,
+                          chunk.len ? chunk.data : NULL, chunk.len, (int64_t)drop };
+    char err[400];
+    for (int64_t backoff = 100;; backoff = backoff < 5000 ? backoff * 2 : 5000) {
+        rc = ly_store_apply(r->store, p->n, &sb, err, sizeof err);
+        if (rc != -1 || *r->stop)
+            break;
+        ly_run_log("warn", "partition=%d redis unavailable, retrying in %lld ms: %s", (int)p->n, (long long)backoff,
+                   err);
+        sleep_ms(backoff);
+    }
+    if (rc != 0) {
+        snprintf(r->err, sizeof r->err, "partition %d: %s", (int)p->n,
+                 rc == LY_STORE_FENCED ? "taken over by another processor (fenced)" : err);
+        r->fatal = 1;
+        goto done;
+    }
+    p->meta.seq++;
+    memmove(p->chunk_until, p->chunk_until + drop, (p->chunks - drop) * sizeof *p->chunk_until);
+    p->chunks -= drop;
+    if (chunk.len) {
+        int64_t max_until;
+        memcpy(&max_until, chunk.data, 8);
+        if (p->chunks == p->chunk_cap) {
+            size_t cap = p->chunk_cap ? p->chunk_cap * 2 : 64;
+            int64_t *v = realloc(p->chunk_until, cap * sizeof *v);
+            if (v) {
+                p->chunk_until = v;
+                p->chunk_cap = cap;
+            }
+        }
+        if (p->chunks < p->chunk_cap)
+            p->chunk_until[p->chunks++] = max_until;
+    }
+    p->out.len = 0;
+    p->out_count = 0;
+    p->events = 0;
+    r->stats->batches++;
+done:
+    free(blobs);
+    free(mb.ids);
+    free(mb.offs);
+    free(mb.lens);
+    ly_buf_free(&mb.blobs);
+    ly_buf_free(&chunk);
+    return rc == 0 ? 0 : -1;
+}
+
+static int produce_records(runner *r, const char *p, const char *end)
+{
+    while (p < end) {
+        int role = (unsigned char)*p++;
+        uint64_t klen, vlen;
+        if (role >= LY_T_COUNT || ly_state_get_uvarint(&p, end, &klen) < 0 || klen > (uint64_t)(end - p))
+            return -1;
+        const char *k = p;
+        p += klen;
+        if (ly_state_get_uvarint(&p, end, &vlen) < 0 || vlen > (uint64_t)(end - p))
+            return -1;
+        for (;;) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                r->producer, RD_KAFKA_V_TOPIC(r->cfg->topics[role]), RD_KAFKA_V_KEY(k, klen),
+                RD_KAFKA_V_VALUE((void *)p, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+                break;
+            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                ly_run_log("error", "produce to %s: %s", r->cfg->topics[role], rd_kafka_err2str(e));
+                return -1;
+            }
+            rd_kafka_poll(r->producer, 10);
+        }
+        p += vlen;
+    }
+    return 0;
+}
+
+static void add_offsets(runner *r, rd_kafka_topic_partition_list_t *l, int32_t n, const int64_t off[NQ], int64_t seq)
+{
+    for (int i = 0; i < NQ; i++) {
+        if (off[i] < 0)
+            continue;
+        rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_add(l, r->cfg->topics[i], n);
+        t->offset = off[i];
+        char meta[32];
+        int len = snprintf(meta, sizeof meta, "ly:%lld", (long long)seq);
+        t->metadata = malloc((size_t)len);
+        if (t->metadata) {
+            memcpy(t->metadata, meta, (size_t)len);
+            t->metadata_size = (size_t)len;
+        }
+    }
+}
+
+/* One transaction over the pending batches of parts[0..n). */
+static int transact(runner *r, part **parts, size_t n)
+{
+    for (int attempt = 0; attempt < 10 && !r->fatal; attempt++) {
+        rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
+        int ok = e == NULL;
+        for (size_t i = 0; ok && i < n; i++) {
+            int64_t seq, off[NQ];
+            const char *recs;
+            if (ly_run_batch_header(parts[i]->pending.data, parts[i]->pending.len, &seq, off, &recs) < 0 ||
+                produce_records(r, recs, parts[i]->pending.data + parts[i]->pending.len) < 0)
+                ok = 0;
+        }
+        if (ok) {
+            rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * (int)n);
+            for (size_t i = 0; i < n; i++) {
+                int64_t seq, off[NQ];
+                const char *recs;
+                ly_run_batch_header(parts[i]->pending.data, parts[i]->pending.len, &seq, off, &recs);
+                add_offsets(r, offsets, parts[i]->n, off, seq);
+            }
+            rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+            if (offsets->cnt > 0)
+                e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, cgmd, TXN_TIMEOUT_MS);
+            rd_kafka_consumer_group_metadata_destroy(cgmd);
+            rd_kafka_topic_partition_list_destroy(offsets);
+            if (!e)
+                e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
+            if (!e) {
+                r->stats->transactions++;
+                return 0;
+            }
+        }
+        if (e && rd_kafka_error_is_fatal(e)) {
+            snprintf(r->err, sizeof r->err, "kafka transaction: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            r->fatal = 1;
+            return -1;
+        }
+        ly_run_log("warn", "kafka transaction aborted, retrying: %s", e ? rd_kafka_error_string(e) : "produce failed");
+        if (e)
+            rd_kafka_error_destroy(e);
+        rd_kafka_error_t *ae = rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS);
+        if (ae)
+            rd_kafka_error_destroy(ae);
+        r->stats->aborts++;
+        sleep_ms(200LL << (attempt < 5 ? attempt : 5));
+    }
+    if (!r->fatal)
+        snprintf(r->err, sizeof r->err, "kafka transaction failed 10 times");
+    r->fatal = 1;
+    return -1;
+}
+
+static int ack(runner *r, part *p)
+{
+    char err[400];
+    for (int64_t backoff = 100;; backoff = backoff < 5000 ? backoff * 2 : 5000) {
+        int rc = ly_store_ack(r->store, p->n, p->meta.epoch, 1, err, sizeof err);
+        if (rc == 0) {
+            ly_buf_free(&p->pending);
+            return 0;
+        }
+        if (rc == LY_STORE_FENCED || *r->stop) {
+            snprintf(r->err, sizeof r->err, "partition %d: ack: %s", (int)p->n, err);
+            r->fatal = 1;
+            return -1;
+        }
+        ly_run_log("warn", "partition=%d redis unavailable, retrying ack in %lld ms: %s", (int)p->n,
+                   (long long)backoff, err);
+        sleep_ms(backoff);
+    }
+}
+
+int ly_run_commit(runner *r)
+{
+    part **ready = malloc((size_t)r->nparts * sizeof *ready);
+    size_t n = 0;
+    if (!ready) {
+        r->fatal = 1;
+        return -1;
+    }
+    for (int32_t i = 0; i < r->nparts && !r->fatal; i++) {
+        part *p = r->parts[i];
+        if (p && ly_part_has_batch(p) && ly_run_store_batch(r, p) == 0)
+            ready[n++] = p;
+    }
+    int rc = r->fatal ? -1 : 0;
+    if (rc == 0 && n > 0 && transact(r, ready, n) == 0)
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = ack(r, ready[i]);
+    else if (n > 0)
+        rc = -1;
+    free(ready);
+    r->batch_opened_ms = 0;
+    return rc;
+}
+
+/* Recovery: a stored batch Kafka already committed (its seq is in the
+ * committed offsets' metadata) is only acknowledged; any other is produced
+ * again in a transaction of its own. */
+int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
+{
+    int64_t seq, off[NQ];
+    const char *recs;
+    if (ly_run_batch_header(blob, len, &seq, off, &recs) < 0)
+        return -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(NQ);
+    for (int i = 0; i < NQ; i++)
+        rd_kafka_topic_partition_list_add(l, r->cfg->topics[i], p->n);
+    int committed = 0;
+    if (rd_kafka_committed(r->consumer, l, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (int i = 0; i < l->cnt; i++) {
+            const rd_kafka_topic_partition_t *t = &l->elems[i];
+            char meta[32] = "";
+            if (t->metadata && t->metadata_size < sizeof meta)
+                memcpy(meta, t->metadata, t->metadata_size);
+            if (strncmp(meta, "ly:", 3) == 0 && strtoll(meta + 3, NULL, 10) >= seq)
+                committed = 1;
+        }
+    rd_kafka_topic_partition_list_destroy(l);
+    ly_buf_free(&p->pending);
+    ly_buf_put(&p->pending, blob, len);
+    if (!committed) {
+        ly_run_log("info", "partition=%d re-sending batch %lld that Kafka did not commit", (int)p->n, (long long)seq);
+        r->stats->resent++;
+        if (transact(r, &p, 1) < 0)
+            return -1;
+    }
+    for (int i = 0; i < NQ; i++)
+        if (off[i] > p->off[i])
+            p->off[i] = off[i];
+    return ack(r, p);
+}

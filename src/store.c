@@ -1,0 +1,388 @@
+#include <hiredis/hiredis.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ly_store.h"
+
+/* KEYS: meta members outbox seen. ARGV: epoch seq clock off0..off3 nmembers
+ * [id blob]... outbox seen seen_drop. HSET in chunks: Lua's unpack() is
+ * bounded by the C stack. */
+static const char apply_lua[] =
+    "local m = redis.call('HMGET', KEYS[1], 'epoch', 'seq')\n"
+    "if m[1] ~= ARGV[1] then return redis.error_reply('FENCED epoch ' .. tostring(m[1])) end\n"
+    "local seq = tonumber(m[2] or '0')\n"
+    "if seq == tonumber(ARGV[2]) then return 'DUP' end\n"
+    "if seq + 1 ~= tonumber(ARGV[2]) then return redis.error_reply('FENCED seq ' .. seq) end\n"
+    "local n = tonumber(ARGV[8])\n"
+    "local i = 9\n"
+    "while n > 0 do\n"
+    "  local k = math.min(n, 200)\n"
+    "  local args = {}\n"
+    "  for j = 1, k do args[#args + 1] = ARGV[i]; args[#args + 1] = ARGV[i + 1]; i = i + 2 end\n"
+    "  redis.call('HSET', KEYS[2], unpack(args))\n"
+    "  n = n - k\n"
+    "end\n"
+    "if ARGV[i] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[i]) end\n"
+    "if ARGV[i + 1] ~= '' then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end\n"
+    "local drop = tonumber(ARGV[i + 2])\n"
+    "if drop > 0 then redis.call('LTRIM', KEYS[4], drop, -1) end\n"
+    "redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'clock', ARGV[3], 'off.0', ARGV[4], 'off.1', ARGV[5],\n"
+    "           'off.2', ARGV[6], 'off.3', ARGV[7])\n"
+    "return 'OK'\n";
+
+/* KEYS: meta outbox. ARGV: epoch count. */
+static const char ack_lua[] =
+    "if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return redis.error_reply('FENCED') end\n"
+    "redis.call('LTRIM', KEYS[2], tonumber(ARGV[2]), -1)\n"
+    "return 'OK'\n";
+
+struct ly_store {
+    redisContext *c;
+    const ly_config *cfg;
+    char apply_sha[41], ack_sha[41];
+    double rtt_ms;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void key(const ly_store *s, int32_t n, const char *what, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:{%s:%d}:%s", s->cfg->redis_prefix, s->cfg->redis_prefix, (int)n, what);
+}
+
+static int reply_error(redisReply *r, const char *what, char *errstr, size_t errlen)
+{
+    if (!r) {
+        snprintf(errstr, errlen, "redis %s: connection lost", what);
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        int fenced = strncmp(r->str, "FENCED", 6) == 0 || strstr(r->str, "FENCED") != NULL;
+        snprintf(errstr, errlen, "redis %s: %s", what, r->str);
+        return fenced ? LY_STORE_FENCED : -1;
+    }
+    return 0;
+}
+
+static int load_script(ly_store *s, const char *src, char sha[41], char *errstr, size_t errlen)
+{
+    redisReply *r = redisCommand(s->c, "SCRIPT LOAD %s", src);
+    int rc = reply_error(r, "SCRIPT LOAD", errstr, errlen);
+    if (rc == 0 && r->type == REDIS_REPLY_STRING && r->len == 40)
+        memcpy(sha, r->str, 41);
+    else if (rc == 0) {
+        snprintf(errstr, errlen, "redis SCRIPT LOAD: unexpected reply");
+        rc = -1;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static int handshake(ly_store *s, char *errstr, size_t errlen)
+{
+    const ly_config *cfg = s->cfg;
+    struct timeval tv = { cfg->redis_command_timeout_ms / 1000, (cfg->redis_command_timeout_ms % 1000) * 1000 };
+    redisSetTimeout(s->c, tv);
+    redisReply *r = NULL;
+    if (cfg->redis_password[0]) {
+        r = cfg->redis_user[0] ? redisCommand(s->c, "AUTH %s %s", cfg->redis_user, cfg->redis_password)
+                               : redisCommand(s->c, "AUTH %s", cfg->redis_password);
+        /* The reply may echo nothing secret, but say only that AUTH failed. */
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            snprintf(errstr, errlen, "redis AUTH as %s failed", cfg->redis_user[0] ? cfg->redis_user : "default");
+            freeReplyObject(r);
+            return -1;
+        }
+        freeReplyObject(r);
+    }
+    if (cfg->redis_db) {
+        r = redisCommand(s->c, "SELECT %lld", (long long)cfg->redis_db);
+        int rc = reply_error(r, "SELECT", errstr, errlen);
+        freeReplyObject(r);
+        if (rc)
+            return rc;
+    }
+    return load_script(s, apply_lua, s->apply_sha, errstr, errlen) ||
+           load_script(s, ack_lua, s->ack_sha, errstr, errlen) ? -1 : 0;
+}
+
+ly_store *ly_store_connect(const ly_config *cfg, char *errstr, size_t errlen)
+{
+    ly_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(errstr, errlen, "out of memory");
+        return NULL;
+    }
+    s->cfg = cfg;
+    struct timeval tv = { cfg->redis_connect_timeout_ms / 1000, (cfg->redis_connect_timeout_ms % 1000) * 1000 };
+    s->c = redisConnectWithTimeout(cfg->redis_host, (int)cfg->redis_port, tv);
+    if (!s->c || s->c->err) {
+        snprintf(errstr, errlen, "redis %s:%lld: %s", cfg->redis_host, (long long)cfg->redis_port,
+                 s->c ? s->c->errstr : "cannot allocate a context");
+        ly_store_destroy(s);
+        return NULL;
+    }
+    if (handshake(s, errstr, errlen) != 0) {
+        ly_store_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ly_store_destroy(ly_store *s)
+{
+    if (!s)
+        return;
+    if (s->c)
+        redisFree(s->c);
+    free(s);
+}
+
+double ly_store_last_rtt_ms(const ly_store *s)
+{
+    return s->rtt_ms;
+}
+
+/* After a lost connection the next call reconnects once; callers retry with
+ * backoff, and the scripts make a repeated batch harmless. */
+static redisReply *command(ly_store *s, int argc, const char **argv, const size_t *lens, char *errstr, size_t errlen)
+{
+    if (s->c->err) {
+        if (redisReconnect(s->c) != REDIS_OK || handshake(s, errstr, errlen) != 0) {
+            snprintf(errstr, errlen, "redis %s:%lld: %s", s->cfg->redis_host, (long long)s->cfg->redis_port,
+                     s->c->errstr[0] ? s->c->errstr : "reconnect failed");
+            return NULL;
+        }
+    }
+    double t0 = now_ms();
+    redisReply *r = redisCommandArgv(s->c, argc, argv, lens);
+    s->rtt_ms = now_ms() - t0;
+    if (!r)
+        snprintf(errstr, errlen, "redis: %s", s->c->errstr[0] ? s->c->errstr : "connection lost");
+    return r;
+}
+
+static int64_t to_i64(const redisReply *r, int64_t dflt)
+{
+    return r && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : dflt;
+}
+
+int ly_store_claim(ly_store *s, int32_t n, ly_store_meta *meta, char *errstr, size_t errlen)
+{
+    char k[600];
+    key(s, n, "meta", k, sizeof k);
+    const char *incr[] = { "HINCRBY", k, "epoch", "1" };
+    redisReply *r = command(s, 4, incr, NULL, errstr, errlen);
+    if (!r || reply_error(r, "HINCRBY", errstr, errlen)) {
+        freeReplyObject(r);
+        return -1;
+    }
+    meta->epoch = r->integer;
+    freeReplyObject(r);
+    const char *get[] = { "HMGET", k, "seq", "clock", "off.0", "off.1", "off.2", "off.3" };
+    r = command(s, 8, get, NULL, errstr, errlen);
+    if (!r || reply_error(r, "HMGET", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
+        freeReplyObject(r);
+        return -1;
+    }
+    meta->seq = to_i64(r->element[0], 0);
+    meta->clock = to_i64(r->element[1], INT64_MIN);
+    for (int i = 0; i < LY_STORE_INPUTS; i++)
+        meta->offsets[i] = to_i64(r->element[2 + i], -1);
+    freeReplyObject(r);
+    return 0;
+}
+
+int ly_store_load_members(ly_store *s, int32_t n, int (*cb)(void *, const char *, const char *, size_t), void *ctx,
+                          char *errstr, size_t errlen)
+{
+    char k[600], cursor[32] = "0";
+    key(s, n, "members", k, sizeof k);
+    do {
+        const char *argv[] = { "HSCAN", k, cursor, "COUNT", "1000" };
+        redisReply *r = command(s, 5, argv, NULL, errstr, errlen);
+        if (!r || reply_error(r, "HSCAN", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            freeReplyObject(r);
+            return -1;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        redisReply *items = r->element[1];
+        for (size_t i = 0; i + 1 < items->elements; i += 2) {
+            if (cb(ctx, items->element[i]->str, items->element[i + 1]->str, items->element[i + 1]->len) != 0) {
+                snprintf(errstr, errlen, "member %s of partition %d: cannot load", items->element[i]->str, (int)n);
+                freeReplyObject(r);
+                return -1;
+            }
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    return 0;
+}
+
+int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which, int (*cb)(void *, const char *, size_t),
+                       void *ctx, char *errstr, size_t errlen)
+{
+    char k[600];
+    key(s, n, which == LY_LIST_OUTBOX ? "outbox" : "seen", k, sizeof k);
+    const char *argv[] = { "LRANGE", k, "0", "-1" };
+    redisReply *r = command(s, 4, argv, NULL, errstr, errlen);
+    if (!r || reply_error(r, "LRANGE", errstr, errlen) || r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < r->elements && rc == 0; i++)
+        rc = cb(ctx, r->element[i]->str, r->element[i]->len);
+    if (rc)
+        snprintf(errstr, errlen, "partition %d: a stored %s entry cannot be read", (int)n,
+                 which == LY_LIST_OUTBOX ? "outbox" : "dedupe");
+    freeReplyObject(r);
+    return rc ? -1 : 0;
+}
+
+static int eval(ly_store *s, const char *sha, const char *src, int argc, const char **argv, size_t *lens,
+                char *errstr, size_t errlen)
+{
+    argv[0] = "EVALSHA";
+    argv[1] = sha;
+    lens[0] = 7;
+    lens[1] = 40;
+    redisReply *r = command(s, argc, argv, lens, errstr, errlen);
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        /* Redis restarted without our scripts: EVAL runs and caches it. */
+        freeReplyObject(r);
+        argv[0] = "EVAL";
+        argv[1] = src;
+        lens[0] = 4;
+        lens[1] = strlen(src);
+        r = command(s, argc, argv, lens, errstr, errlen);
+    }
+    int rc = reply_error(r, "batch script", errstr, errlen);
+    freeReplyObject(r);
+    return rc;
+}
+
+int ly_store_apply(ly_store *s, int32_t n, const ly_store_batch *b, char *errstr, size_t errlen)
+{
+    size_t argc = 2 + 1 + 4 + 8 + 2 * b->n_members + 3;
+    const char **argv = malloc(argc * sizeof *argv);
+    size_t *lens = malloc(argc * sizeof *lens);
+    char keys[4][600], nums[8][24], drop[24];
+    if (!argv || !lens) {
+        free(argv);
+        free(lens);
+        snprintf(errstr, errlen, "out of memory");
+        return -1;
+    }
+    size_t i = 2;
+    argv[i] = "4", lens[i++] = 1;
+    static const char *const what[4] = { "meta", "members", "outbox", "seen" };
+    for (int k = 0; k < 4; k++) {
+        key(s, n, what[k], keys[k], sizeof keys[k]);
+        argv[i] = keys[k], lens[i++] = strlen(keys[k]);
+    }
+    int64_t v[8] = { b->epoch, b->seq, b->clock, b->offsets[0], b->offsets[1], b->offsets[2], b->offsets[3],
+                     (int64_t)b->n_members };
+    for (int k = 0; k < 8; k++) {
+        snprintf(nums[k], sizeof nums[k], "%lld", (long long)v[k]);
+        argv[i] = nums[k], lens[i++] = strlen(nums[k]);
+    }
+    for (size_t m = 0; m < b->n_members; m++) {
+        argv[i] = b->ids[m], lens[i++] = strlen(b->ids[m]);
+        argv[i] = b->blobs[m], lens[i++] = b->lens[m];
+    }
+    argv[i] = b->outbox ? b->outbox : "", lens[i++] = b->outbox ? b->outbox_len : 0;
+    argv[i] = b->seen ? b->seen : "", lens[i++] = b->seen ? b->seen_len : 0;
+    snprintf(drop, sizeof drop, "%lld", (long long)b->seen_drop);
+    argv[i] = drop, lens[i++] = strlen(drop);
+    int rc = eval(s, s->apply_sha, apply_lua, (int)i, argv, lens, errstr, errlen);
+    free(argv);
+    free(lens);
+    return rc;
+}
+
+int ly_store_ack(ly_store *s, int32_t n, int64_t epoch, int64_t count, char *errstr, size_t errlen)
+{
+    char meta[600], outbox[600], e[24], c[24];
+    key(s, n, "meta", meta, sizeof meta);
+    key(s, n, "outbox", outbox, sizeof outbox);
+    snprintf(e, sizeof e, "%lld", (long long)epoch);
+    snprintf(c, sizeof c, "%lld", (long long)count);
+    const char *argv[] = { NULL, NULL, "2", meta, outbox, e, c };
+    size_t lens[] = { 0, 0, 1, strlen(meta), strlen(outbox), strlen(e), strlen(c) };
+    return eval(s, s->ack_sha, ack_lua, 7, argv, lens, errstr, errlen);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, size_t errlen)
+{
+    char pattern[600], cursor[32] = "0";
+    snprintf(pattern, sizeof pattern, "%s:{%s:*}:members", s->cfg->redis_prefix, s->cfg->redis_prefix);
+    size_t prefix_len = strlen(s->cfg->redis_prefix) * 2 + 3; /* "<p>:{<p>:" */
+    *ns = NULL;
+    *count = 0;
+    size_t cap = 0;
+    do {
+        const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "1000" };
+        redisReply *r = command(s, 6, argv, NULL, errstr, errlen);
+        if (!r || reply_error(r, "SCAN", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            freeReplyObject(r);
+            free(*ns);
+            *ns = NULL;
+            return -1;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements; i++) {
+            const char *k = r->element[1]->element[i]->str;
+            if (strlen(k) <= prefix_len)
+                continue;
+            if (*count == cap) {
+                cap = cap ? cap * 2 : 16;
+                int32_t *v = realloc(*ns, cap * sizeof *v);
+                if (!v) {
+                    freeReplyObject(r);
+                    return -1;
+                }
+                *ns = v;
+            }
+            (*ns)[(*count)++] = (int32_t)strtol(k + prefix_len, NULL, 10);
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    if (*count)
+        qsort(*ns, *count, sizeof **ns, cmp_i32);
+    return 0;
+}
+
+int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, int64_t *clock, char *errstr,
+                        size_t errlen)
+{
+    char k[600], meta[600];
+    key(s, n, "members", k, sizeof k);
+    key(s, n, "meta", meta, sizeof meta);
+    const char *get[] = { "HGET", k, id };
+    redisReply *r = command(s, 3, get, NULL, errstr, errlen);
+    if (!r || reply_error(r, "HGET", errstr, errlen)) {
+        freeReplyObject(r);
+        return -1;
+    }
+    int found = r->type == REDIS_REPLY_STRING;
+    if (found)
+        ly_buf_put(blob, r->str, r->len);
+    freeReplyObject(r);
+    const char *clk[] = { "HGET", meta, "clock" };
+    r = command(s, 3, clk, NULL, errstr, errlen);
+    *clock = to_i64(r, INT64_MIN);
+    freeReplyObject(r);
+    return found;
+}
