@@ -123,7 +123,7 @@ ENV
   if [ -n "$owner" ]; then
     # Outlives this script; stops the services once the owner is gone.
     ( trap '' HUP; while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
-      stop_dir "$dir" ) >/dev/null 2>&1 </dev/null &
+      rm -f "$dir/watchdog.pid"; stop_dir "$dir" ) >/dev/null 2>&1 </dev/null &
     echo $! >"$dir/watchdog.pid"
   fi
   log "kafka 127.0.0.1:$kport and redis 127.0.0.1:$rport ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"

@@ -11,11 +11,12 @@
 #include "ly_simulate.h"
 #include "ly_state.h"
 #include "ly_store.h"
+#include "ly_topics.h"
 
 typedef struct {
     const char *config, *brokers, *redis, *input, *topic;
     int drain, from_beginning;
-    int64_t limit, timeout;
+    int64_t limit, timeout, partitions, replication;
 } pipe_args;
 
 #define COMMON_OPTS                                                                                              \
@@ -36,6 +37,8 @@ static int pipe_opt(void *ctx, int key, const char *arg)
     case 'f': a->from_beginning = 1; return 0;
     case 'l': return cli_i64("consume", "limit", arg, 1, INT64_MAX, &a->limit);
     case 'w': return cli_i64("consume", "timeout", arg, 0, 86400, &a->timeout);
+    case 'n': return cli_i64("topics", "partitions", arg, 1, 10000, &a->partitions);
+    case 'R': return cli_i64("topics", "replication", arg, 1, 32, &a->replication);
     }
     return -1;
 }
@@ -65,6 +68,54 @@ bad:
     fprintf(stderr, "loyalty: %s\n", err);
     return -1;
 }
+
+/* ---- topics ---- */
+
+static const cli_opt topics_opts[] = {
+    COMMON_OPTS,
+    { "partitions", 1, 'n', "N", "partitions of every topic (default 6); inputs must be co-partitioned" },
+    { "replication", 1, 'R', "R", "replication factor (default 1)" },
+    { 0, 0, 0, 0, 0 },
+};
+
+static int run_topics(int argc, char **argv)
+{
+    pipe_args a = { .partitions = 6, .replication = 1 };
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+            print_help_of(&cli_topics);
+            return EX_OK;
+        }
+        fprintf(stderr, "loyalty topics: expected 'create' (see loyalty topics --help)\n");
+        return EX_USAGE;
+    }
+    int rc = cli_parse(&cli_topics, argc - 1, argv + 1, pipe_opt, &a);
+    if (rc)
+        return rc > 0 ? EX_OK : EX_USAGE;
+    ly_config cfg;
+    if (load_config(&cfg, &a) < 0)
+        return EX_CONFIG;
+    const char *brokers = ly_config_kafka(&cfg, "bootstrap.servers");
+    const char *names[LY_T_COUNT];
+    for (int i = 0; i < LY_T_COUNT; i++)
+        names[i] = cfg.topics[i];
+    char err[512];
+    int existing = 0;
+    if (ly_topics_create(brokers ? brokers : "127.0.0.1:9092", names, (int32_t)a.partitions, (int16_t)a.replication,
+                         &existing, err, sizeof err) < 0) {
+        fprintf(stderr, "loyalty topics create: %s\n", err);
+        return EX_UNAVAILABLE;
+    }
+    fprintf(stderr, "topics: %d created, %d already there, %lld partitions each\n", LY_T_COUNT - existing, existing,
+            (long long)a.partitions);
+    return EX_OK;
+}
+
+const command cli_topics = {
+    "topics", "create [--partitions N] [--replication R] [--config FILE] [--brokers HOST:PORT]",
+    "Creates the input, internal, output and dead-letter topics (names from the config).",
+    topics_opts, run_topics,
+};
 
 /* ---- run ---- */
 

@@ -1,0 +1,53 @@
+# Shared by the pipeline tests. Sourced with: BIN (loyalty), CMP (ly_compare)
+# and the services' LY_KAFKA_BOOTSTRAP / LY_REDIS_PORT in the environment.
+set -euo pipefail
+work=$(mktemp -d "${TMPDIR:-/tmp}/ly-itest.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# config NAME PARTITIONS INSTANCE: a config whose topics, group and Redis keys
+# belong to this test alone.
+config() {
+  local name="$1" instance="$3"
+  cat >"$work/$instance.properties" <<P
+kafka.bootstrap.servers=$LY_KAFKA_BOOTSTRAP
+kafka.session.timeout.ms=6000
+kafka.group.instance.id=$name-$instance
+redis.port=$LY_REDIS_PORT
+redis.key.prefix=$name
+group.id=$name
+instance.id=$instance
+clock=event
+batch.max.ms=50
+topic.purchases=$name.purchases
+topic.interactions=$name.interactions
+topic.social=$name.social
+topic.internal=$name.internal
+topic.rewards=$name.rewards
+topic.churn-alerts=$name.churn-alerts
+topic.dlq=$name.dlq
+P
+  echo "$work/$instance.properties"
+}
+
+# collect CONFIG: every output topic (read_committed) and the state dump.
+collect() {
+  local cfg="$1"
+  : >"$work/actual.jsonl"
+  for t in rewards churn-alerts dlq; do
+    "$BIN" consume --config "$cfg" --topic "$t" --from-beginning --timeout 0 >>"$work/actual.jsonl"
+  done
+  "$BIN" state dump --config "$cfg" >"$work/actual-state.json"
+}
+
+# expect EVENTS PARTITIONS: simulate, then compare with what the pipeline wrote.
+expect_equal() {
+  "$BIN" simulate --input "$1" --partitions "$2" --out "$work/expected.jsonl" --state "$work/expected-state.json" 2>/dev/null
+  "$CMP" --referrals-may-move "$work/expected.jsonl" "$work/actual.jsonl" "$work/expected-state.json" "$work/actual-state.json"
+}
+
+now_ms() { date +%s%3N; }
