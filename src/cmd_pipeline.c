@@ -15,7 +15,7 @@
 
 typedef struct {
     const char *config, *brokers, *redis, *input, *topic;
-    int drain, from_beginning;
+    int drain, from_beginning, config_doc;
     int64_t limit, timeout, partitions, replication;
 } pipe_args;
 
@@ -34,6 +34,7 @@ static int pipe_opt(void *ctx, int key, const char *arg)
     case 'i': a->input = arg; return 0;
     case 't': a->topic = arg; return 0;
     case 'd': a->drain = 1; return 0;
+    case 'D': a->config_doc = 1; return 0;
     case 'f': a->from_beginning = 1; return 0;
     case 'l': return cli_i64("consume", "limit", arg, 1, INT64_MAX, &a->limit);
     case 'w': return cli_i64("consume", "timeout", arg, 0, 86400, &a->timeout);
@@ -129,6 +130,7 @@ static void on_signal(int sig)
 static const cli_opt run_opts[] = {
     COMMON_OPTS,
     { "drain", 0, 'd', "", "exit 0 once every input seen at start is processed and committed" },
+    { "config-doc", 0, 'D', "", "print the reference of every configuration key (Markdown) and exit" },
     { 0, 0, 0, 0, 0 },
 };
 
@@ -138,6 +140,10 @@ static int run_run(int argc, char **argv)
     int rc = cli_parse(&cli_run, argc, argv, pipe_opt, &a);
     if (rc)
         return rc > 0 ? EX_OK : EX_USAGE;
+    if (a.config_doc) {
+        ly_config_write_doc(stdout);
+        return EX_OK;
+    }
     ly_config cfg;
     if (load_config(&cfg, &a) < 0)
         return EX_CONFIG;

@@ -54,5 +54,23 @@ check gen-deterministic 0 cmp "$tmp/g1.jsonl" "$tmp/g2.jsonl"
 check sim-stdin 0 "$bin" simulate --input - --out "$tmp/g.out" --partitions 3 <"$tmp/g1.jsonl"
 contains sim-stdin-out "$tmp/g.out" '"topic":"rewards"'
 
+# loyalty run stops at start on a bad configuration, naming file, line and key.
+printf 'group.id=g\nbogus.key=1\n' >"$tmp/bad.properties"
+check run-unknown-key 78 "$bin" run --config "$tmp/bad.properties"
+contains run-unknown-key-msg "$tmp/err" "bad.properties:2: bogus.key: unknown key"
+printf '# comment\nkafka.no.such.property=1\n' >"$tmp/bad2.properties"
+check run-bad-kafka-key 78 "$bin" run --config "$tmp/bad2.properties"
+contains run-bad-kafka-key-msg "$tmp/err" "bad2.properties:2: kafka.no.such.property"
+printf 'batch.max.events=0\n' >"$tmp/bad3.properties"
+check run-out-of-range 78 "$bin" run --config "$tmp/bad3.properties"
+contains run-out-of-range-msg "$tmp/err" "bad3.properties:1: batch.max.events: 0 is out of range"
+printf 'clock=sometimes\n' >"$tmp/bad4.properties"
+check run-bad-enum 78 "$bin" run --config "$tmp/bad4.properties"
+check run-config-doc 0 "$bin" run --config-doc
+contains run-config-doc-keys "$tmp/out" "| \`redis.password\` |"
+for c in run produce consume topics state member; do
+  check "help-$c" 0 "$bin" "$c" --help
+done
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

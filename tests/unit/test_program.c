@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "ly_config.h"
 #include "ly_program.h"
 #include "ly_simulate.h"
 
@@ -132,6 +133,24 @@ static void test_doc_is_current(void **s)
     free(gen);
 }
 
+static void test_operations_doc_is_current(void **s)
+{
+    (void)s;
+    char path[512], e[256];
+    size_t flen;
+    snprintf(path, sizeof path, "%s/docs/operations.md", LY_SOURCE_DIR);
+    char *doc = ly_read_file(path, &flen, e, sizeof e);
+    assert_non_null(doc);
+    /* Every key of the run configuration table is documented. */
+    for (size_t i = 0; ly_config_key_name(i); i++) {
+        char needle[128];
+        snprintf(needle, sizeof needle, "| `%s` |", ly_config_key_name(i));
+        if (!strstr(doc, needle))
+            fail_msg("docs/operations.md lacks %s: regenerate with `loyalty run --config-doc`", ly_config_key_name(i));
+    }
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_overrides_and_units),
         cmocka_unit_test(test_errors_name_file_line_key_rule),
         cmocka_unit_test(test_doc_is_current),
+        cmocka_unit_test(test_operations_doc_is_current),
     };
     return cmocka_run_group_tests_name("program", tests, NULL, NULL);
 }
