@@ -55,6 +55,7 @@ typedef struct ly_member {
     LY_VEC(ly_day_total) days;
     LY_VEC(ly_order) orders;
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
+    LY_VEC(uint64_t) referred;  /* as referrer R: the members whose bonus was paid */
 } ly_member;
 
 /* Initialises a blank record for id (not yet existing, no timers). */

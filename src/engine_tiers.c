@@ -183,8 +183,20 @@ void ly_referral_check(ly_ctx *c)
     m->earliest_purchase_id = NULL;
 }
 
+/* A bonus record can reach R twice (delivered in-process, then read back
+ * from the internal topic, or replayed after a crash): R remembers whom it
+ * was paid for, so the second is a no-op. */
 void ly_referral_on_grant(ly_ctx *c)
 {
+    ly_member *m = c->m;
+    uint64_t key = ly_member_key(c->ev->referred_member_id);
+    for (uint32_t i = 0; i < m->referred.n; i++)
+        if (m->referred.v[i] == key)
+            return;
+    uint64_t *k = LY_VEC_PUSH(m->referred);
+    if (!k)
+        return;
+    *k = key;
     int64_t bonus = c->p->referral_bonus;
     if (bonus > 0) {
         ly_lots_credit(c, bonus, c->ev->occurred_at);

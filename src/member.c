@@ -30,19 +30,22 @@ void ly_member_clear(ly_member *m)
     free(m->days.v);
     free(m->orders.v);
     free(m->platforms.v);
+    free(m->referred.v);
     m->referrer = m->earliest_purchase_id = NULL;
     memset(&m->lots, 0, sizeof m->lots);
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
     memset(&m->orders, 0, sizeof m->orders);
     memset(&m->platforms, 0, sizeof m->platforms);
+    memset(&m->referred, 0, sizeof m->referred);
 }
 
 size_t ly_member_heap_bytes(const ly_member *m)
 {
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
                m->days.cap * sizeof *m->days.v +
-               m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v;
+               m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v +
+               m->referred.cap * sizeof *m->referred.v;
     if (m->referrer)
         n += strlen(m->referrer) + 1;
     if (m->earliest_purchase_id)
@@ -77,6 +80,7 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->days, sizeof *m->days.v);
     shrink(&m->orders, sizeof *m->orders.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
+    shrink(&m->referred, sizeof *m->referred.v);
 }
 
 void *ly_vec_push(void *vec, size_t elem_size)

@@ -243,6 +243,34 @@ static void route(runner *r, rd_kafka_message_t *m)
     }
 }
 
+/* clock=event: the owned partitions advance together, always the smallest
+ * head first, as simulate interleaves them; one that waits for an input
+ * holds them all, so cross-member records land where simulate puts them. */
+static void process_in_order(runner *r)
+{
+    uint64_t max = (uint64_t)r->cfg->batch_max_events;
+    while (!r->fatal) {
+        part *best = NULL;
+        int best_role = 0;
+        for (int32_t n = 0; n < r->nparts; n++) {
+            part *p = r->parts[n];
+            int role;
+            if (!p)
+                continue;
+            int st = ly_part_peek(p, &role);
+            if (st == 0)
+                return;
+            if (st == 1 && (!best || ly_part_before(p, role, best, best_role))) {
+                best = p;
+                best_role = role;
+            }
+        }
+        if (!best || best->events >= max)
+            return;
+        ly_part_apply(best, best_role);
+    }
+}
+
 static int loop(runner *r)
 {
     const ly_config *cfg = r->cfg;
@@ -255,13 +283,17 @@ static int loop(runner *r)
         }
         int64_t now = ly_run_now_ms();
         int any = 0;
+        if (cfg->clock == LY_CLOCK_EVENT)
+            process_in_order(r);
         for (int32_t n = 0; n < r->nparts; n++) {
             part *p = r->parts[n];
             if (!p)
                 continue;
-            ly_part_process(p, (uint64_t)cfg->batch_max_events);
-            if (cfg->clock == LY_CLOCK_WALL && now - r->last_tick_ms >= cfg->tick_ms)
-                ly_part_tick(p, now);
+            if (cfg->clock == LY_CLOCK_WALL) {
+                ly_part_process(p, (uint64_t)cfg->batch_max_events);
+                if (now - r->last_tick_ms >= cfg->tick_ms)
+                    ly_part_tick(p, now);
+            }
             any |= ly_part_has_batch(p);
         }
         if (cfg->clock == LY_CLOCK_WALL && now - r->last_tick_ms >= cfg->tick_ms)

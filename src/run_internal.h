@@ -24,11 +24,20 @@ typedef struct inq {
 
 typedef struct runner runner;
 
+#define LOCAL NQ /* the role of records handed over in-process */
+
+typedef struct local_rec {
+    ly_event ev;
+    uint64_t seq;
+    char buf[]; /* the event's strings */
+} local_rec;
+
 typedef struct part {
     int32_t n;
     runner *r;
     ly_partition *pt;
     inq q[NQ];
+    struct { local_rec **v; size_t head, n, cap; } local; /* cross-member records from partitions we own */
     ly_store_meta meta;   /* epoch and the last applied batch */
     int64_t off[NQ];      /* next offset per input once the open batch is applied; -1 none */
     ly_buf out;           /* output records of the open batch */
@@ -52,6 +61,7 @@ struct runner {
     part **parts;          /* by partition number; NULL when not ours */
     int64_t *end_at_start; /* [role * nparts + n] for --drain */
     int64_t batch_opened_ms, last_tick_ms;
+    uint64_t local_seq;
     int fatal;             /* a failure that only a restart can mend */
     char err[512];
     ly_run_stats *stats;
@@ -66,6 +76,9 @@ void ly_part_free(part *p);
 void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m);
 void ly_part_eof(part *p, int role);
 void ly_part_process(part *p, uint64_t max_events); /* merges and applies what is ready */
+int ly_part_peek(part *p, int *role);  /* 1 ready (*role), 0 waiting for an input, -1 nothing to do */
+int ly_part_before(const part *a, int ra, const part *b, int rb); /* head order across partitions */
+void ly_part_apply(part *p, int role);
 void ly_part_tick(part *p, int64_t now_ms);         /* clock=wall: timers on wall time */
 int ly_part_has_batch(const part *p);
 int ly_part_idle(const part *p);                    /* nothing buffered on internal, nothing open */

@@ -2,6 +2,7 @@
  * time (PROGRAM.md section 3), the engine, and the open batch's records. */
 #include <stdlib.h>
 #include <string.h>
+#include "ly_murmur2.h"
 #include "ly_state.h"
 #include "run_internal.h"
 
@@ -45,6 +46,46 @@ static void on_output(void *opaque, const ly_output *o)
     emit(opaque, o);
 }
 
+static int grow_local(part *p)
+{
+    size_t cap = p->local.cap ? p->local.cap * 2 : 64;
+    local_rec **v = realloc(p->local.v, cap * sizeof *v);
+    if (!v)
+        return -1;
+    p->local.v = v;
+    p->local.cap = cap;
+    return 0;
+}
+
+/* A cross-member record for a partition this processor owns is also handed
+ * over in-process, in production order, as simulate does; the copy that
+ * arrives through the internal topic later is then a no-op (notices keep
+ * the earliest referral, bonuses remember whom they paid). That keeps one
+ * processor's results equal to simulate's. */
+static void deliver_locally(runner *r, const ly_event *ev)
+{
+    int32_t n = ly_murmur2_partition(ev->member_id, strlen(ev->member_id), r->nparts);
+    part *t = r->parts[n];
+    if (!t)
+        return;
+    size_t a = strlen(ev->event_id) + 1, b = strlen(ev->member_id) + 1, c = strlen(ev->referred_member_id) + 1;
+    local_rec *l = malloc(sizeof *l + a + b + c);
+    if (!l || (t->local.n == t->local.cap && grow_local(t) < 0)) {
+        free(l);
+        r->fatal = 1;
+        return;
+    }
+    l->ev = *ev;
+    l->seq = ++r->local_seq;
+    memcpy(l->buf, ev->event_id, a);
+    memcpy(l->buf + a, ev->member_id, b);
+    memcpy(l->buf + a + b, ev->referred_member_id, c);
+    l->ev.event_id = l->buf;
+    l->ev.member_id = l->buf + a;
+    l->ev.referred_member_id = l->buf + a + b;
+    t->local.v[t->local.n++] = l;
+}
+
 /* Cross-member records travel as JSON on the internal topic, keyed by the
  * member they are for, so they land on that member's partition. */
 static void on_internal(void *opaque, const ly_event *ev)
@@ -57,6 +98,7 @@ static void on_internal(void *opaque, const ly_event *ev)
                   ev->member_id, (long long)ev->occurred_at, ly_event_type_name(ev->type), ev->referred_member_id);
     add_record(p, LY_T_INTERNAL, ev->member_id, j.data, j.len);
     ly_buf_free(&j);
+    deliver_locally(p->r, ev);
 }
 
 int ly_part_has_batch(const part *p)
@@ -162,19 +204,35 @@ static void decode_head(part *p, int role)
     }
 }
 
-static int head_before(const inq *a, int ra, const inq *b, int rb)
+/* The sort key of a head: (occurred_at, rank, offset); records delivered
+ * in-process sort with the internal topic's rank, in production order, before
+ * its records of the same instant. */
+typedef struct { int64_t at; int rank; int64_t pos; } head_key;
+
+static head_key key_of(const part *p, int role)
 {
-    if (a->ev.occurred_at != b->ev.occurred_at)
-        return a->ev.occurred_at < b->ev.occurred_at;
-    if (ra != rb)
-        return ra < rb;
-    return a->v[a->head]->offset < b->v[b->head]->offset;
+    if (role == LOCAL) {
+        const local_rec *l = p->local.v[p->local.head];
+        return (head_key){ l->ev.occurred_at, LY_T_INTERNAL, INT64_MIN + (int64_t)l->seq };
+    }
+    const inq *q = &p->q[role];
+    return (head_key){ q->ev.occurred_at, role, q->v[q->head]->offset };
 }
 
-/* Section 3: the next event is the head with the smallest (occurred_at,
- * rank, offset), once every input has a head or is at its end (clock=event),
- * or has been silent for wall.max.wait.ms (clock=wall). */
-static int next_role(part *p)
+static int key_before(head_key a, head_key b)
+{
+    if (a.at != b.at)
+        return a.at < b.at;
+    if (a.rank != b.rank)
+        return a.rank < b.rank;
+    return a.pos < b.pos;
+}
+
+/* Section 3: the next event is the head with the smallest key, once every
+ * input has a head or is at its end (clock=event), or has been silent for
+ * wall.max.wait.ms (clock=wall). 1 ready (*role), 0 waiting for an input,
+ * -1 nothing to do. */
+int ly_part_peek(part *p, int *role_out)
 {
     int best = -1, waiting = 0;
     for (int role = 0; role < NQ; role++) {
@@ -184,39 +242,59 @@ static int next_role(part *p)
             waiting |= !at_end(q);
             continue;
         }
-        if (best < 0 || head_before(q, role, &p->q[best], best))
+        if (best < 0 || key_before(key_of(p, role), key_of(p, best)))
             best = role;
     }
+    if (p->local.head < p->local.n && (best < 0 || key_before(key_of(p, LOCAL), key_of(p, best))))
+        best = LOCAL;
     if (best < 0)
-        return -1;
+        return waiting ? 0 : -1;
     if (waiting) {
         if (p->r->cfg->clock == LY_CLOCK_EVENT)
-            return -1;
+            return 0;
         int64_t now = ly_run_now_ms();
         if (!p->wait_since)
             p->wait_since = now;
         if (now - p->wait_since < p->r->cfg->wall_max_wait_ms)
-            return -1;
+            return 0;
     }
     p->wait_since = 0;
-    return best;
+    *role_out = best;
+    return 1;
+}
+
+int ly_part_before(const part *a, int ra, const part *b, int rb)
+{
+    head_key x = key_of(a, ra), y = key_of(b, rb);
+    if (x.at != y.at || x.rank != y.rank || x.pos != y.pos)
+        return key_before(x, y);
+    return a->n < b->n;
+}
+
+void ly_part_apply(part *p, int role)
+{
+    ly_sink sink = { p, on_output, on_internal };
+    const ly_event *ev = role == LOCAL ? &p->local.v[p->local.head]->ev : &p->q[role].ev;
+    if (ly_partition_process(p->pt, ev, &sink) < 0) {
+        ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
+        p->r->fatal = 1;
+        return;
+    }
+    if (role == LOCAL) {
+        free(p->local.v[p->local.head++]);
+        if (p->local.head == p->local.n)
+            p->local.head = p->local.n = 0;
+        return;
+    }
+    p->r->stats->events++;
+    pop(p, role);
 }
 
 void ly_part_process(part *p, uint64_t max_events)
 {
-    ly_sink sink = { p, on_output, on_internal };
-    while (p->events < max_events && !p->r->fatal) {
-        int role = next_role(p);
-        if (role < 0)
-            return;
-        if (ly_partition_process(p->pt, &p->q[role].ev, &sink) < 0) {
-            ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
-            p->r->fatal = 1;
-            return;
-        }
-        p->r->stats->events++;
-        pop(p, role);
-    }
+    int role;
+    while (p->events < max_events && !p->r->fatal && ly_part_peek(p, &role) == 1)
+        ly_part_apply(p, role);
 }
 
 void ly_part_tick(part *p, int64_t now_ms)
@@ -228,7 +306,7 @@ void ly_part_tick(part *p, int64_t now_ms)
 
 int ly_part_idle(const part *p)
 {
-    return !ly_part_has_batch(p) && at_end(&p->q[LY_T_INTERNAL]);
+    return !ly_part_has_batch(p) && at_end(&p->q[LY_T_INTERNAL]) && p->local.head == p->local.n;
 }
 
 /* ---- loading ---- */
@@ -325,6 +403,9 @@ void ly_part_free(part *p)
         free(p->q[i].v);
         ly_arena_destroy(p->q[i].arena);
     }
+    for (size_t k = p->local.head; k < p->local.n; k++)
+        free(p->local.v[k]);
+    free(p->local.v);
     ly_partition_destroy(p->pt);
     ly_buf_free(&p->out);
     ly_buf_free(&p->pending);

@@ -99,6 +99,9 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
         put_raw64(b, m->platforms.v[i]);
+    put_u(b, m->referred.n);
+    for (uint32_t i = 0; i < m->referred.n; i++)
+        put_raw64(b, m->referred.v[i]);
 }
 
 typedef struct { const unsigned char *p, *end; int bad; } reader;
@@ -221,6 +224,8 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
              (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r)));
     n = get_count(&r, 8);
     READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
+    n = get_count(&r, 8);
+    READ_VEC(&r, m->referred, n, (*e_ = get_raw64(&r)));
     if (r.bad || r.p != r.end || m->tier >= LY_TIER_COUNT || m->inactivity > LY_RISK_HIGH ||
         m->alerted > LY_RISK_HIGH) {
         snprintf(errstr, errlen, "member %s: corrupt state (%zu bytes)", id, len);

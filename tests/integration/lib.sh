@@ -47,7 +47,7 @@ collect() {
 # expect EVENTS PARTITIONS: simulate, then compare with what the pipeline wrote.
 expect_equal() {
   "$BIN" simulate --input "$1" --partitions "$2" --out "$work/expected.jsonl" --state "$work/expected-state.json" 2>/dev/null
-  "$CMP" --referrals-may-move "$work/expected.jsonl" "$work/actual.jsonl" "$work/expected-state.json" "$work/actual-state.json"
+  "$CMP" ${TOLERANCE:-} "$work/expected.jsonl" "$work/actual.jsonl" "$work/expected-state.json" "$work/actual-state.json"
 }
 
 now_ms() { date +%s%3N; }

@@ -371,6 +371,26 @@ static void test_section8_referral_either_order(void **s)
     assert_false(member("f6")->exists);
 }
 
+static void test_section8_referral_bonus_paid_once_per_referred_member(void **s)
+{
+    (void)s;
+    refer("ref1", "r1", T0, "f1");
+    purchase("pf1", "f1", T0 + DAY, "o1", 1000);
+    assert_int_equal(count("r1", REW, LY_RW_REFERRAL_BONUS), 1);
+    /* The same bonus record again (in-process copy, then the topic's) is a no-op. */
+    ly_event again = { .type = LY_EV_REFERRAL_GRANT, .source = LY_SRC_INTERNAL, .occurred_at = T0 + DAY,
+                       .event_id = "pf1#r1", .member_id = "r1", .referred_member_id = "f1" };
+    int before = nout;
+    feed(again);
+    assert_int_equal(nout, before);
+    assert_int_equal(member("r1")->balance, 600);
+    /* So is the notice: F keeps the same referral. */
+    ly_event notice = { .type = LY_EV_REFERRAL_NOTICE, .source = LY_SRC_INTERNAL, .occurred_at = T0,
+                        .event_id = "ref1#f1", .member_id = "f1", .referred_member_id = "r1" };
+    feed(notice);
+    assert_int_equal(nout, before);
+}
+
 static void test_section8_winback_window_edges(void **s)
 {
     (void)s;
@@ -490,6 +510,7 @@ int main(void)
         T(test_section8_refund_never_downgrades),
         T(test_section8_milestone_once_ever),
         T(test_section8_referral_either_order),
+        T(test_section8_referral_bonus_paid_once_per_referred_member),
         T(test_section8_winback_window_edges),
         T(test_section9_churn_timers_rescheduled_by_purchase),
         T(test_section9_member_gap_after_three_purchases),
