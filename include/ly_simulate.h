@@ -5,6 +5,7 @@
 #define LY_SIMULATE_H
 #include <stdint.h>
 #include <stdio.h>
+#include "ly_file.h"
 #include "ly_member.h"
 #include "ly_program.h"
 
@@ -35,8 +36,5 @@ int ly_simulate_files(const char *input, const char *out_path, const char *state
 /* Writes members (sorted here by id) as the state JSON object of simulate. */
 int ly_simulate_write_state(FILE *f, ly_member **members, size_t n);
 
-/* Reads a whole file ("-": stdin). Returns a malloc'd, NUL-terminated buffer
- * (caller frees; *len excludes the NUL) or NULL with errstr. */
-char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include "ly_file.h"
 #include "program_table.h"
 
 static const char *const tier_names[LY_TIER_COUNT] = { "BASIC", "SILVER", "GOLD", "DIAMOND" };
@@ -297,34 +298,11 @@ int ly_program_load_buffer(ly_program *p, const char *buf, size_t len, const cha
 
 int ly_program_load_file(ly_program *p, const char *path, char *errstr, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(errstr, errlen, "%s: %s", path, strerror(errno));
+    size_t len;
+    char *buf = ly_read_file(path, &len, errstr, errlen);
+    if (!buf)
         return -1;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    int rc = 0;
-    do {
-        if (len + 4096 > cap) {
-            char *nb = realloc(buf, cap = cap * 2 + 8192);
-            if (!nb) {
-                snprintf(errstr, errlen, "%s: out of memory", path);
-                rc = -1;
-                break;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (rc == 0 && ferror(f)) {
-        snprintf(errstr, errlen, "%s: read error", path);
-        rc = -1;
-    }
-    fclose(f);
-    if (rc == 0)
-        rc = ly_program_load_buffer(p, buf, len, path, errstr, errlen);
+    int rc = ly_program_load_buffer(p, buf, len, path, errstr, errlen);
     free(buf);
     return rc;
 }
