@@ -23,6 +23,7 @@ redis.port=$LY_REDIS_PORT
 group.id=bench
 instance.id=bench
 clock=event
+${LY_BENCH_EXTRA:-}
 P
 "$bin" topics create --config "$work/b.properties" --partitions 6 2>/dev/null
 "$bin" gen --members "$members" --days "$days" --seed 1 --out "$work/events.jsonl" 2>/dev/null

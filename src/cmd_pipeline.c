@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "ly_avro.h"
 #include "ly_config.h"
+#include "ly_registry.h"
 #include "ly_run.h"
 #include "ly_simulate.h"
 #include "ly_state.h"
@@ -68,6 +69,17 @@ static int load_config(ly_config *c, const pipe_args *a)
 bad:
     fprintf(stderr, "loyalty: %s\n", err);
     return -1;
+}
+
+/* With schema.registry.url set, ids come from the registry (registered now). */
+static int with_registry(ly_config *c)
+{
+    char err[600];
+    if (ly_registry_register(c, err, sizeof err) < 0) {
+        fprintf(stderr, "loyalty: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- topics ---- */
@@ -147,6 +159,8 @@ static int run_run(int argc, char **argv)
     ly_config cfg;
     if (load_config(&cfg, &a) < 0)
         return EX_CONFIG;
+    if (with_registry(&cfg) < 0)
+        return EX_UNAVAILABLE;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -222,6 +236,8 @@ static int run_produce(int argc, char **argv)
     }
     if (load_config(&cfg, &a) < 0)
         return EX_CONFIG;
+    if (with_registry(&cfg) < 0)
+        return EX_UNAVAILABLE;
     char err[512];
     size_t len;
     char *text = ly_read_file(a.input, &len, err, sizeof err);
@@ -343,6 +359,8 @@ static int run_consume(int argc, char **argv)
     }
     if (load_config(&cfg, &a) < 0)
         return EX_CONFIG;
+    if (with_registry(&cfg) < 0)
+        return EX_UNAVAILABLE;
     int role = topic_role(&cfg, a.topic);
     if (role < 0) {
         fprintf(stderr, "loyalty consume: %s is not one of the configured topics\n", a.topic);
