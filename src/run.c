@@ -50,10 +50,9 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr
 
 static void release_all(runner *r)
 {
-    if (r->fatal)
-        ;
-    else if (ly_run_commit(r) < 0)
+    if (!r->fatal && ly_run_commit(r) < 0)
         ly_run_log("error", "could not commit the open batch before a rebalance: %s", r->err);
+    ly_run_committer_drain(r);
     for (int32_t n = 0; n < r->nparts; n++) {
         ly_part_free(r->parts[n]);
         r->parts[n] = NULL;
@@ -62,6 +61,7 @@ static void release_all(runner *r)
 
 static void assign(runner *r, rd_kafka_topic_partition_list_t *parts)
 {
+    ly_run_committer_drain(r); /* recovery uses the producer itself */
     for (int i = 0; i < parts->cnt && !r->fatal; i++) {
         int32_t n = parts->elems[i].partition;
         if (n < 0 || n >= r->nparts || r->parts[n])
@@ -207,6 +207,8 @@ static int note_ends(runner *r, char *errstr, size_t errlen)
  * open batch. */
 static int drained(runner *r)
 {
+    if (!ly_run_committer_idle(r))
+        return 0;
     for (int32_t n = 0; n < r->nparts; n++)
         if (r->parts[n] && !ly_part_idle(r->parts[n]))
             return 0;
@@ -316,6 +318,7 @@ static int loop(runner *r)
     }
     if (!r->fatal)
         ly_run_commit(r);
+    ly_run_committer_drain(r);
     return r->fatal ? -1 : 0;
 }
 
@@ -337,7 +340,8 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     if (!(r.store = ly_store_connect(opt->cfg, err, sizeof err))) {
         snprintf(errstr, errlen, "%s", err);
         code = 69;
-    } else if (make_clients(&r, errstr, errlen) < 0 || check_topics(&r, errstr, errlen) < 0) {
+    } else if (make_clients(&r, errstr, errlen) < 0 || check_topics(&r, errstr, errlen) < 0 ||
+               ly_run_committer_start(&r, errstr, errlen) < 0) {
         code = 69;
     } else if (!(r.parts = calloc((size_t)r.nparts, sizeof *r.parts)) || (r.drain && note_ends(&r, errstr, errlen) < 0)) {
         code = 69;
@@ -359,12 +363,14 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
             }
         }
     }
+    ly_run_committer_drain(&r);
     if (r.consumer) {
         rd_kafka_consumer_close(r.consumer);
         rd_kafka_destroy(r.consumer);
     }
     for (int32_t n = 0; r.parts && n < r.nparts; n++)
         ly_part_free(r.parts[n]);
+    ly_run_committer_stop(&r);
     if (r.producer)
         rd_kafka_destroy(r.producer);
     free(r.parts);

@@ -2,6 +2,7 @@
 #ifndef LY_RUN_INTERNAL_H
 #define LY_RUN_INTERNAL_H
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include "ly_avro.h"
 #include "ly_config.h"
 #include "ly_output.h"
@@ -46,8 +47,18 @@ typedef struct part {
     int64_t wait_since;   /* clock=wall: when a silent input started to hold the merge */
     int64_t *chunk_until; /* max expiry of each stored dedupe chunk, oldest first */
     size_t chunks, chunk_cap;
-    ly_buf pending;       /* the applied batch Kafka has not committed, as stored */
+    ly_buf pending;       /* the batch just stored, until it is handed to a job */
 } part;
+
+/* Stored batches that one Kafka transaction commits. */
+typedef struct ly_job {
+    ly_buf *blobs;
+    int32_t *ns;
+    int64_t *epochs;
+    size_t n;
+    rd_kafka_consumer_group_metadata_t *cgmd;
+    struct ly_job *next;
+} ly_job;
 
 struct runner {
     const ly_config *cfg;
@@ -62,7 +73,14 @@ struct runner {
     int64_t *end_at_start; /* [role * nparts + n] for --drain */
     int64_t batch_opened_ms, last_tick_ms;
     uint64_t local_seq;
-    int fatal;             /* a failure that only a restart can mend */
+    volatile int fatal;    /* a failure that only a restart can mend */
+    /* the committer thread and its queue (mu guards queue, queued, busy, closing) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ly_job *queue;
+    int queued, busy, closing, threaded;
+    ly_store *ack_store;  /* the committer's own Redis connection */
     char err[512];
     ly_run_stats *stats;
 };
@@ -84,9 +102,14 @@ int ly_part_has_batch(const part *p);
 int ly_part_idle(const part *p);                    /* nothing buffered on internal, nothing open */
 
 /* run_txn.c */
-/* Applies every open batch to Redis, then commits them to Kafka in one
- * transaction, then acknowledges them. 0, or -1 with r->fatal set. */
+/* Applies every open batch to Redis, then has them committed to Kafka in
+ * one transaction and acknowledged (by the committer thread when started).
+ * 0, or -1 with r->fatal set. */
 int ly_run_commit(runner *r);
+int ly_run_committer_start(runner *r, char *errstr, size_t errlen);
+void ly_run_committer_drain(runner *r); /* waits until every job is done */
+void ly_run_committer_stop(runner *r);
+int ly_run_committer_idle(runner *r);
 /* Produces stored batch blobs again and commits them (recovery). */
 int ly_run_resend(runner *r, part *p, const char *blob, size_t len);
 /* Serialises the open batch of p into p->pending and applies it to Redis. */

@@ -2,6 +2,7 @@
  * input offsets in one Kafka transaction, then acknowledged in Redis. A crash
  * between any two steps is mended on the next assignment: Redis holds the
  * batch until Kafka has it. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -195,31 +196,29 @@ static void add_offsets(runner *r, rd_kafka_topic_partition_list_t *l, int32_t n
     }
 }
 
-/* One transaction over the pending batches of parts[0..n). */
-static int transact(runner *r, part **parts, size_t n)
+/* One transaction over stored batches: their records and input offsets. */
+static int transact(runner *r, const ly_job *job)
 {
     for (int attempt = 0; attempt < 10 && !r->fatal; attempt++) {
         rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
         int ok = e == NULL;
-        for (size_t i = 0; ok && i < n; i++) {
+        for (size_t i = 0; ok && i < job->n; i++) {
             int64_t seq, off[NQ];
             const char *recs;
-            if (ly_run_batch_header(parts[i]->pending.data, parts[i]->pending.len, &seq, off, &recs) < 0 ||
-                produce_records(r, recs, parts[i]->pending.data + parts[i]->pending.len) < 0)
+            const ly_buf *b = &job->blobs[i];
+            if (ly_run_batch_header(b->data, b->len, &seq, off, &recs) < 0 || produce_records(r, recs, b->data + b->len) < 0)
                 ok = 0;
         }
         if (ok) {
-            rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * (int)n);
-            for (size_t i = 0; i < n; i++) {
+            rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * (int)job->n);
+            for (size_t i = 0; i < job->n; i++) {
                 int64_t seq, off[NQ];
                 const char *recs;
-                ly_run_batch_header(parts[i]->pending.data, parts[i]->pending.len, &seq, off, &recs);
-                add_offsets(r, offsets, parts[i]->n, off, seq);
+                ly_run_batch_header(job->blobs[i].data, job->blobs[i].len, &seq, off, &recs);
+                add_offsets(r, offsets, job->ns[i], off, seq);
             }
-            rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
             if (offsets->cnt > 0)
-                e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, cgmd, TXN_TIMEOUT_MS);
-            rd_kafka_consumer_group_metadata_destroy(cgmd);
+                e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, job->cgmd, TXN_TIMEOUT_MS);
             rd_kafka_topic_partition_list_destroy(offsets);
             if (!e)
                 e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
@@ -249,53 +248,170 @@ static int transact(runner *r, part **parts, size_t n)
     return -1;
 }
 
-static int ack(runner *r, part *p)
+static int ack(runner *r, ly_store *store, int32_t n, int64_t epoch)
 {
     char err[400];
     for (int64_t backoff = 100;; backoff = backoff < 5000 ? backoff * 2 : 5000) {
-        int rc = ly_store_ack(r->store, p->n, p->meta.epoch, 1, err, sizeof err);
-        if (rc == 0) {
-            ly_buf_free(&p->pending);
+        int rc = ly_store_ack(store, n, epoch, 1, err, sizeof err);
+        if (rc == 0)
             return 0;
-        }
         if (rc == LY_STORE_FENCED || *r->stop) {
-            snprintf(r->err, sizeof r->err, "partition %d: ack: %s", (int)p->n, err);
+            snprintf(r->err, sizeof r->err, "partition %d: ack: %s", (int)n, err);
             r->fatal = 1;
             return -1;
         }
-        ly_run_log("warn", "partition=%d redis unavailable, retrying ack in %lld ms: %s", (int)p->n,
-                   (long long)backoff, err);
+        ly_run_log("warn", "partition=%d redis unavailable, retrying ack in %lld ms: %s", (int)n, (long long)backoff, err);
         sleep_ms(backoff);
     }
 }
 
+static void job_free(ly_job *job)
+{
+    if (!job)
+        return;
+    for (size_t i = 0; i < job->n; i++)
+        ly_buf_free(&job->blobs[i]);
+    if (job->cgmd)
+        rd_kafka_consumer_group_metadata_destroy(job->cgmd);
+    free(job->blobs);
+    free(job->ns);
+    free(job->epochs);
+    free(job);
+}
+
+/* Commits a job to Kafka, then acknowledges its batches in Redis. */
+static void run_job(runner *r, ly_store *store, ly_job *job)
+{
+    if (transact(r, job) == 0)
+        for (size_t i = 0; i < job->n && !r->fatal; i++)
+            ack(r, store, job->ns[i], job->epochs[i]);
+}
+
+/* ---- the committer thread: Kafka transactions overlap the next batch ---- */
+
+static void *committer(void *arg)
+{
+    runner *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->queue && !r->closing)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (!r->queue)
+            break;
+        ly_job *job = r->queue;
+        r->busy = 1;
+        pthread_mutex_unlock(&r->mu);
+        run_job(r, r->ack_store, job);
+        pthread_mutex_lock(&r->mu);
+        r->queue = job->next;
+        r->queued--;
+        r->busy = 0;
+        job_free(job);
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+int ly_run_committer_start(runner *r, char *errstr, size_t errlen)
+{
+    if (!(r->ack_store = ly_store_connect(r->cfg, errstr, errlen)))
+        return -1;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->thread, NULL, committer, r) != 0) {
+        snprintf(errstr, errlen, "cannot start the committer thread");
+        return -1;
+    }
+    r->threaded = 1;
+    return 0;
+}
+
+void ly_run_committer_drain(runner *r)
+{
+    if (!r->threaded)
+        return;
+    pthread_mutex_lock(&r->mu);
+    while (r->queue)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void ly_run_committer_stop(runner *r)
+{
+    if (!r->threaded)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->closing = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    r->threaded = 0;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    ly_store_destroy(r->ack_store);
+    r->ack_store = NULL;
+}
+
+int ly_run_committer_idle(runner *r)
+{
+    if (!r->threaded)
+        return 1;
+    pthread_mutex_lock(&r->mu);
+    int idle = !r->queue;
+    pthread_mutex_unlock(&r->mu);
+    return idle;
+}
+
+/* Stores every open batch in Redis, then hands them to the committer as one
+ * transaction (at most two in flight, so memory stays bounded). */
 int ly_run_commit(runner *r)
 {
-    part **ready = malloc((size_t)r->nparts * sizeof *ready);
-    size_t n = 0;
-    if (!ready) {
+    ly_job *job = calloc(1, sizeof *job);
+    if (!job || !(job->blobs = calloc((size_t)r->nparts, sizeof *job->blobs)) ||
+        !(job->ns = calloc((size_t)r->nparts, sizeof *job->ns)) ||
+        !(job->epochs = calloc((size_t)r->nparts, sizeof *job->epochs))) {
+        job_free(job);
         r->fatal = 1;
         return -1;
     }
     for (int32_t i = 0; i < r->nparts && !r->fatal; i++) {
         part *p = r->parts[i];
-        if (p && ly_part_has_batch(p) && ly_run_store_batch(r, p) == 0)
-            ready[n++] = p;
+        if (p && ly_part_has_batch(p) && ly_run_store_batch(r, p) == 0) {
+            job->blobs[job->n] = p->pending;
+            memset(&p->pending, 0, sizeof p->pending);
+            job->ns[job->n] = p->n;
+            job->epochs[job->n] = p->meta.epoch;
+            job->n++;
+        }
     }
-    int rc = r->fatal ? -1 : 0;
-    if (rc == 0 && n > 0 && transact(r, ready, n) == 0)
-        for (size_t i = 0; i < n && rc == 0; i++)
-            rc = ack(r, ready[i]);
-    else if (n > 0)
-        rc = -1;
-    free(ready);
     r->batch_opened_ms = 0;
-    return rc;
+    if (r->fatal || job->n == 0) {
+        job_free(job);
+        return r->fatal ? -1 : 0;
+    }
+    job->cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+    if (!r->threaded) {
+        run_job(r, r->store, job);
+        job_free(job);
+        return r->fatal ? -1 : 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->queued >= 2 && !r->fatal)
+        pthread_cond_wait(&r->cv, &r->mu);
+    ly_job **tail = &r->queue;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = job;
+    r->queued++;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return r->fatal ? -1 : 0;
 }
 
 /* Recovery: a stored batch Kafka already committed (its seq is in the
  * committed offsets' metadata) is only acknowledged; any other is produced
- * again in a transaction of its own. */
+ * again in a transaction of its own. Runs with the committer idle. */
 int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
 {
     int64_t seq, off[NQ];
@@ -316,16 +432,22 @@ int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
                 committed = 1;
         }
     rd_kafka_topic_partition_list_destroy(l);
-    ly_buf_free(&p->pending);
-    ly_buf_put(&p->pending, blob, len);
     if (!committed) {
         ly_run_log("info", "partition=%d re-sending batch %lld that Kafka did not commit", (int)p->n, (long long)seq);
         r->stats->resent++;
-        if (transact(r, &p, 1) < 0)
+        ly_buf copy = {0};
+        ly_buf_put(&copy, blob, len);
+        int32_t n = p->n;
+        int64_t epoch = p->meta.epoch;
+        ly_job job = { &copy, &n, &epoch, 1, rd_kafka_consumer_group_metadata(r->consumer), NULL };
+        int rc = transact(r, &job);
+        rd_kafka_consumer_group_metadata_destroy(job.cgmd);
+        ly_buf_free(&copy);
+        if (rc < 0)
             return -1;
     }
     for (int i = 0; i < NQ; i++)
         if (off[i] > p->off[i])
             p->off[i] = off[i];
-    return ack(r, p);
+    return ack(r, r->store, p->n, p->meta.epoch);
 }
