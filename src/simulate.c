@@ -235,7 +235,6 @@ static int write_state(sim *s, FILE *f)
         for (size_t i = 0; l && i < n; i++)
             all[k++] = l[i];
     }
-    s->stats->members = k;
     ly_simulate_write_state(f, all, k);
     free(all);
     return 0;
@@ -284,6 +283,9 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
         s.stats->internal += ps->internal;
         s.stats->timers_fired += ps->timers_fired;
         s.stats->memory_bytes += ly_partition_memory(s.parts[p]);
+        size_t members;
+        ly_partition_members(s.parts[p], &members);
+        s.stats->members += members;
     }
     if (rc == 0 && state && write_state(&s, state) < 0) {
         snprintf(errstr, errlen, "simulate: out of memory writing the state");
