@@ -13,8 +13,8 @@ typedef struct ly_dedupe ly_dedupe;
 ly_dedupe *ly_dedupe_new(void);
 void ly_dedupe_destroy(ly_dedupe *d); /* accepts NULL */
 
-/* The key of (member_id, event_id). */
-uint64_t ly_dedupe_key(const char *member_id, const char *event_id);
+/* The key of (member, event_id), given ly_member_key(member_id). */
+uint64_t ly_dedupe_key(uint64_t member_key, const char *event_id);
 /* Forgets what expired before clock, then says whether key is remembered. */
 int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock);
 /* Remembers key until `until` (nondecreasing across calls). 0 or -1 on ENOMEM. */

@@ -37,9 +37,9 @@ void ly_dedupe_destroy(ly_dedupe *d)
     free(d);
 }
 
-uint64_t ly_dedupe_key(const char *member_id, const char *event_id)
+uint64_t ly_dedupe_key(uint64_t member_key, const char *event_id)
 {
-    uint64_t k = ly_member_key(member_id) * 0x9E3779B97F4A7C15ULL ^ ly_member_key(event_id);
+    uint64_t k = member_key * 0x9E3779B97F4A7C15ULL ^ ly_member_key(event_id);
     return k ? k : 1; /* 0 marks an empty slot */
 }
 

@@ -4,9 +4,21 @@
 #include "engine_internal.h"
 #include "ly_time.h"
 
-/* Section 6 keeps per-day engagement totals this many days behind the clock;
- * an engagement event later than that is capped against an empty day. */
+/* Section 6 keeps per-day engagement totals at least this many days behind
+ * the clock (they are pruned when a member has several, and when a timer
+ * finds the member quiet); an engagement event later than that may be capped
+ * against an empty day. */
 #define LY_ENGAGEMENT_DAYS_KEPT 35
+
+int32_t ly_ctx_month(ly_ctx *c, int64_t ms)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->memo_ms[i] == ms)
+            return c->memo_month[i];
+    int slot = ms == c->clock ? 0 : 1;
+    c->memo_ms[slot] = ms;
+    return c->memo_month[slot] = ly_time_month(ms);
+}
 
 int64_t ly_ctx_time(const ly_ctx *c)
 {
@@ -181,7 +193,8 @@ static void forget_old_days(ly_member *m, int64_t clock)
 static int32_t *day_total(ly_ctx *c, int32_t day)
 {
     ly_member *m = c->m;
-    forget_old_days(m, c->clock);
+    if (m->days.n >= 8)
+        forget_old_days(m, c->clock);
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day == day)
             return &m->days.v[i].points;
@@ -267,7 +280,7 @@ static void apply_internal(ly_ctx *c)
 ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
                                 int64_t clock, const ly_sink *sink)
 {
-    ly_ctx c = { p, m, ev, clock, LY_TIMER_EXPIRY, sink, 0 };
+    ly_ctx c = { p, m, ev, clock, LY_TIMER_EXPIRY, sink, 0, { INT64_MIN, INT64_MIN }, { 0, 0 } };
     if (ev->source == LY_SRC_INTERNAL) {
         apply_internal(&c);
         return LY_APPLY_OK;
@@ -304,7 +317,7 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
 void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
                     const ly_sink *sink)
 {
-    ly_ctx c = { p, m, NULL, due, kind, sink, 0 };
+    ly_ctx c = { p, m, NULL, due, kind, sink, 0, { INT64_MIN, INT64_MIN }, { 0, 0 } };
     /* Timers find members that have gone quiet: a good moment to drop the
      * day totals and spend months that can no longer matter. */
     forget_old_days(m, due);

@@ -12,7 +12,14 @@ typedef struct ly_ctx {
     ly_timer_kind timer;
     const ly_sink *sink;
     int seq;            /* outputs emitted for this source so far */
+    /* Months of the two instants an event asks about (its own time and the
+     * clock), computed once each: ly_time_month is on the hot path. */
+    int64_t memo_ms[2];
+    int32_t memo_month[2];
 } ly_ctx;
+
+/* ly_time_month(ms), remembered for the event's time and the clock. */
+int32_t ly_ctx_month(ly_ctx *c, int64_t ms);
 
 /* A reward output for the current source with the member's figures filled in;
  * call after changing the state it reports. */

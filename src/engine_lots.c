@@ -41,11 +41,14 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
     m->lifetime += points;
     if (to_lot <= 0)
         return;
-    int32_t month = ly_time_month(occurred_at);
-    if (lot_expiry(c->p, month) <= c->clock)
-        month = ly_time_month(c->clock);
+    int32_t month = ly_ctx_month(c, occurred_at);
+    /* The lot of month m has expired once the clock's month reaches m + expiry. */
+    if (month + c->p->lot_expiry_months <= ly_ctx_month(c, c->clock))
+        month = ly_ctx_month(c, c->clock);
+    int first_changes = m->lots.n == 0 || month < m->lots.v[0].month;
     lot_add(m, month, to_lot);
-    ly_lots_schedule(c->p, m);
+    if (first_changes)
+        ly_lots_schedule(c->p, m);
 }
 
 /* A debit takes the oldest lots first; what they do not cover goes negative. */
@@ -66,7 +69,8 @@ void ly_lots_debit(ly_ctx *c, int64_t points)
         m->lots.v[i - used] = m->lots.v[i];
     m->lots.n -= used;
     m->balance -= points;
-    ly_lots_schedule(c->p, m);
+    if (used)
+        ly_lots_schedule(c->p, m);
 }
 
 void ly_lots_expire(ly_ctx *c, int64_t due)

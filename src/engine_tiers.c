@@ -14,14 +14,11 @@ ly_tier ly_engine_tier_for(const ly_program *p, int64_t qualifying)
     return t;
 }
 
+static int64_t qualifying_in(const ly_program *p, const ly_member *m, int32_t last);
+
 int64_t ly_engine_qualifying(const ly_program *p, const ly_member *m, int64_t clock)
 {
-    int32_t last = ly_time_month(clock), first = last - p->qualifying_months + 1;
-    int64_t q = 0;
-    for (uint32_t i = 0; i < m->spend.n; i++)
-        if (m->spend.v[i].month >= first && m->spend.v[i].month <= last)
-            q += m->spend.v[i].net_minor;
-    return q;
+    return qualifying_in(p, m, ly_time_month(clock));
 }
 
 /* Net spend lands in the month of the event's own occurred_at; months that can
@@ -29,8 +26,8 @@ int64_t ly_engine_qualifying(const ly_program *p, const ly_member *m, int64_t cl
 void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
 {
     ly_member *m = c->m;
-    int32_t month = ly_time_month(occurred_at);
-    int32_t oldest = ly_time_month(c->clock) - c->p->qualifying_months + 1;
+    int32_t month = ly_ctx_month(c, occurred_at);
+    int32_t oldest = ly_ctx_month(c, c->clock) - c->p->qualifying_months + 1;
     uint32_t keep = 0;
     for (uint32_t i = 0; i < m->spend.n; i++)
         if (m->spend.v[i].month >= oldest)
@@ -63,9 +60,19 @@ static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
 }
 
 /* Upgrades happen at once after a PURCHASE; levels may be skipped. */
+static int64_t qualifying_in(const ly_program *p, const ly_member *m, int32_t last)
+{
+    int32_t first = last - p->qualifying_months + 1;
+    int64_t q = 0;
+    for (uint32_t i = 0; i < m->spend.n; i++)
+        if (m->spend.v[i].month >= first && m->spend.v[i].month <= last)
+            q += m->spend.v[i].net_minor;
+    return q;
+}
+
 void ly_tiers_after_purchase(ly_ctx *c)
 {
-    ly_tier t = ly_engine_tier_for(c->p, ly_engine_qualifying(c->p, c->m, c->clock));
+    ly_tier t = ly_engine_tier_for(c->p, qualifying_in(c->p, c->m, ly_ctx_month(c, c->clock)));
     if (t > c->m->tier)
         set_tier(c, t, c->ev->occurred_at, LY_RW_TIER_UPGRADE);
 }
@@ -92,7 +99,12 @@ void ly_tiers_review(ly_ctx *c, int64_t due)
 void ly_tiers_milestones(ly_ctx *c)
 {
     ly_member *m = c->m;
-    for (size_t i = 0; i < c->p->n_milestones; i++) {
+    size_t first = 0; /* the lowest milestone not reached yet */
+    while (first < c->p->n_milestones && (m->milestones & (1u << first)))
+        first++;
+    if (first == c->p->n_milestones || m->lifetime < c->p->milestones[first])
+        return;
+    for (size_t i = first; i < c->p->n_milestones; i++) {
         if ((m->milestones & (1u << i)) || m->lifetime < c->p->milestones[i])
             continue;
         m->milestones |= (uint16_t)(1u << i);

@@ -60,14 +60,20 @@ static size_t slot_of(const ly_partition *pt, const char *id)
     return (size_t)ly_member_key(id) & (pt->cap - 1);
 }
 
-ly_member *ly_partition_find(ly_partition *pt, const char *id)
+/* Lookups by a key computed once per event (it also keys the dedupe). */
+static ly_member *find_keyed(ly_partition *pt, const char *id, uint64_t key)
 {
-    for (size_t i = slot_of(pt, id);; i = (i + 1) & (pt->cap - 1)) {
+    for (size_t i = (size_t)key & (pt->cap - 1);; i = (i + 1) & (pt->cap - 1)) {
         if (!pt->slots[i])
             return NULL;
         if (strcmp(pt->slots[i]->id, id) == 0)
             return pt->slots[i];
     }
+}
+
+ly_member *ly_partition_find(ly_partition *pt, const char *id)
+{
+    return find_keyed(pt, id, ly_member_key(id));
 }
 
 static int grow(ly_partition *pt)
@@ -92,9 +98,9 @@ static int grow(ly_partition *pt)
 }
 
 /* Records are never removed: a member, once it exists, stays. */
-static ly_member *find_or_add(ly_partition *pt, const char *id)
+static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
 {
-    ly_member *m = ly_partition_find(pt, id);
+    ly_member *m = find_keyed(pt, id, key);
     if (m)
         return m;
     if ((pt->count + 1) * 4 > pt->cap * 3 && grow(pt) < 0)
@@ -231,12 +237,13 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     if (fire_due(pt, pt->clock, sink) < 0)
         return -1;
     int internal = ev->source == LY_SRC_INTERNAL;
-    uint64_t key = internal ? 0 : ly_dedupe_key(ev->member_id, ev->event_id);
+    uint64_t member_key = ly_member_key(ev->member_id);
+    uint64_t key = internal ? 0 : ly_dedupe_key(member_key, ev->event_id);
     if (!internal && ly_dedupe_contains(pt->seen, key, pt->clock)) {
         pt->stats.repeats++;
         return 0;
     }
-    ly_member *m = find_or_add(pt, ev->member_id);
+    ly_member *m = find_or_add(pt, ev->member_id, member_key);
     if (!m)
         return -1;
     ly_apply_result r = ly_engine_apply(pt->prog, m, ev, pt->clock, sink);
