@@ -27,6 +27,7 @@ typedef enum {
 
 #define LY_REASON_INACTIVITY 1u
 #define LY_REASON_NEGATIVE_SENTIMENT 2u
+#define LY_REASON_LOW_P_ALIVE 4u /* only when the program sets churn.p_alive.* */
 
 typedef enum {
     LY_ACTION_ENGAGEMENT_NUDGE,

@@ -56,6 +56,9 @@ typedef struct ly_program {
     double sentiment_threshold; /* MEDIUM while s <= this */
     int64_t expiring_horizon_ms;
     double bg_r, bg_alpha, bg_a, bg_b;
+    /* p_alive below these raises the churn risk to MEDIUM / HIGH; 0 = off
+     * (the reference program). */
+    double p_alive_medium, p_alive_high;
 } ly_program;
 
 /* Fills *p with the reference program of PROGRAM.md. */

@@ -200,6 +200,8 @@ static int write_alert(avro_value_t *v, const ly_output *o, const char *id)
     if ((o->reasons & LY_REASON_NEGATIVE_SENTIMENT) &&
         (avro_value_append(&arr, &el, NULL) || avro_value_set_enum(&el, 1)))
         return -1;
+    if ((o->reasons & LY_REASON_LOW_P_ALIVE) && (avro_value_append(&arr, &el, NULL) || avro_value_set_enum(&el, 2)))
+        return -1;
     return put_double(v, "days_since_last_purchase", o->days_since_last_purchase) ||
            put_double(v, "expected_gap_days", o->expected_gap_days) || put_double(v, "p_alive", o->p_alive) ||
            put_long(v, "points_balance", o->balance_after) || put_long(v, "points_expiring_30d", o->points_expiring) ||
@@ -467,7 +469,7 @@ static void read_alert(ly_avro *a, ly_output *o)
             int sym = 0;
             avro_value_get_by_index(&arr, i, &el, NULL);
             avro_value_get_enum(&el, &sym);
-            o->reasons |= sym == 0 ? LY_REASON_INACTIVITY : LY_REASON_NEGATIVE_SENTIMENT;
+            o->reasons |= 1u << sym; /* symbols in the order of the LY_REASON_* bits */
         }
     o->days_since_last_purchase = get_double(a, r, "days_since_last_purchase");
     o->expected_gap_days = get_double(a, r, "expected_gap_days");

@@ -53,6 +53,17 @@ static ly_risk sentiment_level(const ly_program *p, const ly_member *m)
     return m->has_sentiment && m->sentiment <= p->sentiment_threshold ? LY_RISK_MEDIUM : LY_RISK_NONE;
 }
 
+/* A program option (off in the reference program): a low probability alive
+ * is a risk of its own, evaluated where the other signals are. */
+static ly_risk p_alive_level(const ly_program *p, double p_alive)
+{
+    if (p->p_alive_high > 0 && p_alive < p->p_alive_high)
+        return LY_RISK_HIGH;
+    if (p->p_alive_medium > 0 && p_alive < p->p_alive_medium)
+        return LY_RISK_MEDIUM;
+    return LY_RISK_NONE;
+}
+
 /* One alert each time the risk rises above the highest level alerted in the
  * episode; values are computed at clock c. */
 static void maybe_alert(ly_ctx *c, int64_t at)
@@ -60,7 +71,11 @@ static void maybe_alert(ly_ctx *c, int64_t at)
     const ly_program *p = c->p;
     ly_member *m = c->m;
     ly_risk sent = sentiment_level(p, m);
+    double p_alive = ly_engine_p_alive(p, m, c->clock);
+    ly_risk alive = p_alive_level(p, p_alive);
     ly_risk risk = (ly_risk)m->inactivity > sent ? (ly_risk)m->inactivity : sent;
+    if (alive > risk)
+        risk = alive;
     if (risk <= m->alerted)
         return;
     m->alerted = (uint8_t)risk;
@@ -70,10 +85,11 @@ static void maybe_alert(ly_ctx *c, int64_t at)
     o.topic = LY_TOPIC_CHURN;
     o.risk = risk;
     o.reasons = (m->inactivity > LY_RISK_NONE ? LY_REASON_INACTIVITY : 0) |
-                (sent > LY_RISK_NONE ? LY_REASON_NEGATIVE_SENTIMENT : 0);
+                (sent > LY_RISK_NONE ? LY_REASON_NEGATIVE_SENTIMENT : 0) |
+                (alive > LY_RISK_NONE ? LY_REASON_LOW_P_ALIVE : 0);
     o.days_since_last_purchase = (double)(c->clock - reference_time(m)) / (double)LY_DAY_MS;
     o.expected_gap_days = ly_engine_expected_gap(p, m);
-    o.p_alive = ly_engine_p_alive(p, m, c->clock);
+    o.p_alive = p_alive;
     o.points_expiring = ly_engine_points_expiring(p, m, c->clock);
     o.action = o.points_expiring > 0 ? LY_ACTION_POINTS_EXPIRY_REMINDER
              : risk == LY_RISK_HIGH  ? LY_ACTION_WIN_BACK_OFFER

@@ -322,6 +322,11 @@ int ly_program_check(const ly_program *p, char *errstr, size_t errlen)
                  "(medium.min_days <= high.min_days and medium.gap_factor <= high.gap_factor)");
         return -1;
     }
+    if (p->p_alive_high > 0 && p->p_alive_medium > 0 && p->p_alive_high > p->p_alive_medium) {
+        snprintf(errstr, errlen, "churn.p_alive: high (%g) must not be above medium (%g): HIGH is the lower p_alive",
+                 p->p_alive_high, p->p_alive_medium);
+        return -1;
+    }
     if (fabs(p->sentiment_keep + p->sentiment_weight - 1.0) > 1e-9) {
         snprintf(errstr, errlen, "churn.sentiment: keep (%g) + weight (%g) must be 1",
                  p->sentiment_keep, p->sentiment_weight);

@@ -83,6 +83,10 @@ const ly_program_key ly_program_keys[] = {
     { "churn.bgnbd.alpha", LY_PK_DOUBLE, OFF(bg_alpha), 1e-9, 1e9, 1, "BG/NBD alpha (weeks)" },
     { "churn.bgnbd.a", LY_PK_DOUBLE, OFF(bg_a), 1e-9, 1e9, 1, "BG/NBD a" },
     { "churn.bgnbd.b", LY_PK_DOUBLE, OFF(bg_b), 1e-9, 1e9, 1, "BG/NBD b" },
+    { "churn.p_alive.medium", LY_PK_DOUBLE, OFF(p_alive_medium), 0, 1, 1,
+      "p_alive below this raises the risk to MEDIUM (reason LOW_P_ALIVE) at churn checks and mentions; 0: off" },
+    { "churn.p_alive.high", LY_PK_DOUBLE, OFF(p_alive_high), 0, 1, 1,
+      "p_alive below this raises the risk to HIGH; 0: off" },
 };
 const size_t ly_program_nkeys = sizeof ly_program_keys / sizeof ly_program_keys[0];
 

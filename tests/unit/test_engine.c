@@ -437,6 +437,36 @@ static void test_section9_member_gap_after_three_purchases(void **s)
     assert_int_equal(find("g#CHURN#1740823200000")->o.action, LY_ACTION_WIN_BACK_OFFER);
 }
 
+static void test_section9_p_alive_option_raises_risk(void **s)
+{
+    (void)s;
+    /* Off in the reference program: the MEDIUM inactivity alert has one reason. */
+    purchase("g1", "g", T0, "o1", 1000);
+    purchase("g2", "g", T0 + 10 * DAY, "o2", 1000);
+    purchase("g3", "g", T0 + 20 * DAY, "o3", 1000);
+    advance(T0 + 40 * DAY);
+    assert_int_equal(find("g#CHURN#1739959200000")->o.reasons, LY_REASON_INACTIVITY);
+    /* On: p_alive at T0 + 40 d is 0.6726, below 0.7 (MEDIUM), above 0.5 (HIGH). */
+    P.p_alive_medium = 0.7;
+    P.p_alive_high = 0.5;
+    purchase("h1", "h", T0, "o1", 1000);
+    purchase("h2", "h", T0 + 10 * DAY, "o2", 1000);
+    purchase("h3", "h", T0 + 20 * DAY, "o3", 1000);
+    advance(T0 + 40 * DAY);
+    const rec *a = find("h#CHURN#1739959200000");
+    assert_non_null(a);
+    assert_int_equal(a->o.risk, LY_RISK_MEDIUM);
+    assert_int_equal(a->o.reasons, LY_REASON_INACTIVITY | LY_REASON_LOW_P_ALIVE);
+    assert_true(fabs(a->o.p_alive - 0.6726) < 1e-3);
+    /* Below the HIGH threshold the alert is HIGH before inactivity is. */
+    P.p_alive_high = 0.68;
+    purchase("k1", "k", T0, "o1", 1000);
+    purchase("k2", "k", T0 + 10 * DAY, "o2", 1000);
+    purchase("k3", "k", T0 + 20 * DAY, "o3", 1000);
+    advance(T0 + 40 * DAY);
+    assert_int_equal(find("k#CHURN#1739959200000")->o.risk, LY_RISK_HIGH);
+}
+
 static void test_section9_sentiment_alert(void **s)
 {
     (void)s;
@@ -514,6 +544,7 @@ int main(void)
         T(test_section8_winback_window_edges),
         T(test_section9_churn_timers_rescheduled_by_purchase),
         T(test_section9_member_gap_after_three_purchases),
+        T(test_section9_p_alive_option_raises_risk),
         T(test_section9_sentiment_alert),
         T(test_section9_episode_ends_with_purchase_keeps_sentiment),
         T(test_section9_p_alive),

@@ -61,7 +61,7 @@ static void test_section10_output_schemas(void **st)
                                          "POINTS_REDEEMED", "REDEMPTION_REJECTED", "POINTS_EXPIRED", "TIER_UPGRADE",
                                          "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS" };
     static const char *const tiers[] = { "BASIC", "SILVER", "GOLD", "DIAMOND" };
-    static const char *const reasons[] = { "INACTIVITY", "NEGATIVE_SENTIMENT" };
+    static const char *const reasons[] = { "INACTIVITY", "NEGATIVE_SENTIMENT", "LOW_P_ALIVE" };
     static const char *const actions[] = { "POINTS_EXPIRY_REMINDER", "WIN_BACK_OFFER", "ENGAGEMENT_NUDGE" };
     static const char *const dlq[] = { "invalid", "currency_mismatch", "duplicate_order", "unknown_order",
                                        "refund_exceeds_order" };
@@ -70,7 +70,7 @@ static void test_section10_output_schemas(void **st)
     expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
     s = load("churn_alert.avsc");
-    expect_symbols(s, "reasons", reasons, 2);
+    expect_symbols(s, "reasons", reasons, 3);
     expect_symbols(s, "suggested_action", actions, 3);
     expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
