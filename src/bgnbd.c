@@ -91,16 +91,117 @@ double ly_bgnbd_log_likelihood(const ly_bgnbd_data *d, const ly_bgnbd_params *p)
     return ll;
 }
 
+/* ---- the same likelihood, prepared for many evaluations ----
+ * A fit evaluates the likelihood thousands of times over up to a million
+ * patterns, but x, T and t_x take few distinct values (whole days): the
+ * gamma terms are computed once per x and the logs once per T or t_x. */
+
+typedef struct {
+    const ly_bgnbd_data *d;
+    int64_t max_x;
+    double *ts;          /* distinct T and t_x values, sorted */
+    size_t nts;
+    uint32_t *ti, *txi;  /* per pattern: index of its T and t_x in ts */
+    double *gx, *hx, *logt; /* scratch: per x, per x, per distinct time */
+} prepared;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static uint32_t time_index(const prepared *pr, double t)
+{
+    size_t lo = 0, hi = pr->nts;
+    while (lo + 1 < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pr->ts[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (uint32_t)lo;
+}
+
+static void prepared_free(prepared *pr)
+{
+    free(pr->ts);
+    free(pr->ti);
+    free(pr->txi);
+    free(pr->gx);
+    free(pr->hx);
+    free(pr->logt);
+}
+
+static int prepare(prepared *pr, const ly_bgnbd_data *d)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->d = d;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].x > pr->max_x)
+            pr->max_x = d->v[i].x;
+    pr->ts = malloc(2 * d->n * sizeof *pr->ts);
+    pr->ti = malloc(d->n * sizeof *pr->ti);
+    pr->txi = malloc(d->n * sizeof *pr->txi);
+    pr->gx = malloc(((size_t)pr->max_x + 1) * sizeof *pr->gx);
+    pr->hx = malloc(((size_t)pr->max_x + 1) * sizeof *pr->hx);
+    if (!pr->ts || !pr->ti || !pr->txi || !pr->gx || !pr->hx)
+        return -1;
+    for (size_t i = 0; i < d->n; i++)
+        pr->ts[2 * i] = d->v[i].T, pr->ts[2 * i + 1] = d->v[i].t_x;
+    qsort(pr->ts, 2 * d->n, sizeof *pr->ts, cmp_double);
+    size_t u = 0;
+    for (size_t i = 0; i < 2 * d->n; i++)
+        if (u == 0 || pr->ts[i] != pr->ts[u - 1])
+            pr->ts[u++] = pr->ts[i];
+    pr->nts = u;
+    if (!(pr->logt = malloc(u * sizeof *pr->logt)))
+        return -1;
+    for (size_t i = 0; i < d->n; i++) {
+        pr->ti[i] = time_index(pr, d->v[i].T);
+        pr->txi[i] = time_index(pr, d->v[i].t_x);
+    }
+    return 0;
+}
+
+static double prepared_ll(prepared *pr, const ly_bgnbd_params *p)
+{
+    double r = p->r, al = p->alpha, a = p->a, b = p->b;
+    double base = -lgamma(r) + r * log(al) + lgamma(a + b) - lgamma(b);
+    for (int64_t x = 0; x <= pr->max_x; x++) {
+        double xd = (double)x;
+        pr->gx[x] = base + lgamma(r + xd) + lgamma(b + xd) - lgamma(a + b + xd);
+        pr->hx[x] = x > 0 ? log(a) - log(b + xd - 1.0) : 0;
+    }
+    for (size_t i = 0; i < pr->nts; i++)
+        pr->logt[i] = log(al + pr->ts[i]);
+    double ll = 0;
+    const ly_bgnbd_data *d = pr->d;
+    for (size_t i = 0; i < d->n; i++) {
+        const ly_bgnbd_pattern *c = &d->v[i];
+        double rx = r + (double)c->x, a3 = -rx * pr->logt[pr->ti[i]], term;
+        if (c->x == 0) {
+            term = a3;
+        } else {
+            double a4 = pr->hx[c->x] - rx * pr->logt[pr->txi[i]], hi = fmax(a3, a4);
+            term = hi + log(exp(a3 - hi) + exp(a4 - hi));
+        }
+        ll += (double)c->count * (pr->gx[c->x] + term);
+    }
+    return ll;
+}
+
 /* ---- Nelder-Mead on log-parameters (minimising -LL) ---- */
 
-static double objective(const ly_bgnbd_data *d, const double u[4])
+static double objective(prepared *pr, const double u[4])
 {
     ly_bgnbd_params p = { exp(u[0]), exp(u[1]), exp(u[2]), exp(u[3]) };
-    double ll = ly_bgnbd_log_likelihood(d, &p);
+    double ll = prepared_ll(pr, &p);
     return isfinite(ll) ? -ll : HUGE_VAL;
 }
 
-static int nelder_mead(const ly_bgnbd_data *d, double u[4], double *best, int max_iter)
+static int nelder_mead(prepared *d, double u[4], double *best, int max_iter)
 {
     double s[5][4], f[5];
     for (int i = 0; i < 5; i++) {
@@ -231,6 +332,12 @@ int ly_bgnbd_fit_data(const ly_bgnbd_data *d, ly_bgnbd_fit *out, char *errstr, s
     static const double starts[][4] = {
         { 1, 1, 1, 1 }, { 0.25, 4, 0.8, 2.5 }, { 0.1, 10, 0.2, 5 }, { 2, 0.5, 3, 10 },
     };
+    prepared pr;
+    if (prepare(&pr, d) < 0) {
+        prepared_free(&pr);
+        snprintf(errstr, errlen, "fit: out of memory");
+        return -1;
+    }
     double best = HUGE_VAL, best_u[4] = {0};
     for (size_t s = 0; s < sizeof starts / sizeof starts[0]; s++) {
         double u[4], f = HUGE_VAL, prev;
@@ -238,7 +345,7 @@ int ly_bgnbd_fit_data(const ly_bgnbd_data *d, ly_bgnbd_fit *out, char *errstr, s
             u[k] = log(starts[s][k]);
         do { /* restart from the optimum until it stops moving */
             prev = f;
-            out->iterations += nelder_mead(d, u, &f, 5000);
+            out->iterations += nelder_mead(&pr, u, &f, 5000);
             out->restarts++;
         } while (f < prev - 1e-9 * fabs(f) && out->restarts < 100);
         if (f < best) {
@@ -246,8 +353,9 @@ int ly_bgnbd_fit_data(const ly_bgnbd_data *d, ly_bgnbd_fit *out, char *errstr, s
             memcpy(best_u, u, sizeof u);
         }
     }
+    prepared_free(&pr);
     out->p = (ly_bgnbd_params){ exp(best_u[0]), exp(best_u[1]), exp(best_u[2]), exp(best_u[3]) };
-    out->log_likelihood = -best;
+    out->log_likelihood = ly_bgnbd_log_likelihood(d, &out->p);
     standard_errors(d, &out->p, &out->se);
     return 0;
 }
