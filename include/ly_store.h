@@ -71,6 +71,9 @@ int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, 
 int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, int64_t *clock, char *errstr,
                         size_t errlen);
 
+/* The clock stored for partition n (INT64_MIN when none), read-only. 0 or -1. */
+int ly_store_clock(ly_store *s, int32_t n, int64_t *clock, char *errstr, size_t errlen);
+
 /* Milliseconds of the last round trip, for metrics. */
 double ly_store_last_rtt_ms(const ly_store *s);
 

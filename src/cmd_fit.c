@@ -4,16 +4,19 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "ly_config.h"
 #include "ly_fit.h"
+#include "ly_state.h"
+#include "ly_store.h"
 #include "ly_output.h"
 #include "ly_program.h"
 #include "ly_simulate.h"
 #include "ly_time.h"
 
 typedef struct {
-    const char *input, *out, *program;
+    const char *input, *out, *program, *config, *redis;
     int64_t until;
-    int each, days;
+    int each, days, from_redis;
 } fit_args;
 
 static const cli_opt fit_opts[] = {
@@ -23,6 +26,9 @@ static const cli_opt fit_opts[] = {
     { "program", 1, 'p', "FILE", "the program the written file starts from (default: the reference)" },
     { "each-purchase", 0, 'e', "", "count every purchase (default: purchases on one UTC day count as one)" },
     { "days", 0, 'd', "", "time unit days (default: weeks, as in the literature and PROGRAM.md)" },
+    { "from-redis", 0, 'R', "", "fit the member summaries the pipeline keeps in Redis instead of a file" },
+    { "config", 1, 'c', "FILE", "with --from-redis: the properties file of loyalty run" },
+    { "redis", 1, 'r', "HOST:PORT", "with --from-redis: overrides redis.host and redis.port" },
     { 0, 0, 0, 0, 0 },
 };
 
@@ -36,6 +42,9 @@ static int fit_opt(void *ctx, int key, const char *arg)
     case 'u': return cli_i64("fit", "until", arg, 0, INT64_MAX / 2, &a->until);
     case 'e': a->each = 1; return 0;
     case 'd': a->days = 1; return 0;
+    case 'R': a->from_redis = 1; return 0;
+    case 'c': a->config = arg; return 0;
+    case 'r': a->redis = arg; return 0;
     }
     return -1;
 }
@@ -53,14 +62,68 @@ static void put_params(ly_buf *b, const ly_bgnbd_params *p)
     }
 }
 
+/* Redis keeps no per-day history: every purchase counts, and a partition's
+ * clock is its calibration end. */
+typedef struct { ly_bgnbd_data *d; int64_t clock; double unit; } redis_ctx;
+
+static int add_member(void *ctx, const char *id, const char *blob, size_t len)
+{
+    redis_ctx *c = ctx;
+    ly_member m;
+    char err[256];
+    if (ly_state_decode(blob, len, id, &m, err, sizeof err) < 0) {
+        fprintf(stderr, "loyalty fit: %s\n", err);
+        return -1;
+    }
+    int rc = 0;
+    if (m.exists && m.purchase_count > 0 && c->clock != LY_NO_TIME)
+        rc = ly_bgnbd_add(c->d, m.purchase_count - 1, (double)(m.last_purchase - m.first_purchase) / c->unit,
+                          (double)(c->clock - m.first_purchase) / c->unit);
+    ly_member_clear(&m);
+    return rc;
+}
+
+static int from_redis(const fit_args *a, ly_bgnbd_data *d, int64_t *until, char *err, size_t errlen)
+{
+    ly_config cfg;
+    ly_config_defaults(&cfg);
+    if (a->config && ly_config_load(&cfg, a->config, err, errlen) < 0)
+        return -1;
+    if (a->redis) {
+        const char *colon = strrchr(a->redis, ':');
+        snprintf(cfg.redis_host, sizeof cfg.redis_host, "%.*s", colon ? (int)(colon - a->redis) : (int)strlen(a->redis),
+                 a->redis);
+        if (colon)
+            cfg.redis_port = atoi(colon + 1);
+    }
+    ly_store *s = ly_store_connect(&cfg, err, errlen);
+    if (!s)
+        return -1;
+    int32_t *ns = NULL;
+    size_t count = 0;
+    int rc = ly_store_partitions(s, &ns, &count, err, errlen);
+    *until = INT64_MIN;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        redis_ctx c = { d, LY_NO_TIME, (double)(a->days ? LY_DAY_MS : LY_WEEK_MS) };
+        rc = ly_store_clock(s, ns[i], &c.clock, err, errlen);
+        if (rc == 0)
+            rc = ly_store_load_members(s, ns[i], add_member, &c, err, errlen);
+        if (c.clock > *until)
+            *until = c.clock;
+    }
+    free(ns);
+    ly_store_destroy(s);
+    return rc;
+}
+
 static int run_fit(int argc, char **argv)
 {
     fit_args a = { .until = INT64_MIN };
     int rc = cli_parse(&cli_fit, argc, argv, fit_opt, &a);
     if (rc)
         return rc > 0 ? EX_OK : EX_USAGE;
-    if (!a.input) {
-        fprintf(stderr, "loyalty fit: --input is required (see --help)\n");
+    if (!a.input == !a.from_redis) {
+        fprintf(stderr, "loyalty fit: give --input FILE or --from-redis (see --help)\n");
         return EX_USAGE;
     }
     ly_program prog;
@@ -70,23 +133,27 @@ static int run_fit(int argc, char **argv)
         fprintf(stderr, "loyalty fit: %s\n", err);
         return EX_CONFIG;
     }
-    size_t len;
-    char *text = ly_read_file(a.input, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "loyalty fit: %s\n", err);
-        return EX_NOINPUT;
-    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ly_bgnbd_data d = {0};
-    ly_fit_options fo = { a.until, a.days ? LY_DAY_MS : LY_WEEK_MS, a.each };
     int64_t until;
     ly_bgnbd_fit fit;
-    rc = ly_fit_from_events(text, len, &fo, &d, &until, err, sizeof err) < 0 ? EX_SOFTWARE
-       : ly_bgnbd_fit_data(&d, &fit, err, sizeof err) < 0                  ? EX_DATAERR
-                                                                            : EX_OK;
+    if (a.from_redis) {
+        rc = from_redis(&a, &d, &until, err, sizeof err) < 0 ? EX_UNAVAILABLE : EX_OK;
+    } else {
+        size_t len;
+        char *text = ly_read_file(a.input, &len, err, sizeof err);
+        if (!text) {
+            fprintf(stderr, "loyalty fit: %s\n", err);
+            return EX_NOINPUT;
+        }
+        ly_fit_options fo = { a.until, a.days ? LY_DAY_MS : LY_WEEK_MS, a.each };
+        rc = ly_fit_from_events(text, len, &fo, &d, &until, err, sizeof err) < 0 ? EX_SOFTWARE : EX_OK;
+        free(text);
+    }
+    if (rc == EX_OK && ly_bgnbd_fit_data(&d, &fit, err, sizeof err) < 0)
+        rc = EX_DATAERR;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    free(text);
     if (rc) {
         fprintf(stderr, "loyalty fit: %s\n", err);
         ly_bgnbd_free(&d);
@@ -119,7 +186,7 @@ static int run_fit(int argc, char **argv)
 }
 
 const command cli_fit = {
-    "fit", "--input EVENTS.jsonl [--until MS] [--out PROGRAM_FILE]",
+    "fit", "--input EVENTS.jsonl [--until MS] [--out PROGRAM_FILE] | --from-redis [--config FILE]",
     "Fits the BG/NBD model (r, alpha, a, b; maximum likelihood) to the members'\n"
     "purchases and optionally writes the parameters into a program file.",
     fit_opts, run_fit,

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_bgnbd.h"
 #include "ly_engine.h"
 #include "ly_output.h"
 #include "ly_time.h"
@@ -426,6 +427,13 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
         kdbl(b, "expected_gap_days", ly_engine_expected_gap(p, m), &f);
         kdbl(b, "p_alive", ly_engine_p_alive(p, m, clock), &f);
         kint(b, "points_expiring_30d", ly_engine_points_expiring(p, m, clock), &f);
+        if (m->purchase_count > 0) {
+            /* BG/NBD E[Y(52 weeks) | x, t_x, T] with the program's parameters. */
+            ly_bgnbd_params bg = { p->bg_r, p->bg_alpha, p->bg_a, p->bg_b };
+            double t_x = (double)(m->last_purchase - m->first_purchase) / (double)LY_WEEK_MS;
+            double T = (double)(clock - m->first_purchase) / (double)LY_WEEK_MS;
+            kdbl(b, "expected_purchases_next_52w", ly_bgnbd_expected(&bg, m->purchase_count - 1, t_x, T, 52.0), &f);
+        }
     }
     ly_buf_put(b, "}", 1);
 }

@@ -386,3 +386,18 @@ int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, in
     freeReplyObject(r);
     return found;
 }
+
+int ly_store_clock(ly_store *s, int32_t n, int64_t *clock, char *errstr, size_t errlen)
+{
+    char meta[600];
+    key(s, n, "meta", meta, sizeof meta);
+    const char *argv[] = { "HGET", meta, "clock" };
+    redisReply *r = command(s, 3, argv, NULL, errstr, errlen);
+    if (!r || reply_error(r, "HGET", errstr, errlen)) {
+        freeReplyObject(r);
+        return -1;
+    }
+    *clock = to_i64(r, INT64_MIN);
+    freeReplyObject(r);
+    return 0;
+}

@@ -14,3 +14,10 @@ grep '^run:' "$work/run.log"
 echo "pipeline: $(wc -l <"$work/events.jsonl") events drained in $((t1 - t0)) ms"
 collect "$cfg"
 expect_equal "$work/events.jsonl" 3
+
+# The member view and the fit read what the pipeline keeps in Redis.
+member=$(grep -m1 -o '"member_id":"mbr-[0-9]*"' "$work/actual.jsonl" | cut -d'"' -f4)
+"$BIN" member show "$member" --config "$cfg" | tee "$work/member.json"
+grep -q '"expected_purchases_next_52w":' "$work/member.json"
+"$BIN" fit --from-redis --config "$cfg" | tee "$work/fit.json"
+grep -q '"customers":' "$work/fit.json"
