@@ -28,6 +28,9 @@ typedef struct ly_config {
     char redis_prefix[LY_CONFIG_STR];
     char schema_registry_url[LY_CONFIG_STR];
     int64_t schema_ids[LY_T_COUNT]; /* static Confluent schema ids by topic role */
+    char http_bind[LY_CONFIG_STR];
+    int64_t http_port;
+    char log_format[LY_CONFIG_STR];
     size_t n_kafka;
     char kafka_keys[LY_MAX_KAFKA_PROPS][LY_CONFIG_STR];
     char kafka_values[LY_MAX_KAFKA_PROPS][LY_CONFIG_STR];

@@ -15,6 +15,7 @@ typedef struct ly_run_options {
     const ly_config *cfg;
     int drain;                          /* exit once everything seen at start is committed */
     volatile sig_atomic_t *stop;        /* set by a signal handler: finish the batch and leave */
+    volatile sig_atomic_t *reload;      /* set by SIGHUP: reload the program file (may be NULL) */
 } ly_run_options;
 
 typedef struct ly_run_stats {

@@ -38,6 +38,6 @@ int cli_i64(const char *cmd, const char *opt, const char *s, int64_t min, int64_
 void print_help_of(const command *c);
 
 extern const command cli_simulate, cli_gen, cli_program, cli_topics, cli_run, cli_produce, cli_consume, cli_state,
-    cli_member, cli_fit;
+    cli_member, cli_fit, cli_config;
 
 #endif

@@ -183,6 +183,13 @@ static int prog_opt(void *ctx, int key, const char *arg)
 static int run_program(int argc, char **argv)
 {
     prog_args a = {0};
+    if (argc == 3 && !strcmp(argv[1], "check")) { /* `program check FILE`, as `config check FILE` */
+        ly_program p;
+        if (load_program(&p, argv[2]) < 0)
+            return EX_CONFIG;
+        fprintf(stderr, "%s: ok\n", argv[2]);
+        return EX_OK;
+    }
     int rc = cli_parse(&cli_program, argc, argv, prog_opt, &a);
     if (rc)
         return rc > 0 ? EX_OK : EX_USAGE;
@@ -201,7 +208,7 @@ static int run_program(int argc, char **argv)
 }
 
 const command cli_program = {
-    "program", "[--check FILE] [--print] [--doc]",
+    "program", "check FILE | [--check FILE] [--print] [--doc]",
     "Validates, prints or documents loyalty program files.",
     prog_opts, run_program,
 };

@@ -132,11 +132,13 @@ const command cli_topics = {
 
 /* ---- run ---- */
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static const cli_opt run_opts[] = {
@@ -166,7 +168,8 @@ static int run_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ly_run_options opt = { &cfg, a.drain, &stop_flag };
+    sigaction(SIGHUP, &sa, NULL);
+    ly_run_options opt = { &cfg, a.drain, &stop_flag, &reload_flag };
     ly_run_stats st = {0};
     char err[600];
     rc = ly_run(&opt, &st, err, sizeof err);
@@ -593,4 +596,44 @@ const command cli_member = {
     "member", "show MEMBER_ID [--config FILE] [--redis HOST:PORT]",
     "Prints one member's balance, tier, lots and churn state from Redis as JSON.",
     store_opts, run_member,
+};
+
+/* ---- config check ---- */
+
+static const cli_opt config_opts[] = {
+    { 0, 0, 0, 0, 0 },
+};
+
+static int run_config(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        print_help_of(&cli_config);
+        return EX_OK;
+    }
+    if (argc != 3 || strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "loyalty config: expected 'check FILE' (see loyalty config --help)\n");
+        return EX_USAGE;
+    }
+    ly_config cfg;
+    char err[600];
+    ly_config_defaults(&cfg);
+    if (ly_config_load(&cfg, argv[2], err, sizeof err) < 0) {
+        fprintf(stderr, "loyalty config check: %s\n", err);
+        return EX_CONFIG;
+    }
+    ly_program prog;
+    ly_program_reference(&prog);
+    if (cfg.program[0] && ly_program_load_file(&prog, cfg.program, err, sizeof err) < 0) {
+        fprintf(stderr, "loyalty config check: program: %s\n", err);
+        return EX_CONFIG;
+    }
+    fprintf(stderr, "%s: ok\n", argv[2]);
+    return EX_OK;
+}
+
+const command cli_config = {
+    "config", "check FILE",
+    "Validates a configuration file of loyalty run (and the program file it names)\n"
+    "without running: exit 0, or 78 with FILE:LINE: key: why.",
+    config_opts, run_config,
 };

@@ -61,6 +61,10 @@ static const key keys[] = {
     SCHEMA(LY_T_REWARDS, "rewards", "4"),
     SCHEMA(LY_T_CHURN_ALERTS, "churn-alerts", "5"),
     SCHEMA(LY_T_DLQ, "dlq", "6"),
+    { "http.port", K_INT, OFF(http_port), 0, 65535, "0",
+      "port of /metrics, /healthz and /readyz; 0: no HTTP endpoint" },
+    { "http.bind", K_STR, OFF(http_bind), 0, 0, "127.0.0.1", "address the HTTP endpoint listens on" },
+    { "log.format", K_STR, OFF(log_format), 0, 0, "logfmt", "logfmt or json: one line per log event on stderr" },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -107,6 +111,8 @@ static int set_key(ly_config *c, const key *k, const char *value, const char *wh
     if (k->type == K_STR) {
         if (strlen(value) >= LY_CONFIG_STR)
             return fail(errstr, errlen, where, k->name, "value too long");
+        if (!strcmp(k->name, "log.format") && strcmp(value, "logfmt") && strcmp(value, "json"))
+            return fail(errstr, errlen, where, k->name, "must be logfmt or json");
         snprintf(base + k->offset, LY_CONFIG_STR, "%s", value);
         return 0;
     }

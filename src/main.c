@@ -7,7 +7,7 @@
 /* ---- dispatch ---- */
 
 static const command *const commands[] = {
-    &cli_run, &cli_simulate, &cli_gen, &cli_program, &cli_topics, &cli_produce, &cli_consume, &cli_state, &cli_member, &cli_fit,
+    &cli_run, &cli_simulate, &cli_gen, &cli_program, &cli_topics, &cli_produce, &cli_consume, &cli_state, &cli_member, &cli_fit, &cli_config,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

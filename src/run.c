@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "ly_http.h"
 #include "run_internal.h"
 
 int64_t ly_run_now_ms(void)
@@ -12,14 +13,47 @@ int64_t ly_run_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Logging is process-wide, like stderr itself: the format is chosen once
+ * at start, and warnings are rate-limited so a flood of bad input cannot
+ * flood the log (the count of what was left out is logged). */
+static int log_json;
+static int64_t log_second;
+static int log_in_second, log_dropped;
+
+static void emit_line(const char *level, const char *msg)
+{
+    if (!log_json) {
+        fprintf(stderr, "ts=%lld level=%s component=run %s\n", (long long)ly_run_now_ms(), level, msg);
+        return;
+    }
+    ly_buf b = {0};
+    ly_buf_printf(&b, "{\"ts\":%lld,\"level\":\"%s\",\"component\":\"run\",\"msg\":", (long long)ly_run_now_ms(),
+                  level);
+    ly_buf_json_string(&b, msg, strlen(msg));
+    fprintf(stderr, "%s}\n", b.data ? b.data : "{");
+    ly_buf_free(&b);
+}
+
 void ly_run_log(const char *level, const char *fmt, ...)
 {
     char msg[1024];
+    int64_t second = ly_run_now_ms() / 1000;
+    if (second != log_second) {
+        if (log_dropped) {
+            snprintf(msg, sizeof msg, "msg=\"%d warnings left out in the last second\"", log_dropped);
+            emit_line("warn", msg);
+        }
+        log_second = second, log_in_second = 0, log_dropped = 0;
+    }
+    if (!strcmp(level, "warn") && ++log_in_second > 20) {
+        log_dropped++;
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "ts=%lld level=%s component=run %s\n", (long long)ly_run_now_ms(), level, msg);
+    emit_line(level, msg);
 }
 
 static int role_of(const runner *r, const char *topic)
@@ -86,6 +120,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     runner *r = opaque;
     (void)rk;
     r->stats->rebalances++;
+    ly_metrics_count(r->metrics, LY_M_REBALANCES, 1);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ly_run_log("info", "assigned %d topic partitions", parts->cnt);
         assign(r, parts);
@@ -227,6 +262,57 @@ static int drained(runner *r)
     return done;
 }
 
+/* ---- observation and reload ---- */
+
+/* Gauges, lag and readiness, about once a second. */
+static void observe(runner *r)
+{
+    int owned = 0;
+    double members = 0;
+    for (int32_t n = 0; n < r->nparts; n++) {
+        part *p = r->parts[n];
+        if (!p)
+            continue;
+        owned++;
+        size_t count;
+        ly_partition_members(p->pt, &count);
+        members += (double)count;
+        for (int role = 0; role < NQ; role++) {
+            int64_t lo, hi;
+            if (rd_kafka_get_watermark_offsets(r->consumer, r->cfg->topics[role], n, &lo, &hi) == 0 && p->off[role] >= 0)
+                ly_metrics_lag(r->metrics, r->cfg->topics[role], n, hi > p->off[role] ? hi - p->off[role] : 0);
+        }
+    }
+    ly_metrics_gauge(r->metrics, LY_G_PARTITIONS, owned);
+    ly_metrics_gauge(r->metrics, LY_G_MEMBERS, members);
+    ly_metrics_gauge(r->metrics, LY_G_REDIS_RTT, ly_store_last_rtt_ms(r->store) / 1000.0);
+    const struct rd_kafka_metadata *md;
+    int broker = rd_kafka_metadata(r->consumer, 0, NULL, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (broker)
+        rd_kafka_metadata_destroy(md);
+    char err[256];
+    int redis = ly_store_clock(r->store, 0, &(int64_t){0}, err, sizeof err) == 0;
+    ly_metrics_ready(r->metrics, owned > 0 && broker && redis && !r->fatal);
+}
+
+/* SIGHUP: the program file is validated first; a bad one changes nothing. */
+static void reload_program(runner *r)
+{
+    char err[512];
+    ly_program next;
+    ly_program_reference(&next);
+    if (!r->cfg->program[0]) {
+        ly_run_log("info", "msg=\"SIGHUP: no program file configured; the reference program stays\"");
+        return;
+    }
+    if (ly_program_load_file(&next, r->cfg->program, err, sizeof err) < 0) {
+        ly_run_log("error", "msg=\"SIGHUP: program not reloaded, the running one stays\" error=\"%s\"", err);
+        return;
+    }
+    r->prog = next; /* every partition reads the program through this struct */
+    ly_run_log("info", "msg=\"SIGHUP: program reloaded\" file=%s", r->cfg->program);
+}
+
 /* ---- the loop ---- */
 
 static void route(runner *r, rd_kafka_message_t *m)
@@ -279,8 +365,13 @@ static void process_in_order(runner *r)
 static int loop(runner *r)
 {
     const ly_config *cfg = r->cfg;
-    int64_t last_drain_check = 0;
+    int64_t last_drain_check = 0, last_observe = 0;
     while (!*r->stop && !r->fatal) {
+        if (r->reload && *r->reload) {
+            *r->reload = 0;
+            if (ly_run_commit(r) == 0) /* the batch in flight ends under the old program */
+                reload_program(r);
+        }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, 20);
         for (int k = 0; m && k < 10000; k++) {
             route(r, m);
@@ -310,6 +401,10 @@ static int loop(runner *r)
             full |= r->parts[n] && r->parts[n]->events >= (uint64_t)cfg->batch_max_events;
         if (any && (full || now - r->batch_opened_ms >= cfg->batch_max_ms) && ly_run_commit(r) < 0)
             break;
+        if (now - last_observe >= 1000) {
+            last_observe = now;
+            observe(r);
+        }
         if (r->drain && now - last_drain_check >= 500) {
             last_drain_check = now;
             if (drained(r))
@@ -329,14 +424,24 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     r.cfg = opt->cfg;
     r.drain = opt->drain;
     r.stop = opt->stop;
+    r.reload = opt->reload;
+    log_json = !strcmp(opt->cfg->log_format, "json");
     r.stats = stats ? stats : &local;
     int code = 0;
     char err[512];
     ly_program_reference(&r.prog);
     if (opt->cfg->program[0] && ly_program_load_file(&r.prog, opt->cfg->program, errstr, errlen) < 0)
         return 78;
-    if (!(r.avro = ly_avro_new(errstr, errlen)))
+    if (!(r.avro = ly_avro_new(errstr, errlen)) || !(r.metrics = ly_metrics_new())) {
+        ly_avro_destroy(r.avro);
         return 70;
+    }
+    ly_http *http = ly_http_start(opt->cfg->http_bind, (int)opt->cfg->http_port, r.metrics, errstr, errlen);
+    if (!http && errstr[0]) {
+        ly_avro_destroy(r.avro);
+        ly_metrics_destroy(r.metrics);
+        return 69;
+    }
     if (!(r.store = ly_store_connect(opt->cfg, err, sizeof err))) {
         snprintf(errstr, errlen, "%s", err);
         code = 69;
@@ -377,5 +482,7 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     free(r.end_at_start);
     ly_store_destroy(r.store);
     ly_avro_destroy(r.avro);
+    ly_http_stop(http);
+    ly_metrics_destroy(r.metrics);
     return code;
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include "ly_avro.h"
 #include "ly_config.h"
+#include "ly_metrics.h"
 #include "ly_output.h"
 #include "ly_partition.h"
 #include "ly_program.h"
@@ -58,13 +59,15 @@ typedef struct ly_job {
     size_t n;
     rd_kafka_consumer_group_metadata_t *cgmd;
     struct ly_job *next;
+    int64_t opened_ms; /* when the batch was closed, for the latency histogram */
 } ly_job;
 
 struct runner {
     const ly_config *cfg;
     ly_program prog;
     int drain;
-    volatile sig_atomic_t *stop;
+    volatile sig_atomic_t *stop, *reload;
+    ly_metrics *metrics;
     rd_kafka_t *consumer, *producer;
     ly_store *store;
     ly_avro *avro;

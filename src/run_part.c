@@ -36,8 +36,14 @@ static void emit(part *p, const ly_output *o)
         add_record(p, role, o->member_id ? o->member_id : "", val.data, val.len);
     }
     r->stats->outputs++;
-    if (o->topic == LY_TOPIC_DLQ)
+    ly_metrics_output(r->metrics, r->cfg->topics[role],
+                      o->topic == LY_TOPIC_REWARDS ? ly_reward_type_name(o->type)
+                      : o->topic == LY_TOPIC_CHURN ? ly_risk_name(o->risk)
+                                                   : ly_reject_name(o->reject));
+    if (o->topic == LY_TOPIC_DLQ) {
         r->stats->dead_letters++;
+        ly_metrics_dead_letter(r->metrics, ly_reject_name(o->reject));
+    }
     ly_buf_free(&val);
 }
 
@@ -199,6 +205,7 @@ static void decode_head(part *p, int role)
             q->decoded = 1;
             return;
         }
+        ly_metrics_input(r->metrics, r->cfg->topics[role], "undecodable");
         dead_letter(p, role, m, &info);
         pop(p, role);
     }
@@ -275,11 +282,16 @@ void ly_part_apply(part *p, int role)
 {
     ly_sink sink = { p, on_output, on_internal };
     const ly_event *ev = role == LOCAL ? &p->local.v[p->local.head]->ev : &p->q[role].ev;
+    const ly_partition_stats *st = ly_partition_get_stats(p->pt);
+    uint64_t repeats = st->repeats, timers = st->timers_fired;
+    ly_metrics_input(p->r->metrics, p->r->cfg->topics[role == LOCAL ? LY_T_INTERNAL : role], ly_event_type_name(ev->type));
     if (ly_partition_process(p->pt, ev, &sink) < 0) {
         ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
         p->r->fatal = 1;
         return;
     }
+    ly_metrics_count(p->r->metrics, LY_M_DUPLICATES, st->repeats - repeats);
+    ly_metrics_count(p->r->metrics, LY_M_TIMERS, st->timers_fired - timers);
     if (role == LOCAL) {
         free(p->local.v[p->local.head++]);
         if (p->local.head == p->local.n)
@@ -300,8 +312,10 @@ void ly_part_process(part *p, uint64_t max_events)
 void ly_part_tick(part *p, int64_t now_ms)
 {
     ly_sink sink = { p, on_output, on_internal };
+    uint64_t timers = ly_partition_get_stats(p->pt)->timers_fired;
     if (ly_partition_advance(p->pt, now_ms, &sink) < 0)
         p->r->fatal = 1;
+    ly_metrics_count(p->r->metrics, LY_M_TIMERS, ly_partition_get_stats(p->pt)->timers_fired - timers);
 }
 
 int ly_part_idle(const part *p)

@@ -137,6 +137,7 @@ int ly_run_store_batch(runner *r, part *p)
         if (p->chunks < p->chunk_cap)
             p->chunk_until[p->chunks++] = max_until;
     }
+    ly_metrics_observe(r->metrics, LY_H_BATCH_EVENTS, (double)p->events);
     p->out.len = 0;
     p->out_count = 0;
     p->events = 0;
@@ -224,6 +225,7 @@ static int transact(runner *r, const ly_job *job)
                 e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
             if (!e) {
                 r->stats->transactions++;
+                ly_metrics_count(r->metrics, LY_M_TRANSACTIONS, 1);
                 return 0;
             }
         }
@@ -240,6 +242,7 @@ static int transact(runner *r, const ly_job *job)
         if (ae)
             rd_kafka_error_destroy(ae);
         r->stats->aborts++;
+        ly_metrics_count(r->metrics, LY_M_ABORTS, 1);
         sleep_ms(200LL << (attempt < 5 ? attempt : 5));
     }
     if (!r->fatal)
@@ -285,6 +288,7 @@ static void run_job(runner *r, ly_store *store, ly_job *job)
     if (transact(r, job) == 0)
         for (size_t i = 0; i < job->n && !r->fatal; i++)
             ack(r, store, job->ns[i], job->epochs[i]);
+    ly_metrics_observe(r->metrics, LY_H_BATCH_SECONDS, (double)(ly_run_now_ms() - job->opened_ms) / 1000.0);
 }
 
 /* ---- the committer thread: Kafka transactions overlap the next batch ---- */
@@ -367,6 +371,7 @@ int ly_run_committer_idle(runner *r)
  * transaction (at most two in flight, so memory stays bounded). */
 int ly_run_commit(runner *r)
 {
+    int64_t opened = ly_run_now_ms();
     ly_job *job = calloc(1, sizeof *job);
     if (!job || !(job->blobs = calloc((size_t)r->nparts, sizeof *job->blobs)) ||
         !(job->ns = calloc((size_t)r->nparts, sizeof *job->ns)) ||
@@ -391,6 +396,7 @@ int ly_run_commit(runner *r)
         return r->fatal ? -1 : 0;
     }
     job->cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+    job->opened_ms = opened;
     if (!r->threaded) {
         run_job(r, r->store, job);
         job_free(job);
@@ -435,11 +441,12 @@ int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
     if (!committed) {
         ly_run_log("info", "partition=%d re-sending batch %lld that Kafka did not commit", (int)p->n, (long long)seq);
         r->stats->resent++;
+        ly_metrics_count(r->metrics, LY_M_RESENT, 1);
         ly_buf copy = {0};
         ly_buf_put(&copy, blob, len);
         int32_t n = p->n;
         int64_t epoch = p->meta.epoch;
-        ly_job job = { &copy, &n, &epoch, 1, rd_kafka_consumer_group_metadata(r->consumer), NULL };
+        ly_job job = { &copy, &n, &epoch, 1, rd_kafka_consumer_group_metadata(r->consumer), NULL, ly_run_now_ms() };
         int rc = transact(r, &job);
         rd_kafka_consumer_group_metadata_destroy(job.cgmd);
         ly_buf_free(&copy);

@@ -72,5 +72,14 @@ for c in run produce consume topics state member; do
   check "help-$c" 0 "$bin" "$c" --help
 done
 
+check config-check-bad 78 "$bin" config check "$tmp/bad.properties"
+contains config-check-bad-msg "$tmp/err" "bad.properties:2: bogus.key: unknown key"
+printf 'group.id=g\nhttp.port=9464\nlog.format=json\n' >"$tmp/good.properties"
+check config-check-good 0 "$bin" config check "$tmp/good.properties"
+check program-check 0 "$bin" program check "$root/programs/reference.yaml"
+check program-check-bad 78 "$bin" program check "$tmp/typo.yaml"
+printf 'log.format=xml\n' >"$tmp/bad5.properties"
+check config-check-log-format 78 "$bin" config check "$tmp/bad5.properties"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
