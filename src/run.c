@@ -131,12 +131,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     }
 }
 
+/* librdkafka's own log lines join the processor's stream (same format,
+ * same rate limit); they come from librdkafka's threads, which is why the
+ * rate limiter only ever loses a count, never a line's integrity. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
     if (level <= 4)
-        fprintf(stderr, "ts=%lld level=%s component=kafka facility=%s %s\n", (long long)ly_run_now_ms(),
-                level <= 3 ? "error" : "warn", fac, buf);
+        ly_run_log(level <= 3 ? "error" : "warn", "kafka_facility=%s msg=\"%s\"", fac, buf);
 }
 
 /* ---- set-up ---- */

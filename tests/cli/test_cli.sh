@@ -81,5 +81,12 @@ check program-check-bad 78 "$bin" program check "$tmp/typo.yaml"
 printf 'log.format=xml\n' >"$tmp/bad5.properties"
 check config-check-log-format 78 "$bin" config check "$tmp/bad5.properties"
 
+# The container build installs what scripts/deps.sh installs (there is no
+# Docker engine here to build it).
+for pkg in $(grep -o 'lib[a-z0-9-]*-dev' "$root/scripts/deps.sh"); do
+  contains "docker-$pkg" "$root/docker/Dockerfile" "$pkg"
+done
+check docker-config 0 "$bin" config check "$root/docker/loyalty.properties"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
