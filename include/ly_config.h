@@ -41,6 +41,9 @@ void ly_config_defaults(ly_config *c);
 /* Applies one key=value; `where` ("FILE:LINE") prefixes messages. 0 or -1. */
 int ly_config_set(ly_config *c, const char *key, const char *value, const char *where, char *errstr,
                   size_t errlen);
+/* Parses properties from buf[0..len) over *c; name stands for the file in
+ * messages. 0, or -1 with "NAME:LINE: message". */
+int ly_config_load_buffer(ly_config *c, const char *buf, size_t len, const char *name, char *errstr, size_t errlen);
 /* Reads a properties file over the defaults. 0, or -1 with "FILE:LINE: message". */
 int ly_config_load(ly_config *c, const char *path, char *errstr, size_t errlen);
 /* The value of a kafka.* passthrough key, or NULL. */

@@ -22,8 +22,8 @@ const char *ly_avro_schema_json(ly_topic_role role)
 
 /* avro-c allocates a string or bytes field as long as its length prefix
  * says before it reads a byte of it, so a corrupt record could ask for
- * gigabytes. While a record is read, no allocation may exceed the record
- * itself (every string of it lies inside it); otherwise 64 MiB. avro-c's
+ * gigabytes. While a record is read, no allocation may exceed the record's
+ * size plus a little; otherwise 64 MiB. avro-c's
  * allocator is process-wide, so the limit lives in the codec being used:
  * one codec per process, as the processor has. (avro-c also leaks the
  * string it was reading when a record ends early: at most the record's size
@@ -282,7 +282,9 @@ static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
     avro_reader_t rd = avro_reader_memory(buf + 5, (int64_t)(len - 5));
     if (!rd)
         return -1;
-    a->alloc_limit = r <= LY_T_SOCIAL ? len + 1 : 0; /* inputs: flat records of strings */
+    /* Every string of a record lies inside it; a little room on top for
+     * avro-c's own small arrays (the reasons of an alert). */
+    a->alloc_limit = len + 256;
     int rc = avro_value_read(rd, &a->value[r]);
     a->alloc_limit = 0;
     /* Trailing bytes mean the record was not written with this schema. */
@@ -308,20 +310,19 @@ static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena 
         return;
     avro_type_t t = avro_value_get_type(&v);
     if (t == AVRO_UNION) {
-        int disc;
-        avro_value_get_discriminant(&v, &disc);
-        if (disc == 0)
+        int disc = 0;
+        if (avro_value_get_discriminant(&v, &disc) != 0 || disc == 0 || avro_value_get_current_branch(&v, &b) != 0)
             return;
-        avro_value_get_current_branch(&v, &b);
         v = b;
         t = avro_value_get_type(&v);
     }
     ly_field_value *fv = &f->v[which];
-    const char *s;
-    size_t size;
+    const char *s = NULL;
+    size_t size = 0;
     switch (t) {
     case AVRO_STRING:
-        avro_value_get_string(&v, &s, &size);
+        if (avro_value_get_string(&v, &s, &size) != 0)
+            return;
         fv->kind = LY_V_STRING;
         fv->s = arena_copy(arena, s, size);
         fv->len = fv->s ? strlen(fv->s) : 0;
@@ -329,8 +330,9 @@ static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena 
             fv->kind = LY_V_OTHER;
         break;
     case AVRO_ENUM: {
-        int sym;
-        avro_value_get_enum(&v, &sym);
+        int sym = -1;
+        if (avro_value_get_enum(&v, &sym) != 0)
+            return;
         avro_schema_t es = avro_value_get_schema(&v);
         s = avro_schema_enum_get(es, sym);
         fv->kind = s ? LY_V_STRING : LY_V_OTHER;
@@ -339,12 +341,14 @@ static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena 
         break;
     }
     case AVRO_INT64:
-        avro_value_get_long(&v, &fv->i);
+        if (avro_value_get_long(&v, &fv->i) != 0)
+            return;
         fv->kind = LY_V_INT;
         fv->d = (double)fv->i;
         break;
     case AVRO_DOUBLE:
-        avro_value_get_double(&v, &fv->d);
+        if (avro_value_get_double(&v, &fv->d) != 0)
+            return;
         fv->kind = LY_V_DOUBLE;
         break;
     default:
@@ -391,12 +395,10 @@ static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t
     if (avro_value_get_by_name(&a->value[r], name, &v, NULL) != 0)
         return -1;
     if (avro_value_get_type(&v) == AVRO_UNION) {
-        int disc;
-        avro_value_get_discriminant(&v, &disc);
-        if (disc == 0)
+        int disc = 0;
+        if (avro_value_get_discriminant(&v, &disc) != 0 || disc == 0)
             return 1;
-        avro_value_get_current_branch(&v, out);
-        return 0;
+        return avro_value_get_current_branch(&v, out) != 0 ? -1 : 0;
     }
     *out = v;
     return 0;
@@ -405,8 +407,8 @@ static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t
 static const char *get_str(ly_avro *a, ly_topic_role r, const char *name, ly_arena *arena)
 {
     avro_value_t v;
-    const char *s;
-    size_t size;
+    const char *s = NULL;
+    size_t size = 0;
     if (get_field(a, r, name, &v) != 0 || avro_value_get_string(&v, &s, &size) != 0)
         return NULL;
     return arena_copy(arena, s, size);
@@ -466,10 +468,10 @@ static void read_alert(ly_avro *a, ly_output *o)
     o->risk = (ly_risk)get_enum(a, r, "risk_level");
     if (get_field(a, r, "reasons", &arr) == 0 && avro_value_get_size(&arr, &n) == 0)
         for (size_t i = 0; i < n; i++) {
-            int sym = 0;
-            avro_value_get_by_index(&arr, i, &el, NULL);
-            avro_value_get_enum(&el, &sym);
-            o->reasons |= 1u << sym; /* symbols in the order of the LY_REASON_* bits */
+            int sym = -1;
+            if (avro_value_get_by_index(&arr, i, &el, NULL) == 0 && avro_value_get_enum(&el, &sym) == 0 && sym >= 0 &&
+                sym < 3)
+                o->reasons |= 1u << sym; /* symbols in the order of the LY_REASON_* bits */
         }
     o->days_since_last_purchase = get_double(a, r, "days_since_last_purchase");
     o->expected_gap_days = get_double(a, r, "expected_gap_days");
@@ -487,8 +489,8 @@ static void read_dead_letter(ly_avro *a, ly_output *o, ly_arena *arena)
 {
     ly_topic_role r = LY_T_DLQ;
     avro_value_t v, p;
-    const void *bytes;
-    size_t size;
+    const void *bytes = NULL;
+    size_t size = 0;
     o->reject = (ly_reject)(get_enum(a, r, "reason") + 1);
     o->source_event_id = get_str(a, r, "event_id", arena);
     o->member_id = get_str(a, r, "member_id", arena);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ly_config.h"
+#include "ly_file.h"
 
 typedef enum { K_STR, K_INT, K_CLOCK, K_SECRET } ktype;
 
@@ -202,31 +203,44 @@ static char *trim(char *s)
     return s;
 }
 
-int ly_config_load(ly_config *c, const char *path, char *errstr, size_t errlen)
+int ly_config_load_buffer(ly_config *c, const char *buf, size_t len, const char *name, char *errstr, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(errstr, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[2048], where[512];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        snprintf(where, sizeof where, "%s:%d", path, lineno);
+    char line[4096], where[512];
+    int lineno = 0;
+    for (const char *p = buf, *end = buf + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        snprintf(where, sizeof where, "%s:%d", name, ++lineno);
+        if (n >= sizeof line || memchr(p, '\0', n)) {
+            snprintf(errstr, errlen, "%s: %s", where, n >= sizeof line ? "line too long" : "NUL byte in the line");
+            return -1;
+        }
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p += n + 1;
         char *s = trim(line);
         if (!*s || *s == '#' || *s == '!')
             continue;
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(errstr, errlen, "%s: expected key=value", where);
-            rc = -1;
-            break;
+            return -1;
         }
         *eq = '\0';
-        rc = ly_config_set(c, trim(s), trim(eq + 1), where, errstr, errlen);
+        if (ly_config_set(c, trim(s), trim(eq + 1), where, errstr, errlen) < 0)
+            return -1;
     }
-    fclose(f);
+    return 0;
+}
+
+int ly_config_load(ly_config *c, const char *path, char *errstr, size_t errlen)
+{
+    size_t len;
+    char *buf = ly_read_file(path, &len, errstr, errlen);
+    if (!buf)
+        return -1;
+    int rc = ly_config_load_buffer(c, buf, len, path, errstr, errlen);
+    free(buf);
     return rc;
 }
 

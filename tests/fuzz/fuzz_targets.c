@@ -1,0 +1,80 @@
+/* libFuzzer targets for every decoder that reads bytes from outside: JSON
+ * events, Avro inputs and outputs, member states, run configurations and
+ * program files. Built with -DLY_FUZZ=ON (clang) as fuzzers; otherwise
+ * linked with replay.c, which runs a corpus through them as a regression
+ * test. LY_FUZZ_TARGET selects the target at compile time. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ly_avro.h"
+#include "ly_config.h"
+#include "ly_event.h"
+#include "ly_program.h"
+#include "ly_state.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_EVENT_JSON 1
+#define FUZZ_AVRO 2
+#define FUZZ_STATE 3
+#define FUZZ_CONFIG 4
+#define FUZZ_PROGRAM 5
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *buf = (const char *)data;
+    char err[512];
+    (void)err;
+#if LY_FUZZ_TARGET == FUZZ_EVENT_JSON
+    ly_arena *arena = ly_arena_new();
+    ly_event ev;
+    ly_decode_info info;
+    for (int source = LY_SRC_ANY; source < LY_SRC_COUNT; source++)
+        if (ly_event_decode_json(buf, size, source, "USD", arena, &ev, &info) == 0 && (!ev.event_id || !ev.member_id))
+            abort(); /* a valid event always has its ids */
+    ly_arena_destroy(arena);
+#elif LY_FUZZ_TARGET == FUZZ_AVRO
+    static ly_avro *codec;
+    if (!codec)
+        codec = ly_avro_new(err, sizeof err);
+    ly_arena *arena = ly_arena_new();
+    ly_event ev;
+    ly_decode_info info;
+    ly_output o;
+    int64_t id = ly_avro_frame_id(buf, size);
+    for (int role = 0; role < LY_T_COUNT; role++) {
+        if (role <= LY_T_SOCIAL)
+            ly_avro_decode_event(codec, (ly_topic_role)role, (int32_t)id, buf, size, "USD", arena, &ev, &info);
+        else if (role > LY_T_INTERNAL && ly_avro_decode_output(codec, (ly_topic_role)role, buf, size, arena, &o, err,
+                                                              sizeof err) == 0) {
+            ly_buf json = {0};
+            ly_output_json(&json, &o);
+            ly_buf_free(&json);
+        }
+    }
+    ly_arena_destroy(arena);
+#elif LY_FUZZ_TARGET == FUZZ_STATE
+    ly_member m;
+    if (ly_state_decode(buf, size, "m", &m, err, sizeof err) == 0) {
+        ly_buf again = {0};
+        ly_state_encode(&m, &again); /* what decodes re-encodes */
+        ly_member back;
+        if (ly_state_decode(again.data, again.len, "m", &back, err, sizeof err) != 0)
+            abort();
+        ly_member_clear(&back);
+        ly_buf_free(&again);
+        ly_member_clear(&m);
+    }
+#elif LY_FUZZ_TARGET == FUZZ_CONFIG
+    ly_config c;
+    ly_config_defaults(&c);
+    ly_config_load_buffer(&c, buf, size, "fuzz.properties", err, sizeof err);
+#elif LY_FUZZ_TARGET == FUZZ_PROGRAM
+    ly_program p;
+    ly_program_reference(&p);
+    if (ly_program_load_buffer(&p, buf, size, "fuzz.yaml", err, sizeof err) == 0 &&
+        ly_program_check(&p, err, sizeof err) != 0)
+        abort(); /* a loaded program passed its checks */
+#endif
+    return 0;
+}
