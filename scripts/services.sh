@@ -5,6 +5,8 @@
 #   services.sh start ENVFILE [OWNER_PID]   start both, write their addresses to ENVFILE
 #   services.sh stop ENVFILE                stop both, remove their temp dirs
 #   services.sh run CMD...                  start, run CMD with the addresses exported, stop
+#   services.sh restart-kafka ENVFILE       stop the broker and start it again on its data
+#   services.sh restart-redis ENVFILE       shut Redis down (AOF flushed) and start it again
 #
 # ENVFILE is a shell fragment: LY_KAFKA_BOOTSTRAP, LY_REDIS_HOST, LY_REDIS_PORT,
 # LY_SERVICES_DIR. With OWNER_PID a watchdog stops the services when that
@@ -74,8 +76,16 @@ PROPS
              -Dlog4j.configuration="file:$dir/kafka/log4j.properties" -cp "$jars/*")
   "${jvm[@]}" kafka.tools.StorageTool format -t "$cid" -c "$dir/kafka/server.properties" \
     >"$dir/kafka/logs/format.log" 2>&1 || { log "storage format failed:"; cat "$dir/kafka/logs/format.log" >&2; return 1; }
+  launch_kafka "$dir" "$port"
+}
+
+# Starts the broker on a formatted data dir and waits for its metadata.
+launch_kafka() {
+  local dir="$1" port="$2"
+  local jvm=(java -Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+             -Dlog4j.configuration="file:$dir/kafka/log4j.properties" -cp "$jars/*")
   nohup "${jvm[@]}" kafka.Kafka "$dir/kafka/server.properties" \
-    >"$dir/kafka/logs/stdout.log" 2>&1 </dev/null &
+    >>"$dir/kafka/logs/stdout.log" 2>&1 </dev/null &
   echo $! >"$dir/kafka/kafka.pid"
   for _ in $(seq 1 600); do
     if kcat -b "127.0.0.1:$port" -L -m 2 >/dev/null 2>&1; then return 0; fi
@@ -119,6 +129,7 @@ export LY_KAFKA_BOOTSTRAP=127.0.0.1:$kport
 export LY_REDIS_HOST=127.0.0.1
 export LY_REDIS_PORT=$rport
 export LY_SERVICES_DIR=$dir
+export LY_SERVICES_ENV=$envfile
 ENV
   if [ -n "$owner" ]; then
     # Outlives this script; stops the services once the owner is gone.
@@ -127,6 +138,26 @@ ENV
     echo $! >"$dir/watchdog.pid"
   fi
   log "kafka 127.0.0.1:$kport and redis 127.0.0.1:$rport ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+
+env_of() { # env_of ENVFILE: sources it in a subshell-safe way
+  # shellcheck disable=SC1090
+  . "$1"
+}
+
+cmd_restart_kafka() {
+  env_of "$1"
+  stop_pidfile "$LY_SERVICES_DIR/kafka/kafka.pid"
+  launch_kafka "$LY_SERVICES_DIR" "${LY_KAFKA_BOOTSTRAP##*:}"
+  log "kafka restarted on $LY_KAFKA_BOOTSTRAP"
+}
+
+cmd_restart_redis() {
+  env_of "$1"
+  redis-cli -h 127.0.0.1 -p "$LY_REDIS_PORT" shutdown >/dev/null 2>&1 || true
+  for _ in $(seq 1 100); do redis-cli -p "$LY_REDIS_PORT" ping >/dev/null 2>&1 || break; sleep 0.1; done
+  start_redis "$LY_SERVICES_DIR" "$LY_REDIS_PORT"
+  log "redis restarted on port $LY_REDIS_PORT"
 }
 
 cmd_stop() {
@@ -152,5 +183,7 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop)  shift; cmd_stop "$@" ;;
   run)   shift; cmd_run "$@" ;;
-  *) echo "usage: services.sh start ENVFILE [OWNER_PID] | stop ENVFILE | run CMD..." >&2; exit 64 ;;
+  restart-kafka) shift; cmd_restart_kafka "$@" ;;
+  restart-redis) shift; cmd_restart_redis "$@" ;;
+  *) echo "usage: services.sh start ENVFILE [OWNER_PID] | stop ENVFILE | run CMD... | restart-kafka ENVFILE | restart-redis ENVFILE" >&2; exit 64 ;;
 esac
