@@ -1,4 +1,5 @@
 #include <hiredis/hiredis.h>
+#include "ly_redis.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,98 +38,50 @@ static const char ack_lua[] =
     "return 'OK'\n";
 
 struct ly_store {
-    redisContext *c;
+    ly_redis *redis;
     const ly_config *cfg;
-    char apply_sha[41], ack_sha[41];
-    double rtt_ms;
+    char shas[2][41]; /* apply, ack */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void key(const ly_store *s, int32_t n, const char *what, char *buf, size_t len)
 {
     snprintf(buf, len, "%s:{%s:%d}:%s", s->cfg->redis_prefix, s->cfg->redis_prefix, (int)n, what);
 }
 
+/* Every key of partition n shares one slot: its hash tag's. */
+static int slot_of(const ly_store *s, int32_t n)
+{
+    char tag[600];
+    int len = snprintf(tag, sizeof tag, "{%s:%d}", s->cfg->redis_prefix, (int)n);
+    return ly_redis_slot(tag, (size_t)len);
+}
+
 static int reply_error(redisReply *r, const char *what, char *errstr, size_t errlen)
 {
     if (!r) {
-        snprintf(errstr, errlen, "redis %s: connection lost", what);
+        if (!errstr[0])
+            snprintf(errstr, errlen, "redis %s: connection lost", what);
         return -1;
     }
     if (r->type == REDIS_REPLY_ERROR) {
-        int fenced = strncmp(r->str, "FENCED", 6) == 0 || strstr(r->str, "FENCED") != NULL;
+        int fenced = strstr(r->str, "FENCED") != NULL;
         snprintf(errstr, errlen, "redis %s: %s", what, r->str);
         return fenced ? LY_STORE_FENCED : -1;
     }
     return 0;
 }
 
-static int load_script(ly_store *s, const char *src, char sha[41], char *errstr, size_t errlen)
-{
-    redisReply *r = redisCommand(s->c, "SCRIPT LOAD %s", src);
-    int rc = reply_error(r, "SCRIPT LOAD", errstr, errlen);
-    if (rc == 0 && r->type == REDIS_REPLY_STRING && r->len == 40)
-        memcpy(sha, r->str, 41);
-    else if (rc == 0) {
-        snprintf(errstr, errlen, "redis SCRIPT LOAD: unexpected reply");
-        rc = -1;
-    }
-    freeReplyObject(r);
-    return rc;
-}
-
-static int handshake(ly_store *s, char *errstr, size_t errlen)
-{
-    const ly_config *cfg = s->cfg;
-    struct timeval tv = { cfg->redis_command_timeout_ms / 1000, (cfg->redis_command_timeout_ms % 1000) * 1000 };
-    redisSetTimeout(s->c, tv);
-    redisReply *r = NULL;
-    if (cfg->redis_password[0]) {
-        r = cfg->redis_user[0] ? redisCommand(s->c, "AUTH %s %s", cfg->redis_user, cfg->redis_password)
-                               : redisCommand(s->c, "AUTH %s", cfg->redis_password);
-        /* The reply may echo nothing secret, but say only that AUTH failed. */
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            snprintf(errstr, errlen, "redis AUTH as %s failed", cfg->redis_user[0] ? cfg->redis_user : "default");
-            freeReplyObject(r);
-            return -1;
-        }
-        freeReplyObject(r);
-    }
-    if (cfg->redis_db) {
-        r = redisCommand(s->c, "SELECT %lld", (long long)cfg->redis_db);
-        int rc = reply_error(r, "SELECT", errstr, errlen);
-        freeReplyObject(r);
-        if (rc)
-            return rc;
-    }
-    return load_script(s, apply_lua, s->apply_sha, errstr, errlen) ||
-           load_script(s, ack_lua, s->ack_sha, errstr, errlen) ? -1 : 0;
-}
-
 ly_store *ly_store_connect(const ly_config *cfg, char *errstr, size_t errlen)
 {
+    static const char *const scripts[2] = { apply_lua, ack_lua };
     ly_store *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(errstr, errlen, "out of memory");
         return NULL;
     }
     s->cfg = cfg;
-    struct timeval tv = { cfg->redis_connect_timeout_ms / 1000, (cfg->redis_connect_timeout_ms % 1000) * 1000 };
-    s->c = redisConnectWithTimeout(cfg->redis_host, (int)cfg->redis_port, tv);
-    if (!s->c || s->c->err) {
-        snprintf(errstr, errlen, "redis %s:%lld: %s", cfg->redis_host, (long long)cfg->redis_port,
-                 s->c ? s->c->errstr : "cannot allocate a context");
-        ly_store_destroy(s);
-        return NULL;
-    }
-    if (handshake(s, errstr, errlen) != 0) {
-        ly_store_destroy(s);
+    if (!(s->redis = ly_redis_connect(cfg, scripts, s->shas, 2, errstr, errlen))) {
+        free(s);
         return NULL;
     }
     return s;
@@ -138,33 +91,22 @@ void ly_store_destroy(ly_store *s)
 {
     if (!s)
         return;
-    if (s->c)
-        redisFree(s->c);
+    ly_redis_destroy(s->redis);
     free(s);
 }
 
 double ly_store_last_rtt_ms(const ly_store *s)
 {
-    return s->rtt_ms;
+    return ly_redis_last_rtt_ms(s->redis);
 }
 
-/* After a lost connection the next call reconnects once; callers retry with
- * backoff, and the scripts make a repeated batch harmless. */
-static redisReply *command(ly_store *s, int argc, const char **argv, const size_t *lens, char *errstr, size_t errlen)
+/* A command on partition n's node. After a lost connection the call
+ * reconnects once; callers retry with backoff, and the scripts make a
+ * repeated batch harmless. */
+static redisReply *command(ly_store *s, int32_t n, int argc, const char **argv, const size_t *lens, char *errstr,
+                           size_t errlen)
 {
-    if (s->c->err) {
-        if (redisReconnect(s->c) != REDIS_OK || handshake(s, errstr, errlen) != 0) {
-            snprintf(errstr, errlen, "redis %s:%lld: %s", s->cfg->redis_host, (long long)s->cfg->redis_port,
-                     s->c->errstr[0] ? s->c->errstr : "reconnect failed");
-            return NULL;
-        }
-    }
-    double t0 = now_ms();
-    redisReply *r = redisCommandArgv(s->c, argc, argv, lens);
-    s->rtt_ms = now_ms() - t0;
-    if (!r)
-        snprintf(errstr, errlen, "redis: %s", s->c->errstr[0] ? s->c->errstr : "connection lost");
-    return r;
+    return ly_redis_command(s->redis, slot_of(s, n), argc, argv, lens, errstr, errlen);
 }
 
 static int64_t to_i64(const redisReply *r, int64_t dflt)
@@ -177,7 +119,7 @@ int ly_store_claim(ly_store *s, int32_t n, ly_store_meta *meta, char *errstr, si
     char k[600];
     key(s, n, "meta", k, sizeof k);
     const char *incr[] = { "HINCRBY", k, "epoch", "1" };
-    redisReply *r = command(s, 4, incr, NULL, errstr, errlen);
+    redisReply *r = command(s, n, 4, incr, NULL, errstr, errlen);
     if (!r || reply_error(r, "HINCRBY", errstr, errlen)) {
         freeReplyObject(r);
         return -1;
@@ -185,7 +127,7 @@ int ly_store_claim(ly_store *s, int32_t n, ly_store_meta *meta, char *errstr, si
     meta->epoch = r->integer;
     freeReplyObject(r);
     const char *get[] = { "HMGET", k, "seq", "clock", "off.0", "off.1", "off.2", "off.3" };
-    r = command(s, 8, get, NULL, errstr, errlen);
+    r = command(s, n, 8, get, NULL, errstr, errlen);
     if (!r || reply_error(r, "HMGET", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
         freeReplyObject(r);
         return -1;
@@ -205,7 +147,7 @@ int ly_store_load_members(ly_store *s, int32_t n, int (*cb)(void *, const char *
     key(s, n, "members", k, sizeof k);
     do {
         const char *argv[] = { "HSCAN", k, cursor, "COUNT", "1000" };
-        redisReply *r = command(s, 5, argv, NULL, errstr, errlen);
+        redisReply *r = command(s, n, 5, argv, NULL, errstr, errlen);
         if (!r || reply_error(r, "HSCAN", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             freeReplyObject(r);
             return -1;
@@ -230,7 +172,7 @@ int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which, int (*cb)(vo
     char k[600];
     key(s, n, which == LY_LIST_OUTBOX ? "outbox" : "seen", k, sizeof k);
     const char *argv[] = { "LRANGE", k, "0", "-1" };
-    redisReply *r = command(s, 4, argv, NULL, errstr, errlen);
+    redisReply *r = command(s, n, 4, argv, NULL, errstr, errlen);
     if (!r || reply_error(r, "LRANGE", errstr, errlen) || r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
         return -1;
@@ -245,14 +187,14 @@ int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which, int (*cb)(vo
     return rc ? -1 : 0;
 }
 
-static int eval(ly_store *s, const char *sha, const char *src, int argc, const char **argv, size_t *lens,
+static int eval(ly_store *s, int32_t n, const char *sha, const char *src, int argc, const char **argv, size_t *lens,
                 char *errstr, size_t errlen)
 {
     argv[0] = "EVALSHA";
     argv[1] = sha;
     lens[0] = 7;
     lens[1] = 40;
-    redisReply *r = command(s, argc, argv, lens, errstr, errlen);
+    redisReply *r = command(s, n, argc, argv, lens, errstr, errlen);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         /* Redis restarted without our scripts: EVAL runs and caches it. */
         freeReplyObject(r);
@@ -260,7 +202,7 @@ static int eval(ly_store *s, const char *sha, const char *src, int argc, const c
         argv[1] = src;
         lens[0] = 4;
         lens[1] = strlen(src);
-        r = command(s, argc, argv, lens, errstr, errlen);
+        r = command(s, n, argc, argv, lens, errstr, errlen);
     }
     int rc = reply_error(r, "batch script", errstr, errlen);
     freeReplyObject(r);
@@ -300,7 +242,7 @@ int ly_store_apply(ly_store *s, int32_t n, const ly_store_batch *b, char *errstr
     argv[i] = b->seen ? b->seen : "", lens[i++] = b->seen ? b->seen_len : 0;
     snprintf(drop, sizeof drop, "%lld", (long long)b->seen_drop);
     argv[i] = drop, lens[i++] = strlen(drop);
-    int rc = eval(s, s->apply_sha, apply_lua, (int)i, argv, lens, errstr, errlen);
+    int rc = eval(s, n, s->shas[0], apply_lua, (int)i, argv, lens, errstr, errlen);
     free(argv);
     free(lens);
     return rc;
@@ -315,7 +257,7 @@ int ly_store_ack(ly_store *s, int32_t n, int64_t epoch, int64_t count, char *err
     snprintf(c, sizeof c, "%lld", (long long)count);
     const char *argv[] = { NULL, NULL, "2", meta, outbox, e, c };
     size_t lens[] = { 0, 0, 1, strlen(meta), strlen(outbox), strlen(e), strlen(c) };
-    return eval(s, s->ack_sha, ack_lua, 7, argv, lens, errstr, errlen);
+    return eval(s, n, s->shas[1], ack_lua, 7, argv, lens, errstr, errlen);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -324,21 +266,16 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, size_t errlen)
+/* Adds the partitions whose member hashes one master holds. */
+static int scan_master(ly_store *s, int m, const char *pattern, size_t prefix_len, int32_t **ns, size_t *count,
+                       size_t *cap, char *errstr, size_t errlen)
 {
-    char pattern[600], cursor[32] = "0";
-    snprintf(pattern, sizeof pattern, "%s:{%s:*}:members", s->cfg->redis_prefix, s->cfg->redis_prefix);
-    size_t prefix_len = strlen(s->cfg->redis_prefix) * 2 + 3; /* "<p>:{<p>:" */
-    *ns = NULL;
-    *count = 0;
-    size_t cap = 0;
+    char cursor[32] = "0";
     do {
         const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "1000" };
-        redisReply *r = command(s, 6, argv, NULL, errstr, errlen);
+        redisReply *r = ly_redis_command_on(s->redis, m, 6, argv, NULL, errstr, errlen);
         if (!r || reply_error(r, "SCAN", errstr, errlen) || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             freeReplyObject(r);
-            free(*ns);
-            *ns = NULL;
             return -1;
         }
         snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
@@ -346,9 +283,9 @@ int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, 
             const char *k = r->element[1]->element[i]->str;
             if (strlen(k) <= prefix_len)
                 continue;
-            if (*count == cap) {
-                cap = cap ? cap * 2 : 16;
-                int32_t *v = realloc(*ns, cap * sizeof *v);
+            if (*count == *cap) {
+                *cap = *cap ? *cap * 2 : 16;
+                int32_t *v = realloc(*ns, *cap * sizeof *v);
                 if (!v) {
                     freeReplyObject(r);
                     return -1;
@@ -359,6 +296,24 @@ int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, 
         }
         freeReplyObject(r);
     } while (strcmp(cursor, "0") != 0);
+    return 0;
+}
+
+int ly_store_partitions(ly_store *s, int32_t **ns, size_t *count, char *errstr, size_t errlen)
+{
+    char pattern[600];
+    snprintf(pattern, sizeof pattern, "%s:{%s:*}:members", s->cfg->redis_prefix, s->cfg->redis_prefix);
+    size_t prefix_len = strlen(s->cfg->redis_prefix) * 2 + 3; /* "<p>:{<p>:" */
+    size_t cap = 0;
+    *ns = NULL;
+    *count = 0;
+    for (int m = 0; m < ly_redis_masters(s->redis); m++) {
+        if (scan_master(s, m, pattern, prefix_len, ns, count, &cap, errstr, errlen) < 0) {
+            free(*ns);
+            *ns = NULL;
+            return -1;
+        }
+    }
     if (*count)
         qsort(*ns, *count, sizeof **ns, cmp_i32);
     return 0;
@@ -371,7 +326,7 @@ int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, in
     key(s, n, "members", k, sizeof k);
     key(s, n, "meta", meta, sizeof meta);
     const char *get[] = { "HGET", k, id };
-    redisReply *r = command(s, 3, get, NULL, errstr, errlen);
+    redisReply *r = command(s, n, 3, get, NULL, errstr, errlen);
     if (!r || reply_error(r, "HGET", errstr, errlen)) {
         freeReplyObject(r);
         return -1;
@@ -381,7 +336,7 @@ int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, in
         ly_buf_put(blob, r->str, r->len);
     freeReplyObject(r);
     const char *clk[] = { "HGET", meta, "clock" };
-    r = command(s, 3, clk, NULL, errstr, errlen);
+    r = command(s, n, 3, clk, NULL, errstr, errlen);
     *clock = to_i64(r, INT64_MIN);
     freeReplyObject(r);
     return found;
@@ -392,7 +347,7 @@ int ly_store_clock(ly_store *s, int32_t n, int64_t *clock, char *errstr, size_t 
     char meta[600];
     key(s, n, "meta", meta, sizeof meta);
     const char *argv[] = { "HGET", meta, "clock" };
-    redisReply *r = command(s, 3, argv, NULL, errstr, errlen);
+    redisReply *r = command(s, n, 3, argv, NULL, errstr, errlen);
     if (!r || reply_error(r, "HGET", errstr, errlen)) {
         freeReplyObject(r);
         return -1;
