@@ -121,8 +121,10 @@ int ly_run_store_batch(runner *r, part *p)
         goto done;
     }
     p->meta.seq++;
-    memmove(p->chunk_until, p->chunk_until + drop, (p->chunks - drop) * sizeof *p->chunk_until);
-    p->chunks -= drop;
+    if (drop) {
+        memmove(p->chunk_until, p->chunk_until + drop, (p->chunks - drop) * sizeof *p->chunk_until);
+        p->chunks -= drop;
+    }
     if (chunk.len) {
         int64_t max_until;
         memcpy(&max_until, chunk.data, 8);

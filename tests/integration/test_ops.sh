@@ -24,7 +24,7 @@ lines=$(grep -c . "$work/a.jsonl")
 "$BIN" run --config "$cfg" 2>"$work/run1.log" &
 pid=$!; pids=("$pid")
 first=000
-for _ in $(seq 1 50); do first=$(get /readyz | head -1); [ "$first" != 000 ] && break; sleep 0.1; done
+for _ in $(seq 1 1000); do first=$(get /readyz 2>/dev/null | head -1); [ "$first" != 000 ] && break; sleep 0.01; done
 echo "readyz at start: $first"
 [ "$first" = 503 ]
 for _ in $(seq 1 100); do [ "$(get /readyz | head -1)" = 200 ] && break; sleep 0.2; done

@@ -192,7 +192,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "state: member %s extra\n", k);
             state_diffs++;
         }
+        json_decref(sa);
+        json_decref(sb);
     }
+    json_decref(a);
+    json_decref(b);
+    json_decref(exempt);
     printf("compare: %zu outputs, %zu missing, %zu extra, %zu differing, %d duplicates, %zu state diffs"
            " (%zu referrers left out)\n", total, missing, extra, diff, dup_b, state_diffs,
            exempt ? json_object_size(exempt) : 0);
