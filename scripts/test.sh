@@ -18,7 +18,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest -L unit --output-on-failure -j "$jobs"
-  ctest -L integration --output-on-failure
+  ctest -L integration -E valgrind --output-on-failure # valgrind cannot run ASan binaries
 else
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j "$jobs"
