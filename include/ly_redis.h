@@ -33,5 +33,7 @@ redisReply *ly_redis_command_on(ly_redis *r, int i, int argc, const char **argv,
                                 size_t errlen);
 int ly_redis_is_cluster(const ly_redis *r);
 double ly_redis_last_rtt_ms(const ly_redis *r);
+/* MOVED and ASK redirections followed so far. */
+unsigned long ly_redis_redirections(const ly_redis *r);
 
 #endif

@@ -74,6 +74,9 @@ int ly_store_get_member(ly_store *s, int32_t n, const char *id, ly_buf *blob, in
 /* The clock stored for partition n (INT64_MIN when none), read-only. 0 or -1. */
 int ly_store_clock(ly_store *s, int32_t n, int64_t *clock, char *errstr, size_t errlen);
 
+/* Redis Cluster redirections (MOVED, ASK) followed so far. */
+unsigned long ly_store_redirections(const ly_store *s);
+
 /* Milliseconds of the last round trip, for metrics. */
 double ly_store_last_rtt_ms(const ly_store *s);
 

@@ -177,8 +177,9 @@ static int run_run(int argc, char **argv)
         fprintf(stderr, "loyalty run: %s\n", err);
     fprintf(stderr,
             "run: %llu events, %llu outputs (%llu dead letters), %llu batches, %llu transactions (%llu aborted), "
-            "%llu rebalances, %llu batches re-sent\n",
-            st.events, st.outputs, st.dead_letters, st.batches, st.transactions, st.aborts, st.rebalances, st.resent);
+            "%llu rebalances, %llu batches re-sent, %llu Redis redirections\n",
+            st.events, st.outputs, st.dead_letters, st.batches, st.transactions, st.aborts, st.rebalances, st.resent,
+            st.redis_redirections);
     return rc;
 }
 

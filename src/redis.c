@@ -18,6 +18,7 @@ struct ly_redis {
     uint8_t slot_node[SLOTS];
     int cluster;
     double rtt_ms;
+    unsigned long redirections;
 };
 
 /* CRC16-CCITT (XMODEM), as Redis Cluster hashes keys. */
@@ -248,6 +249,7 @@ redisReply *ly_redis_command(ly_redis *r, int slot, int argc, const char **argv,
         int port = 0, s = 0;
         sscanf(rep->str + (moved ? 6 : 4), "%d %255[^:]:%d", &s, host, &port);
         freeReplyObject(rep);
+        r->redirections++;
         node *target = node_at(r, host, port, errstr, errlen);
         if (!target)
             return NULL;
@@ -265,4 +267,9 @@ redisReply *ly_redis_command_on(ly_redis *r, int i, int argc, const char **argv,
 {
     errstr[0] = '\0';
     return send_to(r, &r->nodes[r->masters[i]], 0, argc, argv, lens, errstr, errlen);
+}
+
+unsigned long ly_redis_redirections(const ly_redis *r)
+{
+    return r->redirections;
 }

@@ -478,6 +478,8 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     for (int32_t n = 0; r.parts && n < r.nparts; n++)
         ly_part_free(r.parts[n]);
     ly_run_committer_stop(&r);
+    if (r.store)
+        r.stats->redis_redirections = ly_store_redirections(r.store);
     if (r.producer)
         rd_kafka_destroy(r.producer);
     free(r.parts);

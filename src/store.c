@@ -95,6 +95,11 @@ void ly_store_destroy(ly_store *s)
     free(s);
 }
 
+unsigned long ly_store_redirections(const ly_store *s)
+{
+    return ly_redis_redirections(s->redis);
+}
+
 double ly_store_last_rtt_ms(const ly_store *s)
 {
     return ly_redis_last_rtt_ms(s->redis);

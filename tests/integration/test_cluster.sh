@@ -33,3 +33,39 @@ for p in "${ports[@]}"; do [ "$(redis-cli -p "$p" dbsize)" -gt 0 ] && used=$((us
 [ "$used" -ge 2 ] # the partitions are spread over the masters
 collect "$cfg"
 expect_equal "$work/events.jsonl" 6
+
+# A slot moves while a processor runs: it must follow ASK and MOVED. The
+# second stream has members of its own and starts after the first ends, and
+# it is all in the topics before the processor starts (clock=event is exact
+# for what is there), so simulate of both files in turn is the expectation.
+"$BIN" gen --members 800 --days 60 --seed 32 --out "$work/b0.jsonl"
+awk '{ gsub(/mbr-/, "mbb-"); gsub(/"ev-/, "\"evb-");
+       if (match($0, /"occurred_at":[0-9]+/)) {
+         t = substr($0, RSTART + 14, RLENGTH - 14) + 200 * 86400000
+         $0 = substr($0, 1, RSTART + 13) sprintf("%.0f", t) substr($0, RSTART + RLENGTH) }
+       print }' "$work/b0.jsonl" >"$work/b.jsonl"
+"$BIN" produce --config "$cfg" --input "$work/b.jsonl"
+slot=$(redis-cli -p "${ports[0]}" cluster keyslot "{cluster:0}")
+src="" dst=""
+for p in "${ports[@]}"; do
+  if [ -n "$(redis-cli -p "$p" cluster getkeysinslot "$slot" 10)" ]; then src=$p; elif [ -z "$dst" ]; then dst=$p; fi
+done
+src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
+"$BIN" run --config "$cfg" --drain 2>"$work/run2.log" &
+pid=$!; pids=("$pid")
+sleep 0.5 # the processor has read the slot map by now
+redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" >/dev/null
+redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" >/dev/null
+for k in $(redis-cli -p "$src" cluster getkeysinslot "$slot" 100); do
+  redis-cli -p "$src" migrate 127.0.0.1 "$dst" "$k" 0 5000 >/dev/null
+done
+for p in "${ports[@]}"; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" >/dev/null; done
+echo "moved slot $slot (partition 0) from node $src to node $dst while the processor ran"
+wait "$pid" || { tail -20 "$work/run2.log"; exit 1; }
+pids=()
+grep '^run:' "$work/run2.log"
+grep -q ' [1-9][0-9]* Redis redirections' "$work/run2.log" # it did follow MOVED/ASK
+[ -n "$(redis-cli -p "$dst" cluster getkeysinslot "$slot" 10)" ] # partition 0 now lives on dst
+cat "$work/events.jsonl" "$work/b.jsonl" >"$work/all.jsonl"
+collect "$cfg"
+expect_equal "$work/all.jsonl" 6
