@@ -46,6 +46,9 @@ int ly_config_set(ly_config *c, const char *key, const char *value, const char *
 int ly_config_load_buffer(ly_config *c, const char *buf, size_t len, const char *name, char *errstr, size_t errlen);
 /* Reads a properties file over the defaults. 0, or -1 with "FILE:LINE: message". */
 int ly_config_load(ly_config *c, const char *path, char *errstr, size_t errlen);
+/* A librdkafka configuration holding every kafka.* key (caller owns it:
+ * rd_kafka_new takes it, or rd_kafka_conf_destroy). NULL with errstr. */
+struct rd_kafka_conf_s *ly_config_kafka_conf(const ly_config *c, char *errstr, size_t errlen);
 /* The value of a kafka.* passthrough key, or NULL. */
 const char *ly_config_kafka(const ly_config *c, const char *librdkafka_key);
 /* Markdown table of every key, from the key table. */

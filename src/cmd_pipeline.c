@@ -200,9 +200,9 @@ static const cli_opt produce_opts[] = {
 
 static rd_kafka_t *producer(const ly_config *cfg, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i < cfg->n_kafka; i++)
-        rd_kafka_conf_set(conf, cfg->kafka_keys[i], cfg->kafka_values[i], err, errlen);
+    rd_kafka_conf_t *conf = ly_config_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return NULL;
     if (rd_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, errlen) != RD_KAFKA_CONF_OK) {
         rd_kafka_conf_destroy(conf);
@@ -371,9 +371,11 @@ static int run_consume(int argc, char **argv)
         return EX_USAGE;
     }
     char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i < cfg.n_kafka; i++)
-        rd_kafka_conf_set(conf, cfg.kafka_keys[i], cfg.kafka_values[i], err, sizeof err);
+    rd_kafka_conf_t *conf = ly_config_kafka_conf(&cfg, err, sizeof err);
+    if (!conf) {
+        fprintf(stderr, "loyalty consume: %s\n", err);
+        return EX_CONFIG;
+    }
     rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof err);
     rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
     rd_kafka_conf_set(conf, "group.id", "loyalty-consume", err, sizeof err);

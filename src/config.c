@@ -185,6 +185,17 @@ int ly_config_set(ly_config *c, const char *k, const char *value, const char *wh
     return fail(errstr, errlen, where, k, "unknown key (see loyalty run --help-config or docs/operations.md)");
 }
 
+rd_kafka_conf_t *ly_config_kafka_conf(const ly_config *c, char *errstr, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < c->n_kafka; i++)
+        if (rd_kafka_conf_set(conf, c->kafka_keys[i], c->kafka_values[i], errstr, errlen) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    return conf;
+}
+
 const char *ly_config_kafka(const ly_config *c, const char *k)
 {
     for (size_t i = 0; i < c->n_kafka; i++)

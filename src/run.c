@@ -64,17 +64,6 @@ static int role_of(const runner *r, const char *topic)
     return -1;
 }
 
-static rd_kafka_conf_t *base_conf(const ly_config *cfg, char *errstr, size_t errlen)
-{
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i < cfg->n_kafka; i++)
-        if (rd_kafka_conf_set(conf, cfg->kafka_keys[i], cfg->kafka_values[i], errstr, errlen) != RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    return conf;
-}
-
 static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t errlen)
 {
     return rd_kafka_conf_set(conf, k, v, errstr, errlen) == RD_KAFKA_CONF_OK ? 0 : -1;
@@ -147,7 +136,7 @@ static int make_clients(runner *r, char *errstr, size_t errlen)
 {
     const ly_config *cfg = r->cfg;
     char txid[600];
-    rd_kafka_conf_t *c = base_conf(cfg, errstr, errlen);
+    rd_kafka_conf_t *c = ly_config_kafka_conf(cfg, errstr, errlen);
     if (!c || set(c, "group.id", cfg->group_id, errstr, errlen) || set(c, "enable.auto.commit", "false", errstr, errlen) ||
         set(c, "isolation.level", "read_committed", errstr, errlen) ||
         set(c, "enable.partition.eof", "true", errstr, errlen) ||
@@ -167,7 +156,7 @@ static int make_clients(runner *r, char *errstr, size_t errlen)
         return -1;
     rd_kafka_poll_set_consumer(r->consumer);
     snprintf(txid, sizeof txid, "%s-%s", cfg->group_id, cfg->instance_id);
-    rd_kafka_conf_t *pc = base_conf(cfg, errstr, errlen);
+    rd_kafka_conf_t *pc = ly_config_kafka_conf(cfg, errstr, errlen);
     if (!pc || set(pc, "transactional.id", txid, errstr, errlen) ||
         set(pc, "partitioner", "murmur2_random", errstr, errlen) || set(pc, "linger.ms", "5", errstr, errlen)) {
         if (pc)
