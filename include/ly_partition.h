@@ -28,6 +28,8 @@ const ly_partition_stats *ly_partition_get_stats(const ly_partition *pt);
 /* Members that exist, in no particular order; *n receives the count. The
  * array is owned by the partition and valid until the next call. */
 ly_member **ly_partition_members(ly_partition *pt, size_t *n);
+/* How many members exist, without listing them. */
+size_t ly_partition_member_count(const ly_partition *pt);
 /* The member record for id, or NULL. */
 ly_member *ly_partition_find(ly_partition *pt, const char *id);
 size_t ly_partition_memory(const ly_partition *pt);

@@ -34,6 +34,12 @@ int cli_parse(const command *c, int argc, char **argv, int (*on_opt)(void *ctx, 
 /* Parses an integer option in [min, max]; prints the error. 0 or -1. */
 int cli_i64(const char *cmd, const char *opt, const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* Loads a run configuration: defaults, $LY_KAFKA_BOOTSTRAP, the file, then
+ * --brokers and --redis HOST:PORT (each may be NULL). Prints the error and
+ * returns -1 when something is wrong. */
+struct ly_config;
+int cli_load_config(struct ly_config *c, const char *config, const char *brokers, const char *redis);
+
 /* Prints the --help of a command to stdout. */
 void print_help_of(const command *c);
 

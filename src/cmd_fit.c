@@ -83,20 +83,10 @@ static int add_member(void *ctx, const char *id, const char *blob, size_t len)
     return rc;
 }
 
-static int from_redis(const fit_args *a, ly_bgnbd_data *d, int64_t *until, char *err, size_t errlen)
+static int from_redis(const fit_args *a, const ly_config *cfg, ly_bgnbd_data *d, int64_t *until, char *err,
+                      size_t errlen)
 {
-    ly_config cfg;
-    ly_config_defaults(&cfg);
-    if (a->config && ly_config_load(&cfg, a->config, err, errlen) < 0)
-        return -1;
-    if (a->redis) {
-        const char *colon = strrchr(a->redis, ':');
-        snprintf(cfg.redis_host, sizeof cfg.redis_host, "%.*s", colon ? (int)(colon - a->redis) : (int)strlen(a->redis),
-                 a->redis);
-        if (colon)
-            cfg.redis_port = atoi(colon + 1);
-    }
-    ly_store *s = ly_store_connect(&cfg, err, errlen);
+    ly_store *s = ly_store_connect(cfg, err, errlen);
     if (!s)
         return -1;
     int32_t *ns = NULL;
@@ -139,7 +129,10 @@ static int run_fit(int argc, char **argv)
     int64_t until;
     ly_bgnbd_fit fit;
     if (a.from_redis) {
-        rc = from_redis(&a, &d, &until, err, sizeof err) < 0 ? EX_UNAVAILABLE : EX_OK;
+        ly_config cfg;
+        if (cli_load_config(&cfg, a.config, NULL, a.redis) < 0)
+            return EX_CONFIG;
+        rc = from_redis(&a, &cfg, &d, &until, err, sizeof err) < 0 ? EX_UNAVAILABLE : EX_OK;
     } else {
         size_t len;
         char *text = ly_read_file(a.input, &len, err, sizeof err);

@@ -10,7 +10,8 @@ struct ly_partition {
     int64_t clock;
     /* open addressing, linear probing, power-of-two size */
     ly_member **slots;
-    size_t cap, count;
+    size_t cap, count; /* count: records, members or not */
+    size_t members;    /* records that are members */
     timer *heap;
     size_t heap_n, heap_cap;
     ly_member **listing;
@@ -108,7 +109,7 @@ static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
     if (!(m = malloc(sizeof *m)))
         return NULL;
     ly_member_init(m, id);
-    size_t i = slot_of(pt, id);
+    size_t i = (size_t)key & (pt->cap - 1);
     while (pt->slots[i])
         i = (i + 1) & (pt->cap - 1);
     pt->slots[i] = m;
@@ -246,7 +247,9 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     ly_member *m = find_or_add(pt, ev->member_id, member_key);
     if (!m)
         return -1;
+    int was_member = m->exists;
     ly_apply_result r = ly_engine_apply(pt->prog, m, ev, pt->clock, sink);
+    pt->members += !was_member && m->exists;
     mark_dirty(pt, m);
     if (internal)
         pt->stats.internal++;
@@ -281,6 +284,11 @@ int64_t ly_partition_clock(const ly_partition *pt)
 const ly_partition_stats *ly_partition_get_stats(const ly_partition *pt)
 {
     return &pt->stats;
+}
+
+size_t ly_partition_member_count(const ly_partition *pt)
+{
+    return pt->members;
 }
 
 ly_member **ly_partition_members(ly_partition *pt, size_t *n)
@@ -318,6 +326,7 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
         i = (i + 1) & (pt->cap - 1);
     pt->slots[i] = m;
     pt->count++;
+    pt->members += m->exists;
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         m->heap_pos[k] = -1;
     return sync_timers(pt, m);

@@ -265,9 +265,7 @@ static void observe(runner *r)
         if (!p)
             continue;
         owned++;
-        size_t count;
-        ly_partition_members(p->pt, &count);
-        members += (double)count;
+        members += (double)ly_partition_member_count(p->pt);
         for (int role = 0; role < NQ; role++) {
             int64_t lo, hi;
             if (rd_kafka_get_watermark_offsets(r->consumer, r->cfg->topics[role], n, &lo, &hi) == 0 && p->off[role] >= 0)

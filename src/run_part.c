@@ -400,8 +400,7 @@ part *ly_part_load(runner *r, int32_t n)
         ly_part_free(p);
         return NULL;
     }
-    size_t members;
-    ly_partition_members(p->pt, &members);
+    size_t members = ly_partition_member_count(p->pt);
     ly_run_log("info", "partition=%d assigned epoch=%lld batch=%lld members=%zu", (int)n, (long long)p->meta.epoch,
                (long long)p->meta.seq, members);
     return p;

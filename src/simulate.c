@@ -283,9 +283,7 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
         s.stats->internal += ps->internal;
         s.stats->timers_fired += ps->timers_fired;
         s.stats->memory_bytes += ly_partition_memory(s.parts[p]);
-        size_t members;
-        ly_partition_members(s.parts[p], &members);
-        s.stats->members += members;
+        s.stats->members += ly_partition_member_count(s.parts[p]);
     }
     if (rc == 0 && state && write_state(&s, state) < 0) {
         snprintf(errstr, errlen, "simulate: out of memory writing the state");

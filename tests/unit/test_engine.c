@@ -75,6 +75,7 @@ static void test_section4_welcome_bonus_on_first_event(void **s)
     purchase("p2", "m", T0 + 1, "o2", 10000);
     assert_int_equal(count("m", REW, LY_RW_WELCOME_BONUS), 1);
     assert_int_equal(member("m")->first_seen, T0);
+    assert_int_equal(ly_partition_member_count(pt), 1);
 }
 
 static void test_section4_rejections_create_no_member(void **s)
@@ -85,6 +86,7 @@ static void test_section4_rejections_create_no_member(void **s)
     assert_int_equal(outs[0].o.topic, LY_TOPIC_DLQ);
     assert_int_equal(outs[0].o.reject, LY_REJECT_UNKNOWN_ORDER);
     assert_true(!member("ghost") || !member("ghost")->exists);
+    assert_int_equal(ly_partition_member_count(pt), 0);
 }
 
 /* ---- section 5 ---- */
