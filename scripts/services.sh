@@ -71,7 +71,12 @@ log4j.appender.file.layout=org.apache.log4j.PatternLayout
 log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 PROPS
   # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-  cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22)
+  # Kafka's own generator never starts one with '-', which the format
+  # command would read as an option: draw again until it does not.
+  cid=-
+  while [ "${cid#-}" != "$cid" ]; do
+    cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22)
+  done
   local jvm=(java -Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
              -Dlog4j.configuration="file:$dir/kafka/log4j.properties" -cp "$jars/*")
   "${jvm[@]}" kafka.tools.StorageTool format -t "$cid" -c "$dir/kafka/server.properties" \

@@ -51,3 +51,29 @@ expect_equal() {
 }
 
 now_ms() { date +%s%3N; }
+
+# free_port: a loopback port nobody listens on (bind races are caught by
+# start_redis_node, which checks the server really came up).
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  echo "no free loopback port found" >&2; return 1
+}
+
+# start_redis_node DIR PORT [ARGS...]: a redis-server of this test's own, or
+# a failure that says why (its log) when it did not answer PING.
+start_redis_node() {
+  local dir="$1" port="$2"; shift 2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@" >/dev/null || true
+  for _ in $(seq 1 100); do
+    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return 0
+    sleep 0.05
+  done
+  echo "redis-server on port $port did not come up:" >&2; tail -5 "$dir/redis.log" >&2 || true
+  return 1
+}

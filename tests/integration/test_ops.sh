@@ -4,7 +4,7 @@
 # with a clean exit and nothing lost (results still equal simulate).
 BIN="$1" CMP="$2"
 . "$(dirname "$0")/lib.sh"
-port=$((20000 + RANDOM % 30000))
+port=$(free_port)
 cfg=$(config ops 2 o1)
 printf 'welcome_bonus: 100\n' >"$work/program.yaml"
 printf 'http.port=%s\nprogram=%s\n' "$port" "$work/program.yaml" >>"$cfg"

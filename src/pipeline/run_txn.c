@@ -217,8 +217,9 @@ static int transact(runner *r, const ly_job *job)
             for (size_t i = 0; i < job->n; i++) {
                 int64_t seq, off[NQ];
                 const char *recs;
-                ly_run_batch_header(job->blobs[i].data, job->blobs[i].len, &seq, off, &recs);
-                add_offsets(r, offsets, job->ns[i], off, seq);
+                /* Parsed once already above; a header that failed never gets here. */
+                if (ly_run_batch_header(job->blobs[i].data, job->blobs[i].len, &seq, off, &recs) == 0)
+                    add_offsets(r, offsets, job->ns[i], off, seq);
             }
             if (offsets->cnt > 0)
                 e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, job->cgmd, TXN_TIMEOUT_MS);
