@@ -1,4 +1,4 @@
-/* The rule engine: PROGRAM.md sections 4-10 as pure functions of
+/* The rule engine: PROGRAM.md sections 4-18 as pure functions of
  * (program, member state, event or due timer, clock). No I/O, no clock
  * reads, no globals: whatever runs it (simulate, the Kafka pipeline) owns the
  * clock, the member store, the timer queue and the output topics. */
@@ -24,12 +24,22 @@ typedef enum {
     LY_APPLY_REJECTED, /* dead-lettered (duplicate/unknown order, refund too big) */
 } ly_apply_result;
 
+/* p is always the program version in force at the event's occurred_at (or
+ * the timer's due time): see ly_program_at. */
+
 /* Applies one valid event to member m at clock (the caller has already moved
  * the clock to max(clock, occurred_at), fired the timers due by then and
  * dropped repeats within the dedupe window: see ly_partition).
  * m->due[] holds the timers the member wants afterwards. */
 ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
                                 int64_t clock, const ly_sink *sink);
+
+/* Dead-letters ev with a state-dependent reason. */
+void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink);
+
+/* Section 16: the MEMBER_ERASED notice for ev (an ERASE); m is the member's
+ * record or NULL. The caller removes the record and remembers the id. */
+void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink);
 
 /* Fires timer `kind` of member m, due at `due` (evaluated as if the clock
  * stood there). Afterwards m->due[kind] is the next due time, > due, or

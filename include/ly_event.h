@@ -24,6 +24,9 @@ typedef enum {
     LY_EV_PROFILE_COMPLETE,
     LY_EV_APP_OPEN,
     LY_EV_REDEEM,
+    LY_EV_PROFILE_UPDATE, /* section 14: may set the birthday */
+    LY_EV_REDEEM_CANCEL,  /* section 15 */
+    LY_EV_ERASE,          /* section 16 */
     LY_EV_SHARE,
     LY_EV_FOLLOW,
     LY_EV_UGC_POST,
@@ -38,6 +41,18 @@ typedef enum {
 #define LY_EVENT_ID_MAX 128
 /* An internal record id is <event_id>#<member_id>. */
 #define LY_RECORD_ID_MAX (LY_EVENT_ID_MAX + 1 + LY_MEMBER_ID_MAX)
+
+#define LY_MAX_LINES 100
+
+/* Section 11: one line of a purchase. category is NULL when not given. */
+typedef struct ly_line {
+    const char *sku, *category;
+    uint64_t sku_key, category_key; /* ly_name_key of each (0 when absent) */
+    int64_t amount_minor;
+} ly_line;
+
+/* The key campaign conditions match names by (a 64-bit FNV-1a hash). */
+uint64_t ly_name_key(const char *s);
 
 /* A decoded, valid event. Strings are NUL-terminated and owned by whoever
  * filled the event (the decoder copies them into the caller's arena). */
@@ -55,6 +70,12 @@ typedef struct ly_event {
     const char *reward_id;
     const char *platform;
     const char *referred_member_id; /* REFERRAL; for internal records: the other member */
+    const char *channel;            /* PURCHASE, optional (section 11) */
+    const char *store_id;           /* PURCHASE, optional */
+    const ly_line *lines;           /* PURCHASE, optional: n_lines of them */
+    uint32_t n_lines;
+    int16_t birthday;               /* PROFILE_UPDATE: month * 100 + day, 0 when absent */
+    const char *redeem_event_id;    /* REDEEM_CANCEL */
 } ly_event;
 
 /* Why an event was refused. */
@@ -65,6 +86,8 @@ typedef enum {
     LY_REJECT_DUPLICATE_ORDER,
     LY_REJECT_UNKNOWN_ORDER,
     LY_REJECT_REFUND_EXCEEDS_ORDER,
+    LY_REJECT_UNKNOWN_REDEMPTION,
+    LY_REJECT_ERASED_MEMBER,
 } ly_reject;
 
 const char *ly_reject_name(ly_reject r);
@@ -80,6 +103,8 @@ ly_arena *ly_arena_new(void);
 void ly_arena_destroy(ly_arena *a);
 /* Copies len bytes plus a NUL; NULL on ENOMEM. Lives until the arena dies. */
 char *ly_arena_strndup(ly_arena *a, const char *s, size_t len);
+/* len bytes aligned to 8, contents undefined; NULL on ENOMEM. */
+void *ly_arena_alloc(ly_arena *a, size_t len);
 size_t ly_arena_bytes(const ly_arena *a);
 
 /* What the decoder could recover from a rejected event, for its dead letter. */

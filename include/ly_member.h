@@ -9,18 +9,42 @@
 #define LY_NO_TIME INT64_MIN
 #define LY_NO_TIMER INT64_MAX
 
-typedef enum { LY_TIMER_EXPIRY, LY_TIMER_TIER_REVIEW, LY_TIMER_CHURN, LY_TIMER_COUNT } ly_timer_kind;
+/* Timer kinds in their firing order for equal (due, member) (section 3). */
+typedef enum {
+    LY_TIMER_EXPIRY,
+    LY_TIMER_RELEASE,       /* section 12 */
+    LY_TIMER_TIER_REVIEW,
+    LY_TIMER_CHURN,
+    LY_TIMER_EXPIRY_NOTICE, /* section 13 */
+    LY_TIMER_TIER_NOTICE,
+    LY_TIMER_BIRTHDAY,      /* section 14 */
+    LY_TIMER_COUNT
+} ly_timer_kind;
 typedef enum { LY_RISK_NONE, LY_RISK_MEDIUM, LY_RISK_HIGH } ly_risk;
 
-typedef struct { int32_t month; int64_t points; } ly_lot;         /* section 7 */
+/* Section 7. A lot's expiry is fixed by the version in force at its first
+ * credit (section 17). */
+typedef struct { int32_t month; int64_t expires; int64_t points; } ly_lot;
 typedef struct { int32_t month; int64_t net_minor; } ly_spend;    /* section 8 */
 typedef struct { int32_t day; int32_t points; } ly_day_total;     /* section 6; cap <= 10^9 */
 /* Section 5 orders. Reversed points are not stored: they are always
  * floor(points * refunded / amount), the target of the last refund. */
 typedef struct {
     uint64_t key;
-    int64_t amount, refunded, points;
+    int64_t amount, refunded, points; /* points: own plus campaign points */
+    int64_t release_at;               /* section 12: LY_NO_TIME once released or never pending */
 } ly_order;
+/* Section 13: an expiry notice due at `due` for the lots expiring at `expires`. */
+typedef struct { int64_t due, expires; } ly_expiry_notice;
+/* Section 11: what campaign `key` has given the member. */
+typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
+/* Section 15: an accepted redemption, by the REDEEM's event id key. */
+typedef struct {
+    uint64_t key;
+    int64_t points;
+    char *reward_id; /* owned */
+    uint8_t cancelled;
+} ly_redemption;
 
 /* A growable array; n and cap count elements. */
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
@@ -56,12 +80,20 @@ typedef struct ly_member {
     LY_VEC(ly_order) orders;
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
     LY_VEC(uint64_t) referred;  /* as referrer R: the members whose bonus was paid */
+    LY_VEC(ly_campaign_use) campaigns;
+    LY_VEC(ly_redemption) redemptions;
+    LY_VEC(ly_expiry_notice) expiry_notices; /* sorted by (due, expires) */
+    LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
+    int16_t birthday;                        /* MMDD, 0: none (section 14) */
+    int16_t birthday_paid_year;              /* UTC year of the last BIRTHDAY_BONUS, 0: none */
 } ly_member;
 
 /* Initialises a blank record for id (not yet existing, no timers). */
 void ly_member_init(ly_member *m, const char *id);
 /* Frees what the record owns (not the record itself). Accepts NULL. */
 void ly_member_clear(ly_member *m);
+/* Section 12: points of orders not yet released. */
+int64_t ly_member_pending_points(const ly_member *m);
 /* Gives back the unused capacity of the record's arrays. */
 void ly_member_shrink(ly_member *m);
 /* Bytes owned by the record besides sizeof(ly_member). */

@@ -8,7 +8,7 @@
 #include "ly_member.h"
 #include "ly_program.h"
 
-typedef enum { LY_TOPIC_REWARDS, LY_TOPIC_CHURN, LY_TOPIC_DLQ } ly_topic;
+typedef enum { LY_TOPIC_REWARDS, LY_TOPIC_CHURN, LY_TOPIC_DLQ, LY_TOPIC_NOTICES, LY_TOPIC_COUNT } ly_topic;
 
 typedef enum {
     LY_RW_WELCOME_BONUS,
@@ -22,8 +22,18 @@ typedef enum {
     LY_RW_TIER_DOWNGRADE,
     LY_RW_MILESTONE_REWARD,
     LY_RW_REFERRAL_BONUS,
+    /* part two */
+    LY_RW_POINTS_PENDING,
+    LY_RW_POINTS_RELEASED,
+    LY_RW_CAMPAIGN_BONUS,
+    LY_RW_REDEMPTION_REVERSED,
+    LY_RW_REFERRED_BONUS,
+    LY_RW_BIRTHDAY_BONUS,
     LY_RW_COUNT
 } ly_reward_type;
+
+/* Section 13. */
+typedef enum { LY_NOTICE_POINTS_EXPIRY, LY_NOTICE_TIER_REVIEW, LY_NOTICE_MEMBER_ERASED } ly_notice_type;
 
 #define LY_REASON_INACTIVITY 1u
 #define LY_REASON_NEGATIVE_SENTIMENT 2u
@@ -55,6 +65,14 @@ typedef struct ly_output {
     int64_t milestone;           /* MILESTONE_REWARD: MILESTONE_<n> */
     ly_tier old_tier, new_tier;
     const char *referred_member_id;
+    const char *referrer_member_id; /* REFERRED_BONUS */
+    const char *campaign_id;        /* CAMPAIGN_BONUS and its POINTS_PENDING */
+    int64_t release_at;             /* POINTS_PENDING; 0 otherwise */
+    /* notices (balance_after holds points_balance) */
+    ly_notice_type notice;
+    int64_t notice_points, expires_at;     /* POINTS_EXPIRY_NOTICE */
+    int64_t review_at, spend_needed_minor; /* TIER_REVIEW_NOTICE */
+    ly_tier next_tier;
     /* churn alerts (balance_after holds points_balance) */
     ly_risk risk;
     unsigned reasons;
@@ -75,6 +93,7 @@ const char *ly_reward_type_name(ly_reward_type t);
 const char *ly_risk_name(ly_risk r);
 const char *ly_topic_name(ly_topic t);
 const char *ly_timer_kind_name(ly_timer_kind k);
+const char *ly_notice_type_name(ly_notice_type t);
 
 /* Writes the output's event id into buf (at least LY_OUTPUT_ID_MAX bytes). */
 #define LY_OUTPUT_ID_MAX (LY_RECORD_ID_MAX + 24)

@@ -16,14 +16,43 @@ typedef enum { LY_ONCE_NEVER = 0, LY_ONCE_PER_MEMBER, LY_ONCE_PER_PLATFORM } ly_
 #define LY_MAX_MILESTONES 16
 #define LY_MAX_CAMPAIGNS 64
 #define LY_CAMPAIGN_ID_MAX 64
+#define LY_MAX_NAMES 32        /* per condition list of a campaign */
+#define LY_MAX_NOTICE_DAYS 8
+#define LY_NO_CAP INT64_MAX
 
+#define LY_MAX_LISTS 64        /* condition lists in one program version */
+#define LY_NAME_POOL 8192      /* bytes of their names */
+
+/* A condition list of names (channels, categories or skus): their
+ * ly_name_key for matching, and where each name sits in the program's pool
+ * (for writing the program back). */
+typedef struct ly_name_list {
+    uint8_t n;
+    uint64_t key[LY_MAX_NAMES];
+    uint16_t name[LY_MAX_NAMES];
+} ly_name_list;
+
+/* Section 11. A condition that is not given is absent (has_* 0). */
 typedef struct ly_campaign {
     char id[LY_CAMPAIGN_ID_MAX + 1];
+    uint64_t key;             /* ly_name_key(id): what member caps count by */
     int64_t start_ms, end_ms; /* [start, end) */
-    int64_t multiplier_bp;
+    int64_t multiplier_bp;    /* >= 10000 */
+    int64_t bonus_points;
+    int64_t max_points_per_member, max_uses_per_member; /* LY_NO_CAP: unlimited */
+    uint8_t tiers;            /* bit per ly_tier; 0: any */
+    uint8_t days_of_week;     /* bit d-1 for ISO day d (1 = Monday); 0: any */
+    uint8_t has_min_amount;
+    int64_t min_amount_minor;
+    int16_t channels, categories, skus; /* index into the program's lists; -1: no condition */
 } ly_campaign;
 
 typedef struct ly_program {
+    /* Section 17: the version this struct is, and the later ones (owned by
+     * the first version only; see ly_program_at). */
+    int64_t effective_from;   /* INT64_MIN: in force from the beginning */
+    struct ly_program *later; /* n_later versions, ascending effective_from */
+    size_t n_later;
     char currency[16];
     int64_t welcome_bonus;
     /* section 5 */
@@ -33,6 +62,7 @@ typedef struct ly_program {
     ly_campaign campaigns[LY_MAX_CAMPAIGNS];
     size_t n_campaigns;
     int64_t dedupe_window_ms;
+    int64_t pending_ms;       /* section 12: the return window; 0: off */
     /* section 6 */
     int64_t engagement_points[LY_EV_COUNT];
     ly_once engagement_once[LY_EV_COUNT];
@@ -45,6 +75,14 @@ typedef struct ly_program {
     int64_t milestones[LY_MAX_MILESTONES];
     size_t n_milestones;
     int64_t referral_bonus;
+    int64_t referred_bonus;   /* section 11 */
+    /* section 13 */
+    int64_t expiry_notice_ms[LY_MAX_NOTICE_DAYS];
+    size_t n_expiry_notices;
+    int64_t tier_notice_ms[LY_MAX_NOTICE_DAYS];
+    size_t n_tier_notices;
+    /* section 14 */
+    int64_t birthday_points[LY_TIER_COUNT];
     int64_t winback_bonus;
     int64_t winback_window_ms;
     /* section 9 */
@@ -59,7 +97,23 @@ typedef struct ly_program {
     /* p_alive below these raises the churn risk to MEDIUM / HIGH; 0 = off
      * (the reference program). */
     double p_alive_medium, p_alive_high;
+    /* The campaigns' condition lists and their names. */
+    ly_name_list lists[LY_MAX_LISTS];
+    size_t n_lists;
+    char pool[LY_NAME_POOL];
+    size_t pool_used;
 } ly_program;
+
+/* Section 17: the version in force at t. */
+const ly_program *ly_program_at(const ly_program *p, int64_t t);
+/* Frees the later versions a loaded program owns (not p itself). Accepts NULL. */
+void ly_program_free(ly_program *p);
+/* A deep copy of src into *dst (which owns its own later versions after).
+ * 0, or -1 on ENOMEM. */
+int ly_program_copy(ly_program *dst, const ly_program *src);
+
+/* Whether any version of p has a return window (section 12). */
+int ly_program_has_pending(const ly_program *p);
 
 /* Fills *p with the reference program of PROGRAM.md. */
 void ly_program_reference(ly_program *p);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "ly_file.h"
 #include "ly_member.h"
+#include "ly_output.h"
 #include "ly_program.h"
 
 typedef struct ly_sim_options {
@@ -18,7 +19,7 @@ typedef struct ly_sim_options {
 
 typedef struct ly_sim_stats {
     uint64_t lines, invalid, applied, repeats, rejected, internal, timers_fired;
-    uint64_t outputs[3]; /* by ly_topic */
+    uint64_t outputs[LY_TOPIC_COUNT]; /* by ly_topic */
     uint64_t members;
     size_t memory_bytes; /* engine state at the end */
 } ly_sim_stats;
@@ -33,8 +34,9 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
 int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
 
-/* Writes members (sorted here by id) as the state JSON object of simulate. */
-int ly_simulate_write_state(FILE *f, ly_member **members, size_t n);
+/* Writes members (sorted here by id) as the state JSON object of simulate;
+ * with_pending adds pending_points (programs with a return window). */
+int ly_simulate_write_state(FILE *f, ly_member **members, size_t n, int with_pending);
 
 
 #endif

@@ -158,12 +158,13 @@ const command cli_gen = {
 
 /* ---- program ---- */
 
-typedef struct { int check, print, doc; const char *file; } prog_args;
+typedef struct { int check, print, doc, has_at; int64_t at; const char *file; } prog_args;
 
 static const cli_opt prog_opts[] = {
     { "check", 1, 'c', "FILE", "validate a program file; exit 78 with FILE:LINE: key: why if it is wrong" },
     { "print", 0, 'p', "", "print the program (with --check FILE: that file over the defaults) as YAML" },
     { "doc", 0, 'd', "", "print the Markdown reference of every program key" },
+    { "at", 1, 'a', "MS", "with --print: the version in force at this instant (ms since the epoch), resolved" },
     { 0, 0, 0, 0, 0 },
 };
 
@@ -176,6 +177,16 @@ static int prog_opt(void *ctx, int key, const char *arg)
         a->print = 1;
     else if (key == 'd')
         a->doc = 1;
+    else if (key == 'a') {
+        char *end;
+        errno = 0;
+        a->at = strtoll(arg, &end, 10);
+        if (errno || end == arg || *end) {
+            fprintf(stderr, "loyalty program: --at: '%s' is not a time in ms\n", arg);
+            return -1;
+        }
+        a->has_at = 1;
+    }
     return 0;
 }
 
@@ -200,15 +211,23 @@ static int run_program(int argc, char **argv)
     ly_program p;
     if (load_program(&p, a.file) < 0)
         return EX_CONFIG;
-    if (a.print || !a.check)
+    if (a.has_at) {
+        /* One version, resolved: what applies to events and timers at that time. */
+        ly_program v = *ly_program_at(&p, a.at);
+        v.later = NULL;
+        v.n_later = 0;
+        ly_program_write_yaml(&v, stdout);
+    } else if (a.print || !a.check) {
         ly_program_write_yaml(&p, stdout);
-    else
+    } else {
         fprintf(stderr, "%s: ok\n", a.file);
+    }
+    ly_program_free(&p);
     return EX_OK;
 }
 
 const command cli_program = {
-    "program", "check FILE | [--check FILE] [--print] [--doc]",
+    "program", "check FILE | [--check FILE] [--print [--at MS]] [--doc]",
     "Validates, prints or documents loyalty program files.",
     prog_opts, run_program,
 };

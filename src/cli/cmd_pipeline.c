@@ -526,10 +526,16 @@ static int run_state(int argc, char **argv)
     for (size_t i = 0; rc == EX_OK && i < count; i++)
         if (ly_store_load_members(s, ns[i], collect, &l, err, sizeof err) < 0)
             rc = EX_DATAERR;
+    /* pending_points appears as in simulate: when the program has a return window. */
+    ly_program prog;
+    ly_program_reference(&prog);
+    if (rc == EX_OK && cfg.program[0] && ly_program_load_file(&prog, cfg.program, err, sizeof err) < 0)
+        rc = EX_CONFIG;
     if (rc == EX_OK)
-        ly_simulate_write_state(stdout, l.v, l.n);
+        ly_simulate_write_state(stdout, l.v, l.n, ly_program_has_pending(&prog));
     else
         fprintf(stderr, "loyalty state dump: %s\n", err);
+    ly_program_free(&prog);
     for (size_t i = 0; i < l.n; i++) {
         ly_member_clear(l.v[i]);
         free(l.v[i]);

@@ -11,14 +11,14 @@
 
 static const char *const type_names[LY_EV_COUNT] = {
     "PURCHASE", "REFUND", "REVIEW", "CHECK_IN", "SURVEY", "PROFILE_COMPLETE", "APP_OPEN",
-    "REDEEM", "SHARE", "FOLLOW", "UGC_POST", "MENTION", "REFERRAL", "REFERRAL_NOTICE",
-    "REFERRAL_GRANT",
+    "REDEEM", "PROFILE_UPDATE", "REDEEM_CANCEL", "ERASE", "SHARE", "FOLLOW", "UGC_POST", "MENTION",
+    "REFERRAL", "REFERRAL_NOTICE", "REFERRAL_GRANT",
 };
 static const char *const source_names[LY_SRC_COUNT] = { "purchases", "interactions", "social", "internal" };
 /* Which types each source may carry: [first, last]. */
 static const int source_types[LY_SRC_COUNT][2] = {
     { LY_EV_PURCHASE, LY_EV_REFUND },
-    { LY_EV_REVIEW, LY_EV_REDEEM },
+    { LY_EV_REVIEW, LY_EV_ERASE },
     { LY_EV_SHARE, LY_EV_REFERRAL },
     { LY_EV_REFERRAL_NOTICE, LY_EV_REFERRAL_GRANT },
 };
@@ -49,6 +49,8 @@ const char *ly_reject_name(ly_reject r)
     case LY_REJECT_DUPLICATE_ORDER: return "duplicate_order";
     case LY_REJECT_UNKNOWN_ORDER: return "unknown_order";
     case LY_REJECT_REFUND_EXCEEDS_ORDER: return "refund_exceeds_order";
+    case LY_REJECT_UNKNOWN_REDEMPTION: return "unknown_redemption";
+    case LY_REJECT_ERASED_MEMBER: return "erased_member";
     default: return "none";
     }
 }
@@ -118,6 +120,27 @@ char *ly_arena_strndup(ly_arena *a, const char *s, size_t len)
     return d;
 }
 
+void *ly_arena_alloc(ly_arena *a, size_t len)
+{
+    block *b = a->head;
+    size_t pad = b ? (8 - b->used % 8) % 8 : 0;
+    if (!b || b->cap - b->used < len + pad) {
+        size_t cap = len > 65536 ? len : 65536;
+        block *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->next = a->head;
+        nb->used = 0;
+        nb->cap = cap;
+        a->head = b = nb;
+        a->bytes += sizeof *nb + cap;
+        pad = 0;
+    }
+    void *p = b->data + b->used + pad;
+    b->used += pad + len;
+    return p;
+}
+
 size_t ly_arena_bytes(const ly_arena *a)
 {
     return a ? a->bytes : 0;
@@ -129,17 +152,44 @@ size_t ly_arena_bytes(const ly_arena *a)
 
 const char *const ly_field_names[LY_F_COUNT] = {
     "source", "event_id", "member_id", "occurred_at", "kind", "order_id", "amount_minor", "currency",
-    "type", "points", "reward_id", "platform", "sentiment", "referred_member_id",
+    "type", "points", "reward_id", "platform", "sentiment", "referred_member_id", "channel", "store_id",
+    "lines", "birthday", "redeem_event_id",
 };
+
+uint64_t ly_name_key(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h ? h : 1;
+}
+
+/* Depth 1 is the event object; inside "lines", depth 2 is the array and
+ * depth 3 a line object. */
+enum { LINE_SKU, LINE_CATEGORY, LINE_AMOUNT };
 
 typedef struct {
     ly_fields f;
     ly_arena *arena;
     int depth, field, not_object, duplicate, oom;
+    int in_lines, line_field;
 } dec;
+
+static ly_line_fields *current_line(dec *d)
+{
+    return d->in_lines && d->f.n_lines ? &d->f.lines[d->f.n_lines - 1] : NULL;
+}
 
 static ly_field_value *current(dec *d)
 {
+    if (d->depth == 3 && d->in_lines && d->line_field >= 0) {
+        ly_line_fields *l = current_line(d);
+        return !l ? NULL : d->line_field == LINE_SKU ? &l->sku : d->line_field == LINE_CATEGORY ? &l->category : &l->amount_minor;
+    }
+    if (d->depth == 2 && d->in_lines) {
+        d->f.lines_bad = 1; /* a line that is not an object */
+        return NULL;
+    }
     return d->depth == 1 && d->field >= 0 ? &d->f.v[d->field] : NULL;
 }
 
@@ -150,14 +200,20 @@ static int on_null(void *ctx)
         d->not_object = 1;
     ly_field_value *v = current(d);
     if (v)
-        v->kind = LY_V_OTHER;
+        v->kind = LY_V_NULL;
     return !d->not_object;
 }
 
 static int on_bool(void *ctx, int b)
 {
     (void)b;
-    return on_null(ctx);
+    dec *d = ctx;
+    if (d->depth == 0)
+        d->not_object = 1;
+    ly_field_value *v = current(d);
+    if (v)
+        v->kind = LY_V_OTHER;
+    return !d->not_object;
 }
 
 static int on_int(void *ctx, long long x)
@@ -197,10 +253,28 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
     return !d->not_object && !d->oom;
 }
 
+static int on_line_key(dec *d, const unsigned char *k, size_t len)
+{
+    static const char *const names[3] = { "sku", "category", "amount_minor" };
+    ly_line_fields *l = current_line(d);
+    d->line_field = -1;
+    for (int f = 0; l && f < 3; f++) {
+        if (strlen(names[f]) == len && memcmp(names[f], k, len) == 0) {
+            ly_field_value *v = f == LINE_SKU ? &l->sku : f == LINE_CATEGORY ? &l->category : &l->amount_minor;
+            if (v->kind != LY_V_NONE)
+                l->duplicate = 1;
+            d->line_field = f;
+        }
+    }
+    return 1;
+}
+
 static int on_map_key(void *ctx, const unsigned char *k, size_t len)
 {
     dec *d = ctx;
     d->field = -1;
+    if (d->depth == 3 && d->in_lines)
+        return on_line_key(d, k, len);
     if (d->depth != 1)
         return 1;
     for (int f = 0; f < LY_F_COUNT; f++) {
@@ -219,11 +293,25 @@ static int on_open(void *ctx, int is_map)
     dec *d = ctx;
     if (d->depth == 0 && !is_map)
         d->not_object = 1;
-    ly_field_value *v = current(d);
-    if (v)
-        v->kind = LY_V_OTHER;
+    if (d->depth == 1 && d->field == LY_F_LINES && !is_map) {
+        d->f.v[LY_F_LINES].kind = LY_V_ARRAY;
+        d->in_lines = 1;
+    } else if (d->depth == 2 && d->in_lines && is_map) {
+        if (d->f.n_lines == LY_MAX_LINES) {
+            d->f.lines_bad = 1;
+            d->in_lines = 0; /* the rest is ignored: the event is invalid anyway */
+        } else {
+            memset(&d->f.lines[d->f.n_lines++], 0, sizeof d->f.lines[0]);
+        }
+        d->line_field = -1;
+    } else {
+        ly_field_value *v = current(d);
+        if (v)
+            v->kind = LY_V_OTHER;
+    }
     d->depth++;
     d->field = -1;
+    d->line_field = -1;
     return !d->not_object;
 }
 
@@ -235,6 +323,9 @@ static int on_close(void *ctx)
     dec *d = ctx;
     d->depth--;
     d->field = -1;
+    d->line_field = -1;
+    if (d->depth == 1)
+        d->in_lines = 0;
     return 1;
 }
 
@@ -252,11 +343,13 @@ static int bad(ly_fields *d, const char *field, const char *rule)
     return -1;
 }
 
+static int absent(const ly_field_value *v);
+
 static int get_string(ly_fields *d, int f, const char **out)
 {
     const ly_field_value *v = &d->v[f];
     if (v->kind != LY_V_STRING)
-        return bad(d, ly_field_names[f], v->kind == LY_V_NONE ? "is required" : "must be a string");
+        return bad(d, ly_field_names[f], absent(v) ? "is required" : "must be a string");
     if (v->len == 0)
         return bad(d, ly_field_names[f], "must not be empty");
     if (memchr(v->s, '\0', v->len))
@@ -269,7 +362,7 @@ static int get_int(ly_fields *d, int f, int64_t min, int64_t max_excl, int64_t *
 {
     const ly_field_value *v = &d->v[f];
     if (v->kind != LY_V_INT)
-        return bad(d, ly_field_names[f], v->kind == LY_V_NONE ? "is required" : "must be a JSON integer");
+        return bad(d, ly_field_names[f], absent(v) ? "is required" : "must be a JSON integer");
     if (v->i < min || v->i >= max_excl)
         return bad(d, ly_field_names[f], "is out of range");
     *out = v->i;
@@ -290,14 +383,133 @@ static int get_type(ly_fields *d, int f, int source, ly_event_type *out)
     return bad(d, ly_field_names[f], "is not a type of this source");
 }
 
+static int absent(const ly_field_value *v)
+{
+    return v->kind == LY_V_NONE || v->kind == LY_V_NULL;
+}
+
+/* Section 11's name syntaxes. */
+static int valid_channel(const char *s, size_t len)
+{
+    if (len < 1 || len > 32)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_sku(const char *s, size_t len)
+{
+    return len <= 64 && ly_event_valid_event_id(s, len);
+}
+
+/* An optional string: absent (or null) leaves *out NULL. */
+static int get_optional(ly_fields *d, int f, int (*valid)(const char *, size_t), const char *rule, const char **out)
+{
+    if (absent(&d->v[f]))
+        return 0;
+    if (get_string(d, f, out) < 0)
+        return -1;
+    return valid(*out, d->v[f].len) ? 0 : bad(d, ly_field_names[f], rule);
+}
+
+static int line_bad(ly_fields *d, uint32_t i, const char *rule)
+{
+    char what[32];
+    snprintf(what, sizeof what, "lines[%u]", i);
+    return bad(d, what, rule);
+}
+
+static int decode_line(ly_fields *d, uint32_t i, ly_line *out)
+{
+    ly_line_fields *l = &d->lines[i];
+    if (l->duplicate)
+        return line_bad(d, i, "a field appears twice");
+    if (l->sku.kind != LY_V_STRING || !valid_sku(l->sku.s, l->sku.len) || memchr(l->sku.s, '\0', l->sku.len))
+        return line_bad(d, i, "sku must be 1..64 characters in 0x21..0x7E");
+    out->sku = l->sku.s;
+    out->sku_key = ly_name_key(l->sku.s);
+    if (!absent(&l->category)) {
+        if (l->category.kind != LY_V_STRING || !valid_sku(l->category.s, l->category.len) ||
+            memchr(l->category.s, '\0', l->category.len))
+            return line_bad(d, i, "category must be 1..64 characters in 0x21..0x7E");
+        out->category = l->category.s;
+        out->category_key = ly_name_key(l->category.s);
+    }
+    if (l->amount_minor.kind != LY_V_INT || l->amount_minor.i < 1 || l->amount_minor.i > MAX_AMOUNT)
+        return line_bad(d, i, "amount_minor must be an integer in 1..10^12");
+    out->amount_minor = l->amount_minor.i;
+    return 0;
+}
+
+/* Section 11: 1..100 lines whose amounts sum to the order's amount. */
+static int decode_lines(ly_fields *d, ly_event *ev)
+{
+    const ly_field_value *v = &d->v[LY_F_LINES];
+    if (absent(v))
+        return 0;
+    if (v->kind != LY_V_ARRAY || d->lines_bad)
+        return bad(d, "lines", "must be an array of 1..100 line objects");
+    if (d->n_lines == 0)
+        return bad(d, "lines", "must have at least one line");
+    ly_line *lines = (ly_line *)ly_arena_alloc(d->arena, d->n_lines * sizeof *lines);
+    if (!lines)
+        return bad(d, "lines", "out of memory");
+    int64_t sum = 0;
+    for (uint32_t i = 0; i < d->n_lines; i++) {
+        memset(&lines[i], 0, sizeof lines[i]);
+        if (decode_line(d, i, &lines[i]) < 0)
+            return -1;
+        sum += lines[i].amount_minor; /* <= 100 * 10^12: no overflow */
+    }
+    if (sum != ev->amount_minor)
+        return bad(d, "lines", "amounts must sum to the order's amount_minor");
+    ev->lines = lines;
+    ev->n_lines = d->n_lines;
+    return 0;
+}
+
+static int decode_purchase(ly_fields *d, ly_event *ev)
+{
+    if (get_type(d, LY_F_KIND, LY_SRC_PURCHASES, &ev->type) < 0 || get_string(d, LY_F_ORDER_ID, &ev->order_id) < 0 ||
+        get_int(d, LY_F_AMOUNT_MINOR, 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
+        get_string(d, LY_F_CURRENCY, &ev->currency) < 0)
+        return -1;
+    if (ev->type == LY_EV_REFUND) /* section 18: a refund's details are not checked */
+        return 0;
+    if (get_optional(d, LY_F_CHANNEL, valid_channel, "must be 1..32 characters of [A-Za-z0-9_.-]", &ev->channel) < 0 ||
+        get_optional(d, LY_F_STORE_ID, ly_event_valid_member_id, "must be 1..64 characters of [A-Za-z0-9_.:@-]",
+                     &ev->store_id) < 0)
+        return -1;
+    return decode_lines(d, ev);
+}
+
+/* Section 14: "MM-DD", a day that exists in a leap year. */
+static int decode_birthday(ly_fields *d, ly_event *ev)
+{
+    const ly_field_value *v = &d->v[LY_F_BIRTHDAY];
+    if (absent(v))
+        return 0;
+    static const int days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    const char *s = v->s;
+    if (v->kind != LY_V_STRING || v->len != 5 || s[2] != '-' || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+        s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
+        return bad(d, "birthday", "must be \"MM-DD\"");
+    int month = (s[0] - '0') * 10 + (s[1] - '0'), day = (s[3] - '0') * 10 + (s[4] - '0');
+    if (month < 1 || month > 12 || day < 1 || day > days[month - 1])
+        return bad(d, "birthday", "is not a day of the year");
+    ev->birthday = (int16_t)(month * 100 + day);
+    return 0;
+}
+
 static int decode_fields(ly_fields *d, int source, ly_event *ev)
 {
     if (source == LY_SRC_PURCHASES)
-        return get_type(d, LY_F_KIND, source, &ev->type) < 0 || get_string(d, LY_F_ORDER_ID, &ev->order_id) < 0 ||
-                       get_int(d, LY_F_AMOUNT_MINOR, 1, MAX_AMOUNT + 1, &ev->amount_minor) < 0 ||
-                       get_string(d, LY_F_CURRENCY, &ev->currency) < 0
-                   ? -1
-                   : 0;
+        return decode_purchase(d, ev);
     if (get_type(d, LY_F_TYPE, source, &ev->type) < 0)
         return -1;
     if (source == LY_SRC_INTERNAL) { /* R and F of a referral: the other member */
@@ -312,6 +524,14 @@ static int decode_fields(ly_fields *d, int source, ly_event *ev)
     if (ev->type == LY_EV_REDEEM &&
         (get_int(d, LY_F_POINTS, 1, MAX_AMOUNT + 1, &ev->points) < 0 || get_string(d, LY_F_REWARD_ID, &ev->reward_id) < 0))
         return -1;
+    if (ev->type == LY_EV_PROFILE_UPDATE && decode_birthday(d, ev) < 0)
+        return -1;
+    if (ev->type == LY_EV_REDEEM_CANCEL) {
+        if (get_string(d, LY_F_REDEEM_EVENT_ID, &ev->redeem_event_id) < 0)
+            return -1;
+        if (!ly_event_valid_event_id(ev->redeem_event_id, d->v[LY_F_REDEEM_EVENT_ID].len))
+            return bad(d, "redeem_event_id", "must be 1..128 characters in 0x21..0x7E");
+    }
     if (ev->type == LY_EV_MENTION) {
         const ly_field_value *v = &d->v[LY_F_SENTIMENT];
         if (v->kind != LY_V_INT && v->kind != LY_V_DOUBLE)
@@ -405,11 +625,16 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
         memset(info, 0, sizeof *info);
         info->source = source;
     }
+    /* The line table is large and filled as lines appear: not zeroed here. */
     dec d;
-    memset(&d, 0, sizeof d);
+    memset(&d.f.v, 0, sizeof d.f.v);
+    d.f.n_lines = 0;
+    d.f.lines_bad = 0;
+    d.f.arena = arena;
     d.arena = arena;
     d.f.info = info;
-    d.field = -1;
+    d.depth = d.not_object = d.duplicate = d.oom = d.in_lines = 0;
+    d.field = d.line_field = -1;
     if (parse(&d, buf, len) < 0) {
         if (d.not_object)
             return bad(&d.f, "(event)", "must be a JSON object");

@@ -7,7 +7,7 @@
 #include "ly_member.h"
 #include "ly_output.h"
 
-#define LY_STATE_VERSION 1
+#define LY_STATE_VERSION 2 /* 1 (before part two) still decodes */
 
 /* Appends the encoding of m to out. */
 void ly_state_encode(const ly_member *m, ly_buf *out);

@@ -11,7 +11,9 @@
 static const char *const reward_names[LY_RW_COUNT] = {
     "WELCOME_BONUS", "WIN_BACK_BONUS", "POINTS_EARNED", "POINTS_REVERSED",
     "POINTS_REDEEMED", "REDEMPTION_REJECTED", "POINTS_EXPIRED", "TIER_UPGRADE",
-    "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS",
+    "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS", "POINTS_PENDING",
+    "POINTS_RELEASED", "CAMPAIGN_BONUS", "REDEMPTION_REVERSED", "REFERRED_BONUS",
+    "BIRTHDAY_BONUS",
 };
 
 const char *ly_reward_type_name(ly_reward_type t)
@@ -26,12 +28,22 @@ const char *ly_risk_name(ly_risk r)
 
 const char *ly_topic_name(ly_topic t)
 {
-    return t == LY_TOPIC_REWARDS ? "rewards" : t == LY_TOPIC_CHURN ? "churn-alerts" : "dlq";
+    static const char *const names[LY_TOPIC_COUNT] = { "rewards", "churn-alerts", "dlq", "notices" };
+    return (unsigned)t < LY_TOPIC_COUNT ? names[t] : "?";
 }
 
 const char *ly_timer_kind_name(ly_timer_kind k)
 {
-    return k == LY_TIMER_EXPIRY ? "EXPIRY" : k == LY_TIMER_TIER_REVIEW ? "TIER_REVIEW" : "CHURN";
+    static const char *const names[LY_TIMER_COUNT] = { "EXPIRY", "RELEASE", "TIER_REVIEW", "CHURN",
+                                                       "EXPIRY_NOTICE", "TIER_NOTICE", "BIRTHDAY" };
+    return (unsigned)k < LY_TIMER_COUNT ? names[k] : "?";
+}
+
+const char *ly_notice_type_name(ly_notice_type t)
+{
+    return t == LY_NOTICE_POINTS_EXPIRY ? "POINTS_EXPIRY_NOTICE"
+         : t == LY_NOTICE_TIER_REVIEW   ? "TIER_REVIEW_NOTICE"
+                                        : "MEMBER_ERASED";
 }
 
 static const char *action_name(ly_action a)
@@ -49,6 +61,12 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len)
         snprintf(buf, len, "%s", o->source_event_id ? o->source_event_id : "");
     else if (o->source_event_id)
         snprintf(buf, len, "%s#%d", o->source_event_id, o->seq);
+    else if (o->topic == LY_TOPIC_NOTICES && o->notice == LY_NOTICE_POINTS_EXPIRY)
+        snprintf(buf, len, "%s#%s#%lld#%lld", o->member_id, ly_timer_kind_name(o->timer),
+                 (long long)o->occurred_at, (long long)o->expires_at);
+    else if (o->seq > 1)
+        snprintf(buf, len, "%s#%s#%lld#%d", o->member_id, ly_timer_kind_name(o->timer),
+                 (long long)o->occurred_at, o->seq);
     else
         snprintf(buf, len, "%s#%s#%lld", o->member_id, ly_timer_kind_name(o->timer),
                  (long long)o->occurred_at);
@@ -218,6 +236,8 @@ static void reward_json(ly_buf *b, const ly_output *o, const char *id)
     int f = 1;
     char code[48];
     kint(b, "balance_after", o->balance_after, &f);
+    if (o->campaign_id)
+        kstr(b, "campaign_id", o->campaign_id, &f);
     kstr(b, "event_id", id, &f);
     kint(b, "lifetime_points", o->lifetime_points, &f);
     kstr(b, "member_id", o->member_id, &f);
@@ -231,6 +251,10 @@ static void reward_json(ly_buf *b, const ly_output *o, const char *id)
         kstr(b, "reason", o->reason, &f);
     if (o->referred_member_id)
         kstr(b, "referred_member_id", o->referred_member_id, &f);
+    if (o->referrer_member_id)
+        kstr(b, "referrer_member_id", o->referrer_member_id, &f);
+    if (o->release_at)
+        kint(b, "release_at", o->release_at, &f);
     if (o->type == LY_RW_MILESTONE_REWARD) {
         snprintf(code, sizeof code, "MILESTONE_%lld", (long long)o->milestone);
         kstr(b, "reward_code", code, &f);
@@ -267,6 +291,35 @@ static void alert_json(ly_buf *b, const ly_output *o, const char *id)
     kstr(b, "suggested_action", action_name(o->action), &f);
     kstr(b, "tier", ly_tier_name(o->tier), &f);
     kstr(b, "topic", "churn-alerts", &f);
+}
+
+static void kint_or_null(ly_buf *b, const char *k, int has, int64_t v, int *f)
+{
+    key(b, k, f);
+    if (has)
+        put_int(b, v);
+    else
+        ly_buf_put(b, "null", 4);
+}
+
+/* Section 13: every field is present; those of other types are null. */
+static void notice_json(ly_buf *b, const ly_output *o, const char *id)
+{
+    int f = 1;
+    int expiry = o->notice == LY_NOTICE_POINTS_EXPIRY, review = o->notice == LY_NOTICE_TIER_REVIEW;
+    kstr(b, "event_id", id, &f);
+    kint_or_null(b, "expires_at", expiry, o->expires_at, &f);
+    kint(b, "lifetime_points", o->lifetime_points, &f);
+    kstr(b, "member_id", o->member_id, &f);
+    kstr(b, "next_tier", review ? ly_tier_name(o->next_tier) : NULL, &f);
+    kint(b, "occurred_at", o->occurred_at, &f);
+    kint_or_null(b, "points", expiry, o->notice_points, &f);
+    kint(b, "points_balance", o->balance_after, &f);
+    kint_or_null(b, "review_at", review, o->review_at, &f);
+    kint_or_null(b, "spend_needed_minor", review, o->spend_needed_minor, &f);
+    kstr(b, "tier", ly_tier_name(o->tier), &f);
+    kstr(b, "topic", "notices", &f);
+    kstr(b, "type", ly_notice_type_name(o->notice), &f);
 }
 
 /* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
@@ -344,6 +397,8 @@ void ly_output_json(ly_buf *b, const ly_output *o)
         reward_json(b, o, id);
     else if (o->topic == LY_TOPIC_CHURN)
         alert_json(b, o, id);
+    else if (o->topic == LY_TOPIC_NOTICES)
+        notice_json(b, o, id);
     else
         dlq_json(b, o);
     ly_buf_put(b, "}", 1);
@@ -374,6 +429,30 @@ void ly_event_json(ly_buf *b, const ly_event *ev)
         kdbl(b, "sentiment", ev->sentiment, &f);
     if (ev->referred_member_id)
         kstr(b, "referred_member_id", ev->referred_member_id, &f);
+    if (ev->channel)
+        kstr(b, "channel", ev->channel, &f);
+    if (ev->store_id)
+        kstr(b, "store_id", ev->store_id, &f);
+    if (ev->n_lines) {
+        key(b, "lines", &f);
+        for (uint32_t i = 0; i < ev->n_lines; i++) {
+            int lf = 1;
+            ly_buf_put(b, i ? ",{" : "[{", 2);
+            kstr(b, "sku", ev->lines[i].sku, &lf);
+            if (ev->lines[i].category)
+                kstr(b, "category", ev->lines[i].category, &lf);
+            kint(b, "amount_minor", ev->lines[i].amount_minor, &lf);
+            ly_buf_put(b, "}", 1);
+        }
+        ly_buf_put(b, "]", 1);
+    }
+    if (ev->birthday) {
+        char bd[8];
+        snprintf(bd, sizeof bd, "%02d-%02d", ev->birthday / 100 % 100, ev->birthday % 100);
+        kstr(b, "birthday", bd, &f);
+    }
+    if (ev->redeem_event_id)
+        kstr(b, "redeem_event_id", ev->redeem_event_id, &f);
     ly_buf_put(b, "}", 1);
 }
 
@@ -410,7 +489,7 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
         ly_buf_put(b, i ? ",{" : "{", i ? 2 : 1);
         kstr(b, "month", month, &lf);
         kint(b, "points", m->lots.v[i].points, &lf);
-        kint(b, "expires_at", ly_time_month_start(mo + p->lot_expiry_months), &lf);
+        kint(b, "expires_at", m->lots.v[i].expires, &lf);
         ly_buf_put(b, "}", 1);
     }
     ly_buf_put(b, "]", 1);
@@ -422,6 +501,13 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
     else
         ly_buf_put(b, "null", 4);
     kopt_time(b, "next_churn_check", m->due[LY_TIMER_CHURN], LY_NO_TIMER, &f);
+    kint(b, "pending_points", ly_member_pending_points(m), &f);
+    kopt_time(b, "next_release", m->due[LY_TIMER_RELEASE], LY_NO_TIMER, &f);
+    if (m->birthday) {
+        char bd[8];
+        snprintf(bd, sizeof bd, "%02d-%02d", m->birthday / 100 % 100, m->birthday % 100);
+        kstr(b, "birthday", bd, &f);
+    }
     if (m->exists && clock != LY_NO_TIME) {
         kint(b, "clock", clock, &f);
         kdbl(b, "expected_gap_days", ly_engine_expected_gap(p, m), &f);

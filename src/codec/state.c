@@ -39,19 +39,29 @@ static void put_str(ly_buf *b, const char *s)
     ly_buf_put(b, s ? s : "", n);
 }
 
-/* Optional instants in a fixed order; bit i set when present. */
-#define N_TIMES 12
-static int64_t *times(ly_member *m, int i)
+/* Optional instants in a fixed order; bit i set when present. Version 1
+ * had three timers (EXPIRY, TIER_REVIEW, CHURN) where version 2 has all. */
+#define N_TIMES_V1 12
+#define N_TIMES 16
+static int64_t *times(ly_member *m, int version, int i)
 {
-    int64_t *t[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
-                            &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
-                            &m->due[0], &m->due[1], &m->due[2], &m->balance, &m->lifetime };
-    return t[i];
+    int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
+                             &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
+                             &m->due[0], &m->due[1], &m->due[2], &m->due[3], &m->due[4], &m->due[5], &m->due[6],
+                             &m->balance, &m->lifetime };
+    int64_t *v1[N_TIMES_V1] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
+                                &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
+                                &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_TIER_REVIEW], &m->due[LY_TIMER_CHURN],
+                                &m->balance, &m->lifetime };
+    return version == 1 ? v1[i] : v2[i];
 }
 
-static int absent(int i, int64_t v)
+static int absent(int version, int i, int64_t v)
 {
-    return (i >= 7 && i <= 9) ? v == LY_NO_TIMER : (i >= 10 ? 0 : v == LY_NO_TIME);
+    int first_due = 7, last_due = version == 1 ? 9 : 13;
+    if (i >= first_due && i <= last_due)
+        return v == LY_NO_TIMER;
+    return i > last_due ? 0 : v == LY_NO_TIME;
 }
 
 void ly_state_encode(const ly_member *cm, ly_buf *b)
@@ -69,12 +79,12 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, (uint64_t)m->purchase_count);
     uint64_t mask = 0;
     for (int i = 0; i < N_TIMES; i++)
-        if (!absent(i, *times(m, i)))
+        if (!absent(LY_STATE_VERSION, i, *times(m, LY_STATE_VERSION, i)))
             mask |= 1u << i;
     put_u(b, mask);
     for (int i = 0; i < N_TIMES; i++)
         if (mask & (1u << i))
-            put_i(b, *times(m, i));
+            put_i(b, *times(m, LY_STATE_VERSION, i));
     if (m->has_sentiment) {
         uint64_t bits;
         memcpy(&bits, &m->sentiment, 8);
@@ -84,7 +94,7 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_str(b, m->earliest_purchase_id);
     put_u(b, m->lots.n);
     for (uint32_t i = 0; i < m->lots.n; i++)
-        put_i(b, m->lots.v[i].month), put_i(b, m->lots.v[i].points);
+        put_i(b, m->lots.v[i].month), put_i(b, m->lots.v[i].expires), put_i(b, m->lots.v[i].points);
     put_u(b, m->spend.n);
     for (uint32_t i = 0; i < m->spend.n; i++)
         put_i(b, m->spend.v[i].month), put_i(b, m->spend.v[i].net_minor);
@@ -93,8 +103,10 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
         put_i(b, m->days.v[i].day), put_i(b, m->days.v[i].points);
     put_u(b, m->orders.n);
     for (uint32_t i = 0; i < m->orders.n; i++) {
-        put_raw64(b, m->orders.v[i].key);
-        put_i(b, m->orders.v[i].amount), put_i(b, m->orders.v[i].refunded), put_i(b, m->orders.v[i].points);
+        const ly_order *o = &m->orders.v[i];
+        put_raw64(b, o->key);
+        put_i(b, o->amount), put_i(b, o->refunded), put_i(b, o->points);
+        put_i(b, o->release_at == LY_NO_TIME ? 0 : o->release_at); /* no release is ever at 0 */
     }
     put_u(b, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
@@ -102,6 +114,24 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, m->referred.n);
     for (uint32_t i = 0; i < m->referred.n; i++)
         put_raw64(b, m->referred.v[i]);
+    put_u(b, m->campaigns.n);
+    for (uint32_t i = 0; i < m->campaigns.n; i++)
+        put_raw64(b, m->campaigns.v[i].key), put_i(b, m->campaigns.v[i].points), put_i(b, m->campaigns.v[i].uses);
+    put_u(b, m->redemptions.n);
+    for (uint32_t i = 0; i < m->redemptions.n; i++) {
+        put_raw64(b, m->redemptions.v[i].key);
+        put_i(b, m->redemptions.v[i].points);
+        put_u(b, m->redemptions.v[i].cancelled);
+        put_str(b, m->redemptions.v[i].reward_id);
+    }
+    put_u(b, m->expiry_notices.n);
+    for (uint32_t i = 0; i < m->expiry_notices.n; i++)
+        put_i(b, m->expiry_notices.v[i].due), put_i(b, m->expiry_notices.v[i].expires);
+    put_u(b, m->tier_notices.n);
+    for (uint32_t i = 0; i < m->tier_notices.n; i++)
+        put_i(b, m->tier_notices.v[i]);
+    put_u(b, (uint64_t)m->birthday);
+    put_u(b, (uint64_t)m->birthday_paid_year);
 }
 
 typedef struct { const unsigned char *p, *end; int bad; } reader;
@@ -184,14 +214,37 @@ static uint32_t get_count(reader *r, size_t min_bytes_each)
         }                                                    \
     } while (0)
 
+/* Part two's fields (version 2 on). */
+static void decode_part_two(reader *r, ly_member *m)
+{
+    uint32_t n = get_count(r, 10);
+    READ_VEC(r, m->campaigns, n, (e_->key = get_raw64(r), e_->points = get_i(r), e_->uses = get_i(r)));
+    n = get_count(r, 11);
+    READ_VEC(r, m->redemptions, n,
+             (e_->key = get_raw64(r), e_->points = get_i(r), e_->cancelled = (uint8_t)(get_u(r) != 0),
+              e_->reward_id = get_str(r)));
+    n = get_count(r, 2);
+    READ_VEC(r, m->expiry_notices, n, (e_->due = get_i(r), e_->expires = get_i(r)));
+    n = get_count(r, 1);
+    READ_VEC(r, m->tier_notices, n, (*e_ = get_i(r)));
+    uint64_t birthday = get_u(r), paid = get_u(r);
+    if (birthday > 1231 || (birthday && (birthday / 100 < 1 || birthday % 100 < 1 || birthday % 100 > 31)) ||
+        paid > 9999)
+        r->bad = 1;
+    m->birthday = (int16_t)birthday;
+    m->birthday_paid_year = (int16_t)paid;
+}
+
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen)
 {
     ly_member_init(m, id);
     reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
-    if (len < 1 || buf[0] != LY_STATE_VERSION) {
-        snprintf(errstr, errlen, "member %s: unknown state version %d", id, len ? buf[0] : -1);
+    int version = len ? buf[0] : -1;
+    if (version != 1 && version != LY_STATE_VERSION) {
+        snprintf(errstr, errlen, "member %s: unknown state version %d", id, version);
         return -1;
     }
+    int n_times = version == 1 ? N_TIMES_V1 : N_TIMES;
     r.p++;
     unsigned flags = (unsigned)get_u(&r);
     m->exists = flags & 1;
@@ -204,30 +257,41 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
-    for (int i = 0; i < N_TIMES; i++)
+    for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
-            *times(m, i) = get_i(&r);
+            *times(m, version, i) = get_i(&r);
     if (m->has_sentiment) {
         uint64_t bits = get_raw64(&r);
         memcpy(&m->sentiment, &bits, 8);
     }
     m->referrer = get_str(&r);
     m->earliest_purchase_id = get_str(&r);
+    /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
-    READ_VEC(&r, m->lots, n, (e_->month = (int32_t)get_i(&r), e_->points = get_i(&r)));
+    READ_VEC(&r, m->lots, n,
+             (e_->month = (int32_t)get_i(&r), e_->expires = version == 1 ? LY_NO_TIME : get_i(&r),
+              e_->points = get_i(&r)));
     n = get_count(&r, 2);
     READ_VEC(&r, m->spend, n, (e_->month = (int32_t)get_i(&r), e_->net_minor = get_i(&r)));
     n = get_count(&r, 2);
     READ_VEC(&r, m->days, n, (e_->day = (int32_t)get_i(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
     READ_VEC(&r, m->orders, n,
-             (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r)));
+             (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r),
+              e_->release_at = version == 1 ? LY_NO_TIME : get_i(&r),
+              e_->release_at = e_->release_at == 0 ? LY_NO_TIME : e_->release_at));
     n = get_count(&r, 8);
     READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
     n = get_count(&r, 8);
     READ_VEC(&r, m->referred, n, (*e_ = get_raw64(&r)));
+    if (version >= 2)
+        decode_part_two(&r, m);
+    int bad_orders = 0;
+    for (uint32_t i = 0; i < m->orders.n; i++)
+        bad_orders |= m->orders.v[i].amount <= 0 || m->orders.v[i].refunded < 0 ||
+                      m->orders.v[i].refunded > m->orders.v[i].amount;
     if (r.bad || r.p != r.end || m->tier >= LY_TIER_COUNT || m->inactivity > LY_RISK_HIGH ||
-        m->alerted > LY_RISK_HIGH) {
+        m->alerted > LY_RISK_HIGH || bad_orders) {
         snprintf(errstr, errlen, "member %s: corrupt state (%zu bytes)", id, len);
         ly_member_clear(m);
         return -1;

@@ -14,4 +14,12 @@ int32_t ly_time_month(int64_t ms);
 /* The first millisecond of a month index. */
 int64_t ly_time_month_start(int32_t month);
 
+/* ISO day of the week of an instant: 1 = Monday .. 7 = Sunday (UTC). */
+int ly_time_weekday(int64_t ms);
+/* The UTC year of an instant. */
+int32_t ly_time_year(int64_t ms);
+/* 00:00 UTC of the next month/day (mmdd = month * 100 + day) strictly after
+ * `after`; 02-29 falls on 02-28 in years that have none (section 14). */
+int64_t ly_time_next_anniversary(int mmdd, int64_t after);
+
 #endif

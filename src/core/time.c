@@ -41,3 +41,36 @@ int64_t ly_time_month_start(int32_t month)
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return (era * 146097 + doe - 719468) * LY_DAY_MS;
 }
+
+int ly_time_weekday(int64_t ms)
+{
+    /* 1970-01-01 was a Thursday (ISO day 4). */
+    int64_t d = floor_div(ly_time_day(ms) + 3, 7);
+    return (int)(ly_time_day(ms) + 3 - d * 7) + 1;
+}
+
+static int leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* 00:00 UTC of month/day in year y; 02-29 falls on 02-28 in other years. */
+static int64_t occurrence(int64_t y, int month, int day)
+{
+    if (month == 2 && day == 29 && !leap(y))
+        day = 28;
+    return ly_time_month_start((int32_t)(y * 12 + month - 1)) + (int64_t)(day - 1) * LY_DAY_MS;
+}
+
+int64_t ly_time_next_anniversary(int mmdd, int64_t after)
+{
+    int month = mmdd / 100, day = mmdd % 100;
+    int64_t y = floor_div(ly_time_month(after), 12);
+    int64_t t = occurrence(y, month, day);
+    return t > after ? t : occurrence(y + 1, month, day);
+}
+
+int32_t ly_time_year(int64_t ms)
+{
+    return (int32_t)floor_div(ly_time_month(ms), 12);
+}

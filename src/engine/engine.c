@@ -1,5 +1,6 @@
 /* The engine's entry points and PROGRAM.md sections 4 (members), 5 (earning
  * on purchases, refunds, dedupe), 6 (engagement) and 10 (output order). */
+#include <stdlib.h>
 #include <string.h>
 #include "engine_internal.h"
 #include "ly_time.h"
@@ -41,26 +42,25 @@ ly_output ly_ctx_reward(ly_ctx *c, ly_reward_type type, int64_t delta)
 
 void ly_ctx_emit(ly_ctx *c, ly_output *o)
 {
-    if (c->ev) {
+    o->seq = ++c->seq;
+    if (c->ev)
         o->source_event_id = c->ev->event_id;
-        o->seq = ++c->seq;
-    } else {
+    else
         o->timer = c->timer;
-    }
     if (c->sink && c->sink->output)
         c->sink->output(c->sink->opaque, o);
 }
 
-static void reject(ly_ctx *c, ly_reject why)
+void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink)
 {
     ly_output o = {0};
     o.topic = LY_TOPIC_DLQ;
-    o.member_id = c->ev->member_id;
-    o.source_event_id = c->ev->event_id;
-    o.occurred_at = c->ev->occurred_at;
+    o.member_id = ev->member_id;
+    o.source_event_id = ev->event_id;
+    o.occurred_at = ev->occurred_at;
     o.reject = why;
-    if (c->sink && c->sink->output)
-        c->sink->output(c->sink->opaque, &o);
+    if (sink && sink->output)
+        sink->output(sink->opaque, &o);
 }
 
 static ly_order *find_order(ly_member *m, const char *order_id)
@@ -72,7 +72,16 @@ static ly_order *find_order(ly_member *m, const char *order_id)
     return NULL;
 }
 
-/* Section 5: the state-dependent rejections. */
+static ly_redemption *find_redemption(ly_member *m, const char *event_id)
+{
+    uint64_t key = ly_member_key(event_id);
+    for (uint32_t i = 0; i < m->redemptions.n; i++)
+        if (m->redemptions.v[i].key == key && !m->redemptions.v[i].cancelled)
+            return &m->redemptions.v[i];
+    return NULL;
+}
+
+/* Sections 5 and 15: the state-dependent rejections. */
 static ly_reject precheck(ly_ctx *c)
 {
     const ly_event *ev = c->ev;
@@ -85,6 +94,8 @@ static ly_reject precheck(ly_ctx *c)
         if (ev->amount_minor > o->amount - o->refunded)
             return LY_REJECT_REFUND_EXCEEDS_ORDER;
     }
+    if (ev->type == LY_EV_REDEEM_CANCEL && !find_redemption(c->m, ev->redeem_event_id))
+        return LY_REJECT_UNKNOWN_REDEMPTION;
     return LY_REJECT_NONE;
 }
 
@@ -102,52 +113,58 @@ static void create_member(ly_ctx *c)
     }
 }
 
-static int64_t campaign_bp(const ly_program *p, int64_t at)
-{
-    int64_t best = 0;
-    for (size_t i = 0; i < p->n_campaigns; i++) {
-        const ly_campaign *k = &p->campaigns[i];
-        if (at >= k->start_ms && at < k->end_ms && k->multiplier_bp > best)
-            best = k->multiplier_bp;
-    }
-    return best ? best : 10000;
-}
-
 /* Section 5: floor(amount * rate * M / (100 * 10000)), rate in basis points. */
 static int64_t purchase_points(const ly_program *p, const ly_member *m, const ly_event *ev)
 {
-    int64_t mult = p->tier_multiplier_bp[m->tier] * campaign_bp(p, ev->occurred_at) / 10000;
-    __int128 num = (__int128)ev->amount_minor * p->earn_rate_bp * mult;
+    __int128 num = (__int128)ev->amount_minor * p->earn_rate_bp * p->tier_multiplier_bp[m->tier];
     return (int64_t)(num / ((__int128)100 * 10000 * 10000));
+}
+
+/* The purchase's own points: credited, or pending until release_at (section 12). */
+static void emit_purchase_points(ly_ctx *c, int64_t pts, int64_t release_at)
+{
+    ly_output out;
+    if (release_at != LY_NO_TIME) {
+        out = ly_ctx_reward(c, LY_RW_POINTS_PENDING, pts);
+        out.release_at = release_at;
+    } else {
+        ly_lots_credit(c, pts, c->ev->occurred_at);
+        out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);
+    }
+    out.reason = "PURCHASE";
+    ly_ctx_emit(c, &out);
 }
 
 static void apply_purchase(ly_ctx *c)
 {
     ly_member *m = c->m;
     const ly_event *ev = c->ev;
+    ly_tier tier = (ly_tier)m->tier;
+    int64_t release_at = c->p->pending_ms > 0 ? ev->occurred_at + c->p->pending_ms : LY_NO_TIME;
     ly_winback_on_purchase(c);
     int64_t pts = purchase_points(c->p, m, ev);
+    if (pts > 0)
+        emit_purchase_points(c, pts, release_at);
+    pts += ly_campaigns_apply(c, tier, release_at);
     ly_order *o = LY_VEC_PUSH(m->orders);
     if (o)
-        *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts };
-    if (pts > 0) {
-        ly_lots_credit(c, pts, ev->occurred_at);
-        ly_output out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);
-        out.reason = "PURCHASE";
-        ly_ctx_emit(c, &out);
-    }
+        *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts, release_at };
+    if (release_at != LY_NO_TIME && release_at < m->due[LY_TIMER_RELEASE])
+        m->due[LY_TIMER_RELEASE] = release_at;
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
-    int64_t previous_last = m->purchase_count ? m->last_purchase : LY_NO_TIME;
+    ly_churn_before before;
+    ly_churn_before_purchase(c, &before);
     if (m->purchase_count == 0 || ev->occurred_at < m->first_purchase)
         m->first_purchase = ev->occurred_at;
     if (m->purchase_count == 0 || ev->occurred_at > m->last_purchase)
         m->last_purchase = ev->occurred_at;
     m->purchase_count++;
-    ly_churn_on_purchase(c, previous_last);
+    ly_churn_on_purchase(c, &before);
     ly_referral_on_purchase(c);
     ly_tiers_after_purchase(c);
 }
 
+/* Section 5; a pending order's reversal comes out of its pending points. */
 static void apply_refund(ly_ctx *c)
 {
     ly_member *m = c->m;
@@ -156,12 +173,42 @@ static void apply_refund(ly_ctx *c)
     o->refunded += c->ev->amount_minor;
     int64_t reverse = (int64_t)((__int128)o->points * o->refunded / o->amount) - reversed;
     ly_tiers_add_spend(c, -c->ev->amount_minor, c->ev->occurred_at);
-    if (reverse > 0) {
+    if (reverse <= 0)
+        return;
+    int pending = o->release_at != LY_NO_TIME;
+    if (!pending) {
         ly_lots_debit(c, reverse);
         m->lifetime -= reverse;
-        ly_output out = ly_ctx_reward(c, LY_RW_POINTS_REVERSED, -reverse);
-        ly_ctx_emit(c, &out);
     }
+    ly_output out = ly_ctx_reward(c, LY_RW_POINTS_REVERSED, -reverse);
+    if (pending)
+        out.reason = "PENDING";
+    ly_ctx_emit(c, &out);
+}
+
+/* Section 15: accepted redemptions are remembered as long as the member. */
+static void remember_redemption(ly_ctx *c)
+{
+    ly_redemption *r = LY_VEC_PUSH(c->m->redemptions);
+    if (!r)
+        return;
+    *r = (ly_redemption){ ly_member_key(c->ev->event_id), c->ev->points, NULL, 0 };
+    size_t n = strlen(c->ev->reward_id) + 1;
+    if ((r->reward_id = malloc(n)))
+        memcpy(r->reward_id, c->ev->reward_id, n);
+}
+
+/* The points come back like any credit, but lifetime points do not change:
+ * the redemption never lowered them. */
+static void apply_redeem_cancel(ly_ctx *c)
+{
+    ly_redemption *r = find_redemption(c->m, c->ev->redeem_event_id);
+    r->cancelled = 1;
+    ly_lots_credit(c, r->points, c->ev->occurred_at);
+    c->m->lifetime -= r->points;
+    ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r->points);
+    out.reward_id = r->reward_id;
+    ly_ctx_emit(c, &out);
 }
 
 static void apply_redeem(ly_ctx *c)
@@ -172,6 +219,7 @@ static void apply_redeem(ly_ctx *c)
     if (m->balance >= p) {
         ly_lots_debit(c, p);
         out = ly_ctx_reward(c, LY_RW_POINTS_REDEEMED, -p);
+        remember_redemption(c);
     } else {
         out = ly_ctx_reward(c, LY_RW_REDEMPTION_REJECTED, 0);
         out.reason = "INSUFFICIENT_POINTS";
@@ -205,13 +253,24 @@ static int32_t *day_total(ly_ctx *c, int32_t day)
     return &d->points;
 }
 
+/* once_done bits and platform keys are stored with the member: they keep the
+ * type numbering of the first state format, part two's types after it. */
+static unsigned stored_type_code(ly_event_type t)
+{
+    if (t <= LY_EV_REDEEM)
+        return (unsigned)t;
+    if (t >= LY_EV_SHARE)
+        return (unsigned)t - 3;
+    return (unsigned)t + 13;
+}
+
 /* Section 6: once-only types are used up by their first occurrence, whatever
  * the cap left for it. */
 static int once_used(ly_ctx *c)
 {
     ly_member *m = c->m;
-    ly_event_type t = c->ev->type;
-    switch (c->p->engagement_once[t]) {
+    unsigned t = stored_type_code(c->ev->type);
+    switch (c->p->engagement_once[c->ev->type]) {
     case LY_ONCE_PER_MEMBER:
         if (m->once_done & (1u << t))
             return 1;
@@ -271,10 +330,13 @@ static void emit_referral_notice(ly_ctx *c)
 
 static void apply_internal(ly_ctx *c)
 {
-    if (c->ev->type == LY_EV_REFERRAL_NOTICE)
+    if (c->ev->type == LY_EV_REFERRAL_NOTICE) {
         ly_referral_on_notice(c);
-    else if (c->m->exists)
+        if (c->m->exists)
+            ly_tiers_milestones(c);
+    } else if (c->m->exists) {
         ly_referral_on_grant(c);
+    }
 }
 
 ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
@@ -287,7 +349,7 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
     }
     ly_reject why = precheck(&c);
     if (why != LY_REJECT_NONE) {
-        reject(&c, why);
+        ly_engine_reject(ev, why, sink);
         return LY_APPLY_REJECTED;
     }
     if (!m->exists)
@@ -302,6 +364,9 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
     case LY_EV_REDEEM:
         apply_redeem(&c);
         break;
+    case LY_EV_REDEEM_CANCEL:
+        apply_redeem_cancel(&c);
+        break;
     default:
         apply_engagement(&c);
         break;
@@ -311,7 +376,27 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
         emit_referral_notice(&c);
     if (ev->type == LY_EV_MENTION)
         ly_churn_on_mention(&c, ev->sentiment);
+    if (ev->type == LY_EV_PROFILE_UPDATE && ev->birthday)
+        ly_birthday_set(&c, ev->birthday);
     return LY_APPLY_OK;
+}
+
+void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink)
+{
+    ly_output o = {0};
+    o.topic = LY_TOPIC_NOTICES;
+    o.notice = LY_NOTICE_MEMBER_ERASED;
+    o.member_id = ev->member_id;
+    o.source_event_id = ev->event_id;
+    o.seq = 1;
+    o.occurred_at = ev->occurred_at;
+    if (m && m->exists) {
+        o.balance_after = m->balance;
+        o.lifetime_points = m->lifetime;
+        o.tier = (ly_tier)m->tier;
+    }
+    if (sink && sink->output)
+        sink->output(sink->opaque, &o);
 }
 
 void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
@@ -326,6 +411,18 @@ void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64
     switch (kind) {
     case LY_TIMER_EXPIRY:
         ly_lots_expire(&c, due);
+        break;
+    case LY_TIMER_RELEASE:
+        ly_pending_release(&c, due);
+        break;
+    case LY_TIMER_EXPIRY_NOTICE:
+        ly_notices_fire_expiry(&c, due);
+        break;
+    case LY_TIMER_TIER_NOTICE:
+        ly_notices_fire_tier(&c, due);
+        break;
+    case LY_TIMER_BIRTHDAY:
+        ly_birthday_fire(&c, due);
         break;
     case LY_TIMER_TIER_REVIEW:
         ly_tiers_review(&c, due);

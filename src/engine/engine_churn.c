@@ -109,17 +109,30 @@ void ly_churn_fire(ly_ctx *c, int64_t due)
     maybe_alert(c, due);
 }
 
-/* A purchase not older than the previous last purchase ends the episode. L or
- * g changed either way, so the timer moves. */
-void ly_churn_on_purchase(ly_ctx *c, int64_t previous_last)
+void ly_churn_before_purchase(const ly_ctx *c, ly_churn_before *b)
+{
+    const ly_member *m = c->m;
+    b->last_purchase = m->purchase_count ? m->last_purchase : LY_NO_TIME;
+    b->reference = reference_time(m);
+    b->gap = ly_engine_expected_gap(c->p, m);
+    b->inactivity = m->inactivity;
+}
+
+/* A purchase not older than the previous last purchase ends the episode. The
+ * timer moves only when L, g or the inactivity level changed (section 18):
+ * a late purchase that changes none of them leaves it where a previous
+ * version put it. */
+void ly_churn_on_purchase(ly_ctx *c, const ly_churn_before *b)
 {
     ly_member *m = c->m;
-    if (previous_last == LY_NO_TIME || c->ev->occurred_at >= previous_last) {
+    if (b->last_purchase == LY_NO_TIME || c->ev->occurred_at >= b->last_purchase) {
         m->inactivity = LY_RISK_NONE;
         m->alerted = LY_RISK_NONE;
         m->high_alert_at = LY_NO_TIME;
     }
-    ly_churn_schedule(c->p, m);
+    if (reference_time(m) != b->reference || ly_engine_expected_gap(c->p, m) != b->gap ||
+        m->inactivity != b->inactivity)
+        ly_churn_schedule(c->p, m);
 }
 
 void ly_churn_on_mention(ly_ctx *c, double x)

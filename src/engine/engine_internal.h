@@ -28,15 +28,41 @@ void ly_ctx_emit(ly_ctx *c, ly_output *o);
 /* occurred_at of what is being processed. */
 int64_t ly_ctx_time(const ly_ctx *c);
 
+/* A notice output for the current source with the member's figures. */
+ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type);
+
 /* Section 7 (engine_lots.c) */
 void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);
 void ly_lots_debit(ly_ctx *c, int64_t points);
 void ly_lots_expire(ly_ctx *c, int64_t due);
-void ly_lots_schedule(const ly_program *p, ly_member *m);
+void ly_lots_schedule(ly_member *m);
+/* Points of the lots that expire at `expires` (several lots may, section 18). */
+int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires);
+
+/* Section 11 (engine_campaigns.c): the qualifying campaigns' points, emitted
+ * (as CAMPAIGN_BONUS, or POINTS_PENDING when release_at is set); returns
+ * their sum. tier is the tier before the purchase. */
+int64_t ly_campaigns_apply(ly_ctx *c, ly_tier tier, int64_t release_at);
+
+/* Section 12 (engine_pending.c) */
+void ly_pending_schedule(ly_member *m);
+void ly_pending_release(ly_ctx *c, int64_t due);
+
+/* Section 13 (engine_notices.c) */
+void ly_notices_on_new_lot(ly_ctx *c, int64_t expires);
+void ly_notices_fire_expiry(ly_ctx *c, int64_t due);
+void ly_notices_on_review(ly_ctx *c);
+void ly_notices_fire_tier(ly_ctx *c, int64_t due);
+
+/* Section 14 (engine_notices.c: a birthday is a yearly notice that pays) */
+void ly_birthday_set(ly_ctx *c, int mmdd);
+void ly_birthday_fire(ly_ctx *c, int64_t due);
 
 /* Section 8 (engine_tiers.c) */
 void ly_tiers_after_purchase(ly_ctx *c);
 void ly_tiers_review(ly_ctx *c, int64_t due);
+/* Section 13: the tier a review at Q would give if nothing changed. */
+ly_tier ly_tiers_review_outcome(const ly_program *p, ly_tier tier, int64_t q);
 void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at);
 void ly_tiers_milestones(ly_ctx *c);
 void ly_referral_on_notice(ly_ctx *c);
@@ -46,8 +72,15 @@ void ly_referral_check(ly_ctx *c);
 void ly_winback_on_purchase(ly_ctx *c);
 
 /* Section 9 (engine_churn.c) */
+typedef struct ly_churn_before {
+    int64_t last_purchase; /* LY_NO_TIME without purchases */
+    int64_t reference;     /* L */
+    double gap;            /* g */
+    uint8_t inactivity;
+} ly_churn_before;
 void ly_churn_schedule(const ly_program *p, ly_member *m);
-void ly_churn_on_purchase(ly_ctx *c, int64_t previous_last);
+void ly_churn_before_purchase(const ly_ctx *c, ly_churn_before *b);
+void ly_churn_on_purchase(ly_ctx *c, const ly_churn_before *b);
 void ly_churn_on_mention(ly_ctx *c, double x);
 void ly_churn_fire(ly_ctx *c, int64_t due);
 

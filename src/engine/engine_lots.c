@@ -1,4 +1,7 @@
-/* PROGRAM.md section 7: point lots, FIFO debits, negative balances, expiry. */
+/* PROGRAM.md section 7: point lots, FIFO debits, negative balances, expiry.
+ * A lot's expiry instant is fixed when the lot is created, by the program
+ * version of that moment (section 17); lots whose instants coincide expire
+ * together (section 18). */
 #include "engine_internal.h"
 #include "ly_time.h"
 
@@ -7,30 +10,38 @@ static int64_t lot_expiry(const ly_program *p, int32_t month)
     return ly_time_month_start(month + p->lot_expiry_months);
 }
 
-/* Lots are kept sorted by month, oldest first, and never empty. */
-static void lot_add(ly_member *m, int32_t month, int64_t points)
+/* The EXPIRY timer is due at the earliest expiry instant of any lot. */
+void ly_lots_schedule(ly_member *m)
 {
-    uint32_t i = 0;
-    while (i < m->lots.n && m->lots.v[i].month < month)
-        i++;
-    if (i < m->lots.n && m->lots.v[i].month == month) {
-        m->lots.v[i].points += points;
-        return;
-    }
-    if (!LY_VEC_PUSH(m->lots))
-        return;
-    for (uint32_t j = m->lots.n - 1; j > i; j--)
-        m->lots.v[j] = m->lots.v[j - 1];
-    m->lots.v[i] = (ly_lot){ month, points };
+    int64_t due = LY_NO_TIMER;
+    for (uint32_t i = 0; i < m->lots.n; i++)
+        if (m->lots.v[i].expires < due)
+            due = m->lots.v[i].expires;
+    m->due[LY_TIMER_EXPIRY] = due;
 }
 
-void ly_lots_schedule(const ly_program *p, ly_member *m)
+static ly_lot *find_lot(ly_member *m, int32_t month)
 {
-    m->due[LY_TIMER_EXPIRY] = m->lots.n ? lot_expiry(p, m->lots.v[0].month) : LY_NO_TIMER;
+    for (uint32_t i = 0; i < m->lots.n; i++)
+        if (m->lots.v[i].month == month)
+            return &m->lots.v[i];
+    return NULL;
+}
+
+/* Lots are kept sorted by month, oldest first, and never empty. */
+static int insert_lot(ly_member *m, int32_t month, int64_t expires, int64_t points)
+{
+    if (!LY_VEC_PUSH(m->lots))
+        return -1;
+    uint32_t i = m->lots.n - 1;
+    for (; i > 0 && m->lots.v[i - 1].month > month; i--)
+        m->lots.v[i] = m->lots.v[i - 1];
+    m->lots.v[i] = (ly_lot){ month, expires, points };
+    return 0;
 }
 
 /* A credit first pays off a negative balance; the rest goes into the lot of
- * its month, or the clock's month when that lot has already expired. */
+ * its month, or the clock's month when that lot would already have expired. */
 void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
 {
     ly_member *m = c->m;
@@ -42,13 +53,21 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
     if (to_lot <= 0)
         return;
     int32_t month = ly_ctx_month(c, occurred_at);
-    /* The lot of month m has expired once the clock's month reaches m + expiry. */
-    if (month + c->p->lot_expiry_months <= ly_ctx_month(c, c->clock))
+    ly_lot *lot = find_lot(m, month);
+    if (!lot && month + c->p->lot_expiry_months <= ly_ctx_month(c, c->clock)) {
         month = ly_ctx_month(c, c->clock);
-    int first_changes = m->lots.n == 0 || month < m->lots.v[0].month;
-    lot_add(m, month, to_lot);
-    if (first_changes)
-        ly_lots_schedule(c->p, m);
+        lot = find_lot(m, month);
+    }
+    if (lot) {
+        lot->points += to_lot;
+        return;
+    }
+    int64_t expires = lot_expiry(c->p, month);
+    if (insert_lot(m, month, expires, to_lot) < 0)
+        return;
+    if (expires < m->due[LY_TIMER_EXPIRY])
+        m->due[LY_TIMER_EXPIRY] = expires;
+    ly_notices_on_new_lot(c, expires);
 }
 
 /* A debit takes the oldest lots first; what they do not cover goes negative. */
@@ -70,20 +89,22 @@ void ly_lots_debit(ly_ctx *c, int64_t points)
     m->lots.n -= used;
     m->balance -= points;
     if (used)
-        ly_lots_schedule(c->p, m);
+        ly_lots_schedule(m);
 }
 
 void ly_lots_expire(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
     int64_t expired = 0;
-    uint32_t gone = 0;
-    while (gone < m->lots.n && lot_expiry(c->p, m->lots.v[gone].month) <= due)
-        expired += m->lots.v[gone++].points;
-    for (uint32_t i = gone; i < m->lots.n; i++)
-        m->lots.v[i - gone] = m->lots.v[i];
-    m->lots.n -= gone;
-    ly_lots_schedule(c->p, m);
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < m->lots.n; i++) {
+        if (m->lots.v[i].expires <= due)
+            expired += m->lots.v[i].points;
+        else
+            m->lots.v[keep++] = m->lots.v[i];
+    }
+    m->lots.n = keep;
+    ly_lots_schedule(m);
     if (expired > 0) {
         m->balance -= expired;
         ly_output o = ly_ctx_reward(c, LY_RW_POINTS_EXPIRED, -expired);
@@ -91,11 +112,20 @@ void ly_lots_expire(ly_ctx *c, int64_t due)
     }
 }
 
+int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires)
+{
+    int64_t sum = 0;
+    for (uint32_t i = 0; i < m->lots.n; i++)
+        if (m->lots.v[i].expires == expires)
+            sum += m->lots.v[i].points;
+    return sum;
+}
+
 int64_t ly_engine_points_expiring(const ly_program *p, const ly_member *m, int64_t c)
 {
     int64_t sum = 0;
     for (uint32_t i = 0; i < m->lots.n; i++)
-        if (lot_expiry(p, m->lots.v[i].month) <= c + p->expiring_horizon_ms)
+        if (m->lots.v[i].expires <= c + p->expiring_horizon_ms)
             sum += m->lots.v[i].points;
     return sum;
 }

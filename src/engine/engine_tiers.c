@@ -53,6 +53,7 @@ static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
     m->tier = (uint8_t)to;
     m->tier_since = since;
     m->due[LY_TIMER_TIER_REVIEW] = to == LY_TIER_BASIC ? LY_NO_TIMER : since + c->p->tier_review_ms;
+    ly_notices_on_review(c);
     ly_output o = ly_ctx_reward(c, why, 0);
     o.old_tier = from;
     o.new_tier = to;
@@ -79,20 +80,25 @@ void ly_tiers_after_purchase(ly_ctx *c)
 
 /* At review a tier is kept while Q holds it; otherwise the member lands on the
  * higher of tier(Q) and one level down. */
+ly_tier ly_tiers_review_outcome(const ly_program *p, ly_tier tier, int64_t q)
+{
+    if (tier == LY_TIER_BASIC || q >= p->tier_threshold[tier])
+        return tier;
+    ly_tier soft = (ly_tier)(tier - 1), by_q = ly_engine_tier_for(p, q);
+    return by_q > soft ? by_q : soft;
+}
+
 void ly_tiers_review(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
     int64_t q = ly_engine_qualifying(c->p, m, due);
-    if (m->tier == LY_TIER_BASIC) {
-        m->due[LY_TIMER_TIER_REVIEW] = LY_NO_TIMER;
+    ly_tier to = ly_tiers_review_outcome(c->p, (ly_tier)m->tier, q);
+    if (to != m->tier) {
+        set_tier(c, to, due, LY_RW_TIER_DOWNGRADE);
         return;
     }
-    if (q >= c->p->tier_threshold[m->tier]) {
-        m->due[LY_TIMER_TIER_REVIEW] = due + c->p->tier_review_ms;
-        return;
-    }
-    ly_tier soft = (ly_tier)(m->tier - 1), by_q = ly_engine_tier_for(c->p, q);
-    set_tier(c, by_q > soft ? by_q : soft, due, LY_RW_TIER_DOWNGRADE);
+    m->due[LY_TIMER_TIER_REVIEW] = m->tier == LY_TIER_BASIC ? LY_NO_TIMER : due + c->p->tier_review_ms;
+    ly_notices_on_review(c);
 }
 
 /* Checked once after all the credits of an event, ascending, once ever each. */
@@ -193,6 +199,14 @@ void ly_referral_check(ly_ctx *c)
         c->sink->internal(c->sink->opaque, &grant);
     free(m->earliest_purchase_id);
     m->earliest_purchase_id = NULL;
+    /* Section 11: F's own bonus, at the moment R's is sent. */
+    int64_t bonus = c->p->referred_bonus;
+    if (bonus > 0 && m->exists) {
+        ly_lots_credit(c, bonus, ly_ctx_time(c));
+        ly_output o = ly_ctx_reward(c, LY_RW_REFERRED_BONUS, bonus);
+        o.referrer_member_id = m->referrer;
+        ly_ctx_emit(c, &o);
+    }
 }
 
 /* A bonus record can reach R twice (delivered in-process, then read back

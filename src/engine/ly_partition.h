@@ -11,7 +11,8 @@ typedef struct ly_partition_stats {
     uint64_t applied, repeats, rejected, internal, timers_fired;
 } ly_partition_stats;
 
-/* Returns a new empty partition that borrows p (which must outlive it), or NULL. */
+/* Returns a new empty partition that borrows p (which must outlive it), or
+ * NULL. Each event and timer runs with ly_program_at(p, its time). */
 ly_partition *ly_partition_new(const ly_program *p);
 void ly_partition_destroy(ly_partition *pt); /* accepts NULL */
 
@@ -46,6 +47,13 @@ int ly_partition_remember(ly_partition *pt, uint64_t key, int64_t until);
 /* Calls cb for each member record changed since the last call, and forgets
  * them: what a batch must write back. */
 void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *m), void *ctx);
+/* Section 16: marks a member key (ly_member_key of the id) erased, as
+ * loaded from storage. 0 or -1 (ENOMEM). */
+int ly_partition_add_erased(ly_partition *pt, uint64_t member_key);
+int ly_partition_is_erased(const ly_partition *pt, const char *id);
+/* Calls cb for each member erased since the last call, and forgets them:
+ * what a batch must delete from storage and add to the erased set. */
+void ly_partition_take_erased(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, const char *id), void *ctx);
 /* Calls cb for the event ids remembered since the last call, oldest first. */
 void ly_partition_take_remembered(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, int64_t until), void *ctx);
 

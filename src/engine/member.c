@@ -31,6 +31,12 @@ void ly_member_clear(ly_member *m)
     free(m->orders.v);
     free(m->platforms.v);
     free(m->referred.v);
+    for (uint32_t i = 0; i < m->redemptions.n; i++)
+        free(m->redemptions.v[i].reward_id);
+    free(m->campaigns.v);
+    free(m->redemptions.v);
+    free(m->expiry_notices.v);
+    free(m->tier_notices.v);
     m->referrer = m->earliest_purchase_id = NULL;
     memset(&m->lots, 0, sizeof m->lots);
     memset(&m->spend, 0, sizeof m->spend);
@@ -38,6 +44,21 @@ void ly_member_clear(ly_member *m)
     memset(&m->orders, 0, sizeof m->orders);
     memset(&m->platforms, 0, sizeof m->platforms);
     memset(&m->referred, 0, sizeof m->referred);
+    memset(&m->campaigns, 0, sizeof m->campaigns);
+    memset(&m->redemptions, 0, sizeof m->redemptions);
+    memset(&m->expiry_notices, 0, sizeof m->expiry_notices);
+    memset(&m->tier_notices, 0, sizeof m->tier_notices);
+}
+
+int64_t ly_member_pending_points(const ly_member *m)
+{
+    int64_t sum = 0;
+    for (uint32_t i = 0; i < m->orders.n; i++) {
+        const ly_order *o = &m->orders.v[i];
+        if (o->release_at != LY_NO_TIME)
+            sum += o->points - (int64_t)((__int128)o->points * o->refunded / o->amount);
+    }
+    return sum;
 }
 
 size_t ly_member_heap_bytes(const ly_member *m)
@@ -45,7 +66,12 @@ size_t ly_member_heap_bytes(const ly_member *m)
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
                m->days.cap * sizeof *m->days.v +
                m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v +
-               m->referred.cap * sizeof *m->referred.v;
+               m->referred.cap * sizeof *m->referred.v + m->campaigns.cap * sizeof *m->campaigns.v +
+               m->redemptions.cap * sizeof *m->redemptions.v +
+               m->expiry_notices.cap * sizeof *m->expiry_notices.v + m->tier_notices.cap * sizeof *m->tier_notices.v;
+    for (uint32_t i = 0; i < m->redemptions.n; i++)
+        if (m->redemptions.v[i].reward_id)
+            n += strlen(m->redemptions.v[i].reward_id) + 1;
     if (m->referrer)
         n += strlen(m->referrer) + 1;
     if (m->earliest_purchase_id)
@@ -81,6 +107,10 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->orders, sizeof *m->orders.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
     shrink(&m->referred, sizeof *m->referred.v);
+    shrink(&m->campaigns, sizeof *m->campaigns.v);
+    shrink(&m->redemptions, sizeof *m->redemptions.v);
+    shrink(&m->expiry_notices, sizeof *m->expiry_notices.v);
+    shrink(&m->tier_notices, sizeof *m->tier_notices.v);
 }
 
 void *ly_vec_push(void *vec, size_t elem_size)

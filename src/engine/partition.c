@@ -1,9 +1,16 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ly_dedupe.h"
 #include "ly_partition.h"
+#include "ly_time.h"
 
 typedef struct { int64_t due; ly_member *m; uint8_t kind; } timer;
+
+/* Section 16: erased member keys, open addressing (0 marks a free slot;
+ * a key of 0 is stored as 1, a 2^-64 collision at worst). */
+typedef struct { uint64_t *v; size_t cap, n; } key_set;
+typedef struct { uint64_t key; char id[LY_MEMBER_ID_MAX + 1]; } erased_entry;
 
 struct ly_partition {
     const ly_program *prog;
@@ -20,8 +27,58 @@ struct ly_partition {
     ly_member **dirty;
     size_t dirty_n, dirty_cap;
     int dirty_oom;
+    key_set erased;
+    erased_entry *erased_log; /* erased since the last ly_partition_take_erased */
+    size_t erased_log_n, erased_log_cap;
     ly_partition_stats stats;
 };
+
+static uint64_t set_key(uint64_t k)
+{
+    return k ? k : 1;
+}
+
+static int set_contains(const key_set *s, uint64_t k)
+{
+    k = set_key(k);
+    for (size_t i = s->cap ? (size_t)k & (s->cap - 1) : 0; s->cap; i = (i + 1) & (s->cap - 1)) {
+        if (s->v[i] == k)
+            return 1;
+        if (!s->v[i])
+            return 0;
+    }
+    return 0;
+}
+
+static int set_add(key_set *s, uint64_t k)
+{
+    k = set_key(k);
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i])
+                continue;
+            size_t j = (size_t)s->v[i] & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t i = (size_t)k & (s->cap - 1);
+    while (s->v[i] && s->v[i] != k)
+        i = (i + 1) & (s->cap - 1);
+    if (!s->v[i]) {
+        s->v[i] = k;
+        s->n++;
+    }
+    return 0;
+}
 
 ly_partition *ly_partition_new(const ly_program *p)
 {
@@ -53,6 +110,8 @@ void ly_partition_destroy(ly_partition *pt)
     free(pt->heap);
     free(pt->listing);
     free(pt->dirty);
+    free(pt->erased.v);
+    free(pt->erased_log);
     free(pt);
 }
 
@@ -222,7 +281,7 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
     while (pt->heap_n && pt->heap[0].due <= until) {
         timer t = pt->heap[0];
         heap_remove(pt, 0);
-        ly_engine_fire(pt->prog, t.m, (ly_timer_kind)t.kind, t.due, sink);
+        ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, (ly_timer_kind)t.kind, t.due, sink);
         mark_dirty(pt, t.m);
         pt->stats.timers_fired++;
         if (sync_timers(pt, t.m) < 0)
@@ -231,24 +290,88 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
     return 0;
 }
 
+/* Section 16: the record and its timers go; the id is remembered. */
+static void remove_member(ly_partition *pt, ly_member *m)
+{
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        if (m->heap_pos[k] >= 0)
+            heap_remove(pt, (size_t)m->heap_pos[k]);
+    for (size_t i = 0; m->dirty && i < pt->dirty_n; i++)
+        if (pt->dirty[i] == m)
+            pt->dirty[i] = pt->dirty[--pt->dirty_n];
+    size_t i = slot_of(pt, m->id);
+    while (pt->slots[i] != m)
+        i = (i + 1) & (pt->cap - 1);
+    pt->slots[i] = NULL;
+    /* Backward-shift deletion keeps every probe chain unbroken. */
+    for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j]; j = (j + 1) & (pt->cap - 1)) {
+        size_t home = slot_of(pt, pt->slots[j]->id);
+        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            pt->slots[i] = pt->slots[j];
+            pt->slots[j] = NULL;
+            i = j;
+        }
+    }
+    pt->count--;
+    pt->members -= m->exists;
+    ly_member_clear(m);
+    free(m);
+}
+
+static int log_erased(ly_partition *pt, uint64_t key, const char *id)
+{
+    if (pt->erased_log_n == pt->erased_log_cap) {
+        size_t cap = pt->erased_log_cap ? pt->erased_log_cap * 2 : 16;
+        erased_entry *v = realloc(pt->erased_log, cap * sizeof *v);
+        if (!v)
+            return -1;
+        pt->erased_log = v;
+        pt->erased_log_cap = cap;
+    }
+    erased_entry *e = &pt->erased_log[pt->erased_log_n++];
+    e->key = key;
+    snprintf(e->id, sizeof e->id, "%s", id);
+    return 0;
+}
+
+static int erase(ly_partition *pt, const ly_event *ev, uint64_t member_key, const ly_sink *sink)
+{
+    ly_member *m = find_keyed(pt, ev->member_id, member_key);
+    ly_engine_erase(m, ev, sink);
+    if (m)
+        remove_member(pt, m);
+    pt->stats.applied++;
+    return set_add(&pt->erased, member_key) < 0 || log_erased(pt, member_key, ev->member_id) < 0 ? -1 : 0;
+}
+
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink)
 {
+    const ly_program *p = ly_program_at(pt->prog, ev->occurred_at);
     if (ev->occurred_at > pt->clock)
         pt->clock = ev->occurred_at;
     if (fire_due(pt, pt->clock, sink) < 0)
         return -1;
     int internal = ev->source == LY_SRC_INTERNAL;
     uint64_t member_key = ly_member_key(ev->member_id);
+    /* Section 18: erased_member comes before the dedupe. */
+    if (pt->erased.n && set_contains(&pt->erased, member_key)) {
+        ly_engine_reject(ev, LY_REJECT_ERASED_MEMBER, sink);
+        pt->stats.rejected++;
+        return 0;
+    }
     uint64_t key = internal ? 0 : ly_dedupe_key(member_key, ev->event_id);
     if (!internal && ly_dedupe_contains(pt->seen, key, pt->clock)) {
         pt->stats.repeats++;
         return 0;
     }
+    if (ev->type == LY_EV_ERASE)
+        return erase(pt, ev, member_key, sink);
     ly_member *m = find_or_add(pt, ev->member_id, member_key);
     if (!m)
         return -1;
     int was_member = m->exists;
-    ly_apply_result r = ly_engine_apply(pt->prog, m, ev, pt->clock, sink);
+    ly_apply_result r = ly_engine_apply(p, m, ev, pt->clock, sink);
     pt->members += !was_member && m->exists;
     mark_dirty(pt, m);
     if (internal)
@@ -258,7 +381,7 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     else
         pt->stats.rejected++;
     /* Dead-lettered events are not remembered. */
-    if (!internal && r == LY_APPLY_OK && ly_dedupe_add(pt->seen, key, pt->clock + pt->prog->dedupe_window_ms) < 0)
+    if (!internal && r == LY_APPLY_OK && ly_dedupe_add(pt->seen, key, pt->clock + p->dedupe_window_ms) < 0)
         return -1;
     if (sync_timers(pt, m) < 0)
         return -1;
@@ -327,6 +450,13 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
     pt->slots[i] = m;
     pt->count++;
     pt->members += m->exists;
+    /* State written before lots carried their expiry (state version 1). */
+    for (uint32_t l = 0; l < m->lots.n; l++) {
+        int32_t month = m->lots.v[l].month;
+        if (m->lots.v[l].expires == LY_NO_TIME)
+            m->lots.v[l].expires =
+                ly_time_month_start(month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months);
+    }
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         m->heap_pos[k] = -1;
     return sync_timers(pt, m);
@@ -353,6 +483,23 @@ void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *
         cb(ctx, pt->dirty[i]);
     }
     pt->dirty_n = 0;
+}
+
+int ly_partition_add_erased(ly_partition *pt, uint64_t member_key)
+{
+    return set_add(&pt->erased, member_key);
+}
+
+int ly_partition_is_erased(const ly_partition *pt, const char *id)
+{
+    return set_contains(&pt->erased, ly_member_key(id));
+}
+
+void ly_partition_take_erased(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, const char *id), void *ctx)
+{
+    for (size_t i = 0; i < pt->erased_log_n; i++)
+        cb(ctx, pt->erased_log[i].key, pt->erased_log[i].id);
+    pt->erased_log_n = 0;
 }
 
 void ly_partition_take_remembered(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, int64_t until), void *ctx)

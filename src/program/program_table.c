@@ -20,6 +20,8 @@ const ly_program_key ly_program_keys[] = {
       "points per 1.00 of currency on a PURCHASE, in basis points (10000 = 1 point)" },
     { "earning.dedupe_window_hours", LY_PK_INT, OFF(dedupe_window_ms), 0, 24 * 365, HOURS,
       "a repeated event_id within this many hours of the clock at its application is dropped" },
+    { "earning.pending_days", LY_PK_INT, OFF(pending_ms), 0, 3650, DAYS,
+      "return window: a purchase's points (and its campaign points) stay pending this many days; 0: off" },
     { "tiers.BASIC.multiplier_bp", LY_PK_INT, OFF(tier_multiplier_bp[LY_TIER_BASIC]), 1, 1000000, 1,
       "earning multiplier of BASIC, basis points" },
     { "tiers.SILVER.threshold_minor", LY_PK_INT, OFF(tier_threshold[LY_TIER_SILVER]), 1, 1000000000000000LL, 1,
@@ -39,7 +41,9 @@ const ly_program_key ly_program_keys[] = {
     { "tiers.review_days", LY_PK_INT, OFF(tier_review_ms), 1, 3650, DAYS,
       "a tier is reviewed this many days after tier_since, then again every as many days" },
     { "campaigns", LY_PK_CAMPAIGNS, OFF(campaigns), 0, LY_MAX_CAMPAIGNS, 1,
-      "list of {id, start_ms, end_ms (exclusive), multiplier_bp}; the highest active one applies" },
+      "list of {id, start_ms, end_ms (exclusive), conditions {tiers, channels, days_of_week, min_amount_minor, "
+      "categories, skus}, multiplier_bp, bonus_points, max_points_per_member, max_uses_per_member}; every "
+      "qualifying campaign pays its own CAMPAIGN_BONUS, in list order" },
     { "engagement.daily_cap", LY_PK_INT, OFF(daily_cap), 0, 1000000000, 1,
       "engagement points per member per UTC day at most" },
     ENG(REVIEW, ""), ENG(CHECK_IN, ""), ENG(SURVEY, ""), ENG(PROFILE_COMPLETE, ""),
@@ -55,6 +59,20 @@ const ly_program_key ly_program_keys[] = {
       "ascending lifetime-point thresholds, each rewarded once (MILESTONE_<n>)" },
     { "referral.bonus", LY_PK_INT, OFF(referral_bonus), 0, 1000000000000LL, 1,
       "points to the referrer once the referred member's first purchase follows the referral" },
+    { "referral.referred_bonus", LY_PK_INT, OFF(referred_bonus), 0, 1000000000000LL, 1,
+      "points to the referred member when its referrer's bonus is sent" },
+    { "notices.expiry_days", LY_PK_DAYS_LIST, OFF(expiry_notice_ms), 1, LY_MAX_NOTICE_DAYS, DAYS,
+      "POINTS_EXPIRY_NOTICE this many days before a lot expires (a list; each 1..3650)" },
+    { "notices.tier_days", LY_PK_DAYS_LIST, OFF(tier_notice_ms), 1, LY_MAX_NOTICE_DAYS, DAYS,
+      "TIER_REVIEW_NOTICE this many days before a review that would downgrade (a list; each below tiers.review_days)" },
+    { "birthday.points.BASIC", LY_PK_INT, OFF(birthday_points[LY_TIER_BASIC]), 0, 1000000000000LL, 1,
+      "BIRTHDAY_BONUS for a BASIC member, once per UTC year" },
+    { "birthday.points.SILVER", LY_PK_INT, OFF(birthday_points[LY_TIER_SILVER]), 0, 1000000000000LL, 1,
+      "BIRTHDAY_BONUS for a SILVER member" },
+    { "birthday.points.GOLD", LY_PK_INT, OFF(birthday_points[LY_TIER_GOLD]), 0, 1000000000000LL, 1,
+      "BIRTHDAY_BONUS for a GOLD member" },
+    { "birthday.points.DIAMOND", LY_PK_INT, OFF(birthday_points[LY_TIER_DIAMOND]), 0, 1000000000000LL, 1,
+      "BIRTHDAY_BONUS for a DIAMOND member" },
     { "win_back.bonus", LY_PK_INT, OFF(winback_bonus), 0, 1000000000000LL, 1,
       "points for a purchase within the win-back window after a HIGH churn alert" },
     { "win_back.window_days", LY_PK_INT, OFF(winback_window_ms), 0, 3650, DAYS,
@@ -93,6 +111,7 @@ const size_t ly_program_nkeys = sizeof ly_program_keys / sizeof ly_program_keys[
 void ly_program_reference(ly_program *p)
 {
     *p = (ly_program){0};
+    p->effective_from = INT64_MIN;
     snprintf(p->currency, sizeof p->currency, "USD");
     p->welcome_bonus = 100;
     p->earn_rate_bp = 10000;

@@ -11,6 +11,7 @@ typedef enum {
     LY_PK_MILESTONES,
     LY_PK_CAMPAIGNS,
     LY_PK_ONCE_LIST,  /* offset holds the ly_once value the list sets */
+    LY_PK_DAYS_LIST,  /* int64_t[LY_MAX_NOTICE_DAYS] of ms, then a size_t count */
 } ly_pk_type;
 
 typedef struct ly_program_key {

@@ -1,4 +1,6 @@
 /* The program as YAML and the key reference as Markdown, both from the key table. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ly_output.h"
 #include "program_table.h"
@@ -23,6 +25,61 @@ static void indent_for(FILE *out, const char *path, const char **prev)
     }
     fprintf(out, "%*s%s: ", depth * 2, "", strrchr(path, '.') ? strrchr(path, '.') + 1 : path);
     *prev = path;
+}
+
+static void write_names(FILE *out, const ly_program *p, const char *key, int16_t list, const char **sep)
+{
+    if (list < 0)
+        return;
+    fprintf(out, "%s%s: [", *sep, key);
+    const ly_name_list *l = &p->lists[list];
+    for (uint8_t i = 0; i < l->n; i++)
+        fprintf(out, "%s\"%s\"", i ? ", " : "", p->pool + l->name[i]);
+    fputc(']', out);
+    *sep = ", ";
+}
+
+static void write_conditions(FILE *out, const ly_program *p, const ly_campaign *c)
+{
+    const char *sep = "";
+    fputs("    conditions: {", out);
+    if (c->tiers) {
+        fputs("tiers: [", out);
+        for (int t = 0, n = 0; t < LY_TIER_COUNT; t++)
+            if (c->tiers & (1u << t))
+                fprintf(out, "%s%s", n++ ? ", " : "", ly_tier_name((ly_tier)t));
+        fputc(']', out);
+        sep = ", ";
+    }
+    if (c->days_of_week) {
+        fprintf(out, "%sdays_of_week: [", sep);
+        for (int d = 0, n = 0; d < 7; d++)
+            if (c->days_of_week & (1u << d))
+                fprintf(out, "%s%d", n++ ? ", " : "", d + 1);
+        fputc(']', out);
+        sep = ", ";
+    }
+    if (c->has_min_amount) {
+        fprintf(out, "%smin_amount_minor: %lld", sep, (long long)c->min_amount_minor);
+        sep = ", ";
+    }
+    write_names(out, p, "channels", c->channels, &sep);
+    write_names(out, p, "categories", c->categories, &sep);
+    write_names(out, p, "skus", c->skus, &sep);
+    fputs("}\n", out);
+}
+
+static void write_campaign(FILE *out, const ly_program *p, const ly_campaign *c)
+{
+    fprintf(out, "  - id: \"%s\"\n    start_ms: %lld\n    end_ms: %lld\n", c->id, (long long)c->start_ms,
+            (long long)c->end_ms);
+    write_conditions(out, p, c);
+    fprintf(out, "    multiplier_bp: %lld\n    bonus_points: %lld\n", (long long)c->multiplier_bp,
+            (long long)c->bonus_points);
+    if (c->max_points_per_member != LY_NO_CAP)
+        fprintf(out, "    max_points_per_member: %lld\n", (long long)c->max_points_per_member);
+    if (c->max_uses_per_member != LY_NO_CAP)
+        fprintf(out, "    max_uses_per_member: %lld\n", (long long)c->max_uses_per_member);
 }
 
 static void write_value(FILE *out, const ly_program *p, const ly_program_key *k)
@@ -67,23 +124,67 @@ static void write_value(FILE *out, const ly_program *p, const ly_program_key *k)
         else
             fputc('\n', out);
         for (size_t i = 0; i < p->n_campaigns; i++)
-            fprintf(out, "  - {id: \"%s\", start_ms: %lld, end_ms: %lld, multiplier_bp: %lld}\n",
-                    p->campaigns[i].id, (long long)p->campaigns[i].start_ms, (long long)p->campaigns[i].end_ms,
-                    (long long)p->campaigns[i].multiplier_bp);
+            write_campaign(out, p, &p->campaigns[i]);
         break;
+    case LY_PK_DAYS_LIST: {
+        const int64_t *days = (const int64_t *)(base + k->offset);
+        size_t n = *(const size_t *)(days + LY_MAX_NOTICE_DAYS);
+        fputc('[', out);
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "%s%lld", i ? ", " : "", (long long)(days[i] / k->scale));
+        fputs("]\n", out);
+        break;
+    }
     }
 }
 
-int ly_program_write_yaml(const ly_program *p, FILE *out)
+static void write_keys(FILE *out, const ly_program *p)
 {
     const char *prev = NULL;
-    fputs("# loyalty program file (see docs/program.md); every key is optional and\n"
-          "# defaults to the reference program.\n", out);
     for (size_t i = 0; i < ly_program_nkeys; i++) {
         indent_for(out, ly_program_keys[i].path, &prev);
         write_value(out, p, &ly_program_keys[i]);
     }
-    return ferror(out) ? -1 : 0;
+}
+
+/* One version of a program with versions: every key, indented under its
+ * list item, so each version reads complete (no inheritance to work out). */
+static int write_version(FILE *out, const ly_program *v)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return -1;
+    write_keys(mem, v);
+    if (fclose(mem) != 0) {
+        free(text);
+        return -1;
+    }
+    fprintf(out, "  - effective_from: %lld\n", (long long)v->effective_from);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            nl = line + strlen(line) - 1;
+        fprintf(out, "    %.*s\n", (int)(nl - line), line);
+    }
+    free(text);
+    return 0;
+}
+
+int ly_program_write_yaml(const ly_program *p, FILE *out)
+{
+    fputs("# loyalty program file (see docs/program.md); every key is optional and\n"
+          "# defaults to the reference program.\n", out);
+    if (!p->n_later) {
+        write_keys(out, p);
+        return ferror(out) ? -1 : 0;
+    }
+    fputs("versions:\n", out);
+    int rc = write_version(out, p);
+    for (size_t i = 0; rc == 0 && i < p->n_later; i++)
+        rc = write_version(out, &p->later[i]);
+    return rc < 0 || ferror(out) ? -1 : 0;
 }
 
 void ly_program_write_doc(FILE *out)

@@ -64,6 +64,7 @@ static void on_internal(void *opaque, const ly_event *ev)
     copy.event_id = ly_arena_strndup(s->arena, ev->event_id, strlen(ev->event_id));
     copy.member_id = ly_arena_strndup(s->arena, ev->member_id, strlen(ev->member_id));
     copy.referred_member_id = ly_arena_strndup(s->arena, ev->referred_member_id, strlen(ev->referred_member_id));
+    /* Its occurred_at sorts it: the position is the production sequence. */
     int32_t part = ly_murmur2_partition(ev->member_id, strlen(ev->member_id), s->np);
     if (!copy.event_id || !copy.member_id || !copy.referred_member_id ||
         enqueue(s, part, LY_SRC_INTERNAL, &copy, ++s->internal_seq) < 0)
@@ -194,7 +195,7 @@ static void time_or_null(FILE *f, const char *key, int64_t t, int last)
         fprintf(f, "  \"%s\": %lld%s\n", key, (long long)t, last ? "" : ",");
 }
 
-int ly_simulate_write_state(FILE *f, ly_member **all, size_t k)
+int ly_simulate_write_state(FILE *f, ly_member **all, size_t k, int with_pending)
 {
     qsort(all, k, sizeof *all, cmp_member);
     fputs(k ? "{\n" : "{}\n", f);
@@ -207,8 +208,11 @@ int ly_simulate_write_state(FILE *f, ly_member **all, size_t k)
         time_or_null(f, "first_purchase_at", m->purchase_count ? m->first_purchase : LY_NO_TIME, 0);
         time_or_null(f, "first_seen_at", m->first_seen, 0);
         time_or_null(f, "last_purchase_at", m->purchase_count ? m->last_purchase : LY_NO_TIME, 0);
-        fprintf(f, "  \"lifetime_points\": %lld,\n  \"points_balance\": %lld,\n  \"purchase_count\": %lld,\n",
-                (long long)m->lifetime, (long long)m->balance, (long long)m->purchase_count);
+        fprintf(f, "  \"lifetime_points\": %lld,\n", (long long)m->lifetime);
+        if (with_pending)
+            fprintf(f, "  \"pending_points\": %lld,\n", (long long)ly_member_pending_points(m));
+        fprintf(f, "  \"points_balance\": %lld,\n  \"purchase_count\": %lld,\n", (long long)m->balance,
+                (long long)m->purchase_count);
         fprintf(f, "  \"risk_level\": \"%s\",\n  \"tier\": \"%s\"\n }%s\n", ly_risk_name((ly_risk)m->alerted),
                 ly_tier_name((ly_tier)m->tier), i + 1 < k ? "," : "");
     }
@@ -235,7 +239,7 @@ static int write_state(sim *s, FILE *f)
         for (size_t i = 0; l && i < n; i++)
             all[k++] = l[i];
     }
-    ly_simulate_write_state(f, all, k);
+    ly_simulate_write_state(f, all, k, ly_program_has_pending(s->opt->program));
     free(all);
     return 0;
 }

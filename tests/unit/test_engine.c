@@ -100,18 +100,56 @@ static void test_section5_earning_rounds_down_with_tier_multiplier(void **s)
     expect("p2#1", LY_RW_POINTS_EARNED, 12, 1112);
 }
 
-static void test_section5_highest_campaign_applies(void **s)
+static ly_campaign campaign(const char *id, int64_t start, int64_t end, int64_t mult, int64_t bonus)
+{
+    ly_campaign k = { .start_ms = start, .end_ms = end, .multiplier_bp = mult, .bonus_points = bonus,
+                      .max_points_per_member = LY_NO_CAP, .max_uses_per_member = LY_NO_CAP,
+                      .channels = -1, .categories = -1, .skus = -1 };
+    snprintf(k.id, sizeof k.id, "%s", id);
+    k.key = ly_name_key(id);
+    return k;
+}
+
+/* Section 11 replaces the old "highest multiplier wins" rule: campaigns
+ * stack, each paying its own CAMPAIGN_BONUS after the purchase's points. */
+static void test_section11_campaigns_stack_in_program_order(void **s)
 {
     (void)s;
-    P.campaigns[0] = (ly_campaign){ "long", T0, T0 + 10 * DAY, 15000 };
-    P.campaigns[1] = (ly_campaign){ "short", T0, T0 + 5 * DAY, 30000 };
+    P.campaigns[0] = campaign("long", T0, T0 + 10 * DAY, 15000, 0);
+    P.campaigns[1] = campaign("short", T0, T0 + 5 * DAY, 30000, 0);
     P.n_campaigns = 2;
     purchase("p1", "m", T0 + DAY, "o1", 1000);
-    expect("p1#2", LY_RW_POINTS_EARNED, 30, 130);
+    expect("p1#2", LY_RW_POINTS_EARNED, 10, 110);
+    expect("p1#3", LY_RW_CAMPAIGN_BONUS, 5, 115);
+    assert_string_equal(outs[2].o.campaign_id, "long");
+    expect("p1#4", LY_RW_CAMPAIGN_BONUS, 20, 135);
+    assert_string_equal(outs[3].o.campaign_id, "short");
     purchase("p2", "m", T0 + 6 * DAY, "o2", 1000);
-    expect("p2#1", LY_RW_POINTS_EARNED, 15, 145);
+    expect("p2#2", LY_RW_CAMPAIGN_BONUS, 5, 150);
+    int before = nout;
     purchase("p3", "m", T0 + 10 * DAY, "o3", 1000); /* end is exclusive */
-    expect("p3#1", LY_RW_POINTS_EARNED, 10, 155);
+    assert_int_equal(nout, before + 1);
+    /* Campaign points are part of the order for refunds: 10 + 20 + 5. */
+    refund("r1", "m", T0 + 10 * DAY + 1, "o1", 1000);
+    expect("r1#1", LY_RW_POINTS_REVERSED, -35, 125);
+}
+
+static void test_section11_caps_count_points_and_uses(void **s)
+{
+    (void)s;
+    P.campaigns[0] = campaign("capped", T0, T0 + 10 * DAY, 10000, 40);
+    P.campaigns[0].max_points_per_member = 100;
+    P.campaigns[1] = campaign("twice", T0, T0 + 10 * DAY, 10000, 1);
+    P.campaigns[1].max_uses_per_member = 2;
+    P.n_campaigns = 2;
+    for (int i = 0; i < 4; i++) {
+        char id[8], order[8];
+        snprintf(id, sizeof id, "p%d", i);
+        snprintf(order, sizeof order, "o%d", i);
+        purchase(id, "m", T0 + i, order, 100);
+    }
+    /* 40 + 40 + 20 (the cap's rest), then nothing; "twice" pays two uses. */
+    assert_int_equal(member("m")->balance, 100 + 4 * 1 + 100 + 2);
 }
 
 static void test_section5_partial_refunds_in_parts_reverse_exactly(void **s)
@@ -526,7 +564,8 @@ int main(void)
         T(test_section4_welcome_bonus_on_first_event),
         T(test_section4_rejections_create_no_member),
         T(test_section5_earning_rounds_down_with_tier_multiplier),
-        T(test_section5_highest_campaign_applies),
+        T(test_section11_campaigns_stack_in_program_order),
+        T(test_section11_caps_count_points_and_uses),
         T(test_section5_partial_refunds_in_parts_reverse_exactly),
         T(test_section5_duplicate_and_unknown_orders),
         T(test_section5_dedupe_window_24h),

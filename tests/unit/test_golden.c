@@ -12,7 +12,8 @@
 #include <cmocka.h>
 #include "ly_simulate.h"
 
-typedef struct { const char *name; int32_t partitions; int64_t until; } example;
+/* with_program: the example has its program file NAME.yaml (06-10). */
+typedef struct { const char *name; int32_t partitions; int64_t until; int with_program; } example;
 
 static char *slurp(const char *name, const char *suffix, size_t *len)
 {
@@ -31,8 +32,15 @@ static char *run(const example *ex, char **state_out)
     FILE *o = open_memstream(&out, &olen), *s = open_memstream(&state, &slen);
     ly_program p;
     ly_program_reference(&p);
+    if (ex->with_program) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/golden/%s.yaml", LY_SOURCE_DIR, ex->name);
+        if (ly_program_load_file(&p, path, err, sizeof err) < 0)
+            fail_msg("%s", err);
+    }
     ly_sim_options opt = { &p, ex->partitions, ex->until, 0 };
     assert_int_equal(ly_simulate_buffer(in, len, &opt, o, s, NULL, err, sizeof err), 0);
+    ly_program_free(&p);
     fclose(o);
     fclose(s);
     free(in);
@@ -154,31 +162,62 @@ static void check(const example *ex)
 static void test_01_purchases_tiers_refunds(void **s)
 {
     (void)s;
-    check(&(example){ "01-purchases-tiers-refunds", 1, 1772323200000LL });
+    check(&(example){ "01-purchases-tiers-refunds", 1, 1772323200000LL, 0 });
 }
 
 static void test_02_engagement_cap_redemption_expiry(void **s)
 {
     (void)s;
-    check(&(example){ "02-engagement-cap-redemption-expiry", 1, 1780000000000LL });
+    check(&(example){ "02-engagement-cap-redemption-expiry", 1, 1780000000000LL, 0 });
 }
 
 static void test_03_churn_sentiment_winback(void **s)
 {
     (void)s;
-    check(&(example){ "03-churn-sentiment-winback", 1, 1760000000000LL });
+    check(&(example){ "03-churn-sentiment-winback", 1, 1760000000000LL, 0 });
 }
 
 static void test_04_referrals(void **s)
 {
     (void)s;
-    check(&(example){ "04-referrals", 2, 1750000000000LL });
+    check(&(example){ "04-referrals", 2, 1750000000000LL, 0 });
 }
 
 static void test_05_reminder_debt_late_referral(void **s)
 {
     (void)s;
-    check(&(example){ "05-reminder-debt-late-referral", 1, 1775000000000LL });
+    check(&(example){ "05-reminder-debt-late-referral", 1, 1775000000000LL, 0 });
+}
+
+/* Part two: sections 11-18, each with its program file. */
+static void test_06_campaigns_lines_referred(void **s)
+{
+    (void)s;
+    check(&(example){ "06-campaigns-lines-referred", 1, 1744675200000LL, 1 });
+}
+
+static void test_07_pending_refunds_release(void **s)
+{
+    (void)s;
+    check(&(example){ "07-pending-refunds-release", 1, 1745107200000LL, 1 });
+}
+
+static void test_08_notices_birthdays(void **s)
+{
+    (void)s;
+    check(&(example){ "08-notices-birthdays", 1, 1754092800000LL, 1 });
+}
+
+static void test_09_redeem_cancel_erasure(void **s)
+{
+    (void)s;
+    check(&(example){ "09-redeem-cancel-erasure", 1, 1775088000000LL, 1 });
+}
+
+static void test_10_program_versions(void **s)
+{
+    (void)s;
+    check(&(example){ "10-program-versions", 1, 1747353600000LL, 1 });
 }
 
 int main(void)
@@ -189,6 +228,11 @@ int main(void)
         cmocka_unit_test(test_03_churn_sentiment_winback),
         cmocka_unit_test(test_04_referrals),
         cmocka_unit_test(test_05_reminder_debt_late_referral),
+        cmocka_unit_test(test_06_campaigns_lines_referred),
+        cmocka_unit_test(test_07_pending_refunds_release),
+        cmocka_unit_test(test_08_notices_birthdays),
+        cmocka_unit_test(test_09_redeem_cancel_erasure),
+        cmocka_unit_test(test_10_program_versions),
     };
     return cmocka_run_group_tests_name("golden", tests, NULL, NULL);
 }

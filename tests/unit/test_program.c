@@ -107,8 +107,20 @@ static void test_errors_name_file_line_key_rule(void **s)
     expect_error("milestones: [5, 5]\n", "strictly ascending");
     expect_error("currency: usd\n", "three-letter");
     expect_error("engagement:\n  once_per_platform: [REVIEW]\n", "REVIEW has no platform");
-    expect_error("campaigns:\n  - {id: a, start_ms: 5, end_ms: 5, multiplier_bp: 1}\n", "ends before it starts");
-    expect_error("campaigns:\n  - {id: a, start_ms: 1}\n", "needs id, start_ms, end_ms and multiplier_bp");
+    expect_error("campaigns:\n  - {id: a, start_ms: 5, end_ms: 5, multiplier_bp: 20000}\n", "ends before it starts");
+    expect_error("campaigns:\n  - {id: a, start_ms: 1}\n", "t.yaml:2: campaigns: a campaign needs id, start_ms and end_ms");
+    expect_error("campaigns:\n  - {id: a, start_ms: 1, end_ms: 5}\n", "campaign 'a' adds no points");
+    expect_error("campaigns:\n  - {id: a, start_ms: 1, end_ms: 5, bonus_points: 1, conditions: {days_of_week: [8]}}\n",
+                 "t.yaml:2: campaigns.conditions.days_of_week: 8 is out of range [1, 7]");
+    expect_error("campaigns:\n  - {id: a, start_ms: 1, end_ms: 5, bonus_points: 1}\n"
+                 "  - {id: a, start_ms: 1, end_ms: 5, bonus_points: 1}\n", "t.yaml:3: campaigns: campaign id 'a' appears twice");
+    expect_error("versions:\n  - {effective_from: 5}\n  - {effective_from: 5}\n",
+                 "t.yaml:3: versions[1].effective_from: must be later than the version before (5)");
+    expect_error("versions:\n  - {effective_from: 5, welcome_bonus: x}\n", "t.yaml:2: versions[0].welcome_bonus: 'x' is not an integer");
+    expect_error("versions:\n  - {effective_from: 5}\nwelcome_bonus: 3\n", "a program with versions has no other top-level key");
+    expect_error("notices: {tier_days: [400]}\n", "notices.tier_days: 400 must be below tiers.review_days (365)");
+    expect_error("welcome_bonus: 1\nwelcome_bonus: 2\n", "t.yaml:2: welcome_bonus: appears twice in one mapping");
+    expect_error("a: 1\n---\nb: 2\n", "one YAML document");
     expect_error("churn: {sentiment: {keep: 0.5}}\n", "keep (0.5) + weight (0.3) must be 1");
     expect_error("a: [\n", "t.yaml:2: syntax error");
     expect_error("- 1\n", "a program file is a mapping");

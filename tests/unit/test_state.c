@@ -67,6 +67,63 @@ static void test_members_roundtrip(void **s)
     ly_partition_destroy(pt);
 }
 
+static void put_i(ly_buf *b, int64_t v)
+{
+    ly_state_put_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* A member as the state format before part two (version 1) wrote it: it
+ * must load, with its three timers where they were and its lot's expiry
+ * fixed from the program when the partition adopts it. */
+static void test_version1_state_still_loads(void **s)
+{
+    (void)s;
+    const int64_t t0 = 1735732800000LL; /* 2025-01-01 12:00 */
+    const int32_t jan = 2025 * 12;
+    ly_buf b = {0};
+    ly_buf_put(&b, "\x01", 1);
+    uint64_t head[] = { 1 /* exists */, LY_TIER_SILVER, 0, 0, 1 /* milestone 1000 */, 0, 1 /* purchases */ };
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        ly_state_put_uvarint(&b, head[i]);
+    ly_state_put_uvarint(&b, 0xF8F); /* times 0-3, the three timers, balance, lifetime */
+    int64_t times[] = { t0, t0, t0, t0, 1769904000000LL, t0 + 365 * 86400000LL, t0 + 14 * 86400000LL, 1100, 1100 };
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        put_i(&b, times[i]);
+    ly_state_put_uvarint(&b, 0); /* no referrer */
+    ly_state_put_uvarint(&b, 0); /* no earliest purchase id */
+    ly_state_put_uvarint(&b, 1), put_i(&b, jan), put_i(&b, 1100);   /* one lot */
+    ly_state_put_uvarint(&b, 1), put_i(&b, jan), put_i(&b, 100000); /* one spend month */
+    ly_state_put_uvarint(&b, 0);                                    /* no day totals */
+    ly_state_put_uvarint(&b, 1);                                    /* one order */
+    uint64_t key = ly_member_key("o1");
+    ly_buf_put(&b, (const char *)&key, 8);
+    put_i(&b, 100000), put_i(&b, 0), put_i(&b, 1000);
+    ly_state_put_uvarint(&b, 0), ly_state_put_uvarint(&b, 0); /* platforms, referred */
+    ly_member *m = malloc(sizeof *m);
+    char err[128];
+    if (ly_state_decode(b.data, b.len, "old", m, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(m->due[LY_TIMER_EXPIRY], 1769904000000LL);
+    assert_int_equal(m->due[LY_TIMER_TIER_REVIEW], t0 + 365 * 86400000LL);
+    assert_int_equal(m->due[LY_TIMER_CHURN], t0 + 14 * 86400000LL);
+    assert_int_equal(m->due[LY_TIMER_RELEASE], LY_NO_TIMER);
+    assert_int_equal(m->orders.v[0].release_at, LY_NO_TIME);
+    assert_int_equal(ly_member_pending_points(m), 0);
+    assert_int_equal(m->balance, 1100);
+    ly_program p;
+    ly_program_reference(&p);
+    ly_partition *pt = ly_partition_new(&p);
+    assert_int_equal(ly_partition_adopt(pt, m), 0);
+    assert_int_equal(m->lots.v[0].expires, 1769904000000LL); /* 2026-02-01: month + 13 */
+    /* It re-encodes as the current version. */
+    ly_buf c = {0};
+    ly_state_encode(m, &c);
+    assert_int_equal(c.data[0], LY_STATE_VERSION);
+    ly_partition_destroy(pt);
+    ly_buf_free(&b);
+    ly_buf_free(&c);
+}
+
 static void test_decoder_rejects_garbage(void **s)
 {
     (void)s;
@@ -92,6 +149,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_members_roundtrip),
+        cmocka_unit_test(test_version1_state_still_loads),
         cmocka_unit_test(test_decoder_rejects_garbage),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);

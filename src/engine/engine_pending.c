@@ -1,0 +1,39 @@
+/* PROGRAM.md section 12: pending points. A purchase under a return window
+ * keeps its points on the order until the RELEASE timer moves them into the
+ * balance; a refund before that takes them from the order (engine.c). */
+#include "engine_internal.h"
+
+static int64_t still_pending(const ly_order *o)
+{
+    return o->points - (int64_t)((__int128)o->points * o->refunded / o->amount);
+}
+
+/* One RELEASE timer per member, due at the earliest release instant. */
+void ly_pending_schedule(ly_member *m)
+{
+    int64_t due = LY_NO_TIMER;
+    for (uint32_t i = 0; i < m->orders.n; i++)
+        if (m->orders.v[i].release_at != LY_NO_TIME && m->orders.v[i].release_at < due)
+            due = m->orders.v[i].release_at;
+    m->due[LY_TIMER_RELEASE] = due;
+}
+
+void ly_pending_release(ly_ctx *c, int64_t due)
+{
+    ly_member *m = c->m;
+    int64_t delta = 0;
+    for (uint32_t i = 0; i < m->orders.n; i++) {
+        ly_order *o = &m->orders.v[i];
+        if (o->release_at == LY_NO_TIME || o->release_at > due)
+            continue;
+        delta += still_pending(o);
+        o->release_at = LY_NO_TIME;
+    }
+    ly_pending_schedule(m);
+    if (delta <= 0)
+        return;
+    ly_lots_credit(c, delta, due);
+    ly_output out = ly_ctx_reward(c, LY_RW_POINTS_RELEASED, delta);
+    ly_ctx_emit(c, &out);
+    ly_tiers_milestones(c);
+}
