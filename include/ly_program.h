@@ -112,6 +112,13 @@ void ly_program_free(ly_program *p);
  * 0, or -1 on ENOMEM. */
 int ly_program_copy(ly_program *dst, const ly_program *src);
 
+/* Section 17: whether a running processor at `clock` may switch from old
+ * to next: every version with effective_from <= clock (and the first, in
+ * force from the beginning) must be in both, the same. 0, or -1 with
+ * errstr saying which version differs. */
+int ly_program_reload_check(const ly_program *old, const ly_program *next, int64_t clock, char *errstr,
+                            size_t errlen);
+
 /* Whether any version of p has a return window (section 12). */
 int ly_program_has_pending(const ly_program *p);
 

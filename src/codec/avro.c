@@ -1,18 +1,28 @@
-/* Avro codec of the six records (avro-c generic values), Confluent framing. */
+/* Avro codec of the seven records (avro-c generic values), Confluent framing. */
 #include <avro.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "event_fields.h"
 #include "ly_avro.h"
 
 extern const char *const ly_schema_json[LY_T_COUNT];
+/* Version 1 of the input schemas: records written before part two lack its
+ * trailing optional fields, so they are read with the schema they were
+ * written with. */
+#define N_LEGACY 3
+extern const char *const ly_legacy_schema_json[N_LEGACY];
+
+typedef struct {
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    int have;
+} codec_of;
 
 struct ly_avro {
     size_t alloc_limit; /* 0: LY_AVRO_MAX_ALLOC */
-    avro_schema_t schema[LY_T_COUNT];
-    avro_value_iface_t *iface[LY_T_COUNT];
-    avro_value_t value[LY_T_COUNT];
-    int have[LY_T_COUNT];
+    codec_of cur[LY_T_COUNT], legacy[N_LEGACY];
 };
 
 const char *ly_avro_schema_json(ly_topic_role role)
@@ -49,34 +59,52 @@ ly_avro *ly_avro_new(char *errstr, size_t errlen)
         return NULL;
     }
     avro_set_allocator(bounded_alloc, &a->alloc_limit);
-    for (int r = 0; r < LY_T_COUNT; r++) {
-        if (!ly_schema_json[r])
+    for (int r = 0; r < LY_T_COUNT + N_LEGACY; r++) {
+        int legacy = r >= LY_T_COUNT;
+        const char *json = legacy ? ly_legacy_schema_json[r - LY_T_COUNT] : ly_schema_json[r];
+        codec_of *c = legacy ? &a->legacy[r - LY_T_COUNT] : &a->cur[r];
+        if (!json)
             continue;
-        if (avro_schema_from_json_length(ly_schema_json[r], strlen(ly_schema_json[r]), &a->schema[r]) != 0 ||
-            !(a->iface[r] = avro_generic_class_from_schema(a->schema[r])) ||
-            avro_generic_value_new(a->iface[r], &a->value[r]) != 0) {
-            snprintf(errstr, errlen, "schema of %s: %s", ly_topics_default_name((ly_topic_role)r), avro_strerror());
+        if (avro_schema_from_json_length(json, strlen(json), &c->schema) != 0 ||
+            !(c->iface = avro_generic_class_from_schema(c->schema)) || avro_generic_value_new(c->iface, &c->value) != 0) {
+            snprintf(errstr, errlen, "schema of %s%s: %s",
+                     ly_topics_default_name((ly_topic_role)(legacy ? r - LY_T_COUNT : r)), legacy ? " (v1)" : "",
+                     avro_strerror());
             ly_avro_destroy(a);
             return NULL;
         }
-        a->have[r] = 1;
+        c->have = 1;
     }
     return a;
+}
+
+static void codec_free(codec_of *c)
+{
+    if (c->have)
+        avro_value_decref(&c->value);
+    if (c->iface)
+        avro_value_iface_decref(c->iface);
+    if (c->schema)
+        avro_schema_decref(c->schema);
 }
 
 void ly_avro_destroy(ly_avro *a)
 {
     if (!a)
         return;
-    for (int r = 0; r < LY_T_COUNT; r++) {
-        if (a->have[r])
-            avro_value_decref(&a->value[r]);
-        if (a->iface[r])
-            avro_value_iface_decref(a->iface[r]);
-        if (a->schema[r])
-            avro_schema_decref(a->schema[r]);
-    }
+    for (int r = 0; r < LY_T_COUNT; r++)
+        codec_free(&a->cur[r]);
+    for (int r = 0; r < N_LEGACY; r++)
+        codec_free(&a->legacy[r]);
     free(a);
+}
+
+ly_topic_role ly_avro_output_role(ly_topic t)
+{
+    return t == LY_TOPIC_REWARDS ? LY_T_REWARDS
+         : t == LY_TOPIC_CHURN   ? LY_T_CHURN_ALERTS
+         : t == LY_TOPIC_NOTICES ? LY_T_NOTICES
+                                 : LY_T_DLQ;
 }
 
 int64_t ly_avro_frame_id(const char *buf, size_t len)
@@ -133,6 +161,12 @@ static int put_opt_string(avro_value_t *rec, const char *name, const char *s)
     return put_opt(rec, name, s != NULL, &b) || (s && avro_value_set_string(&b, s));
 }
 
+static int put_opt_long(avro_value_t *rec, const char *name, int present, int64_t x)
+{
+    avro_value_t b;
+    return put_opt(rec, name, present, &b) || (present && avro_value_set_long(&b, x));
+}
+
 static int put_opt_enum(avro_value_t *rec, const char *name, int present, int v)
 {
     avro_value_t b;
@@ -142,7 +176,7 @@ static int put_opt_enum(avro_value_t *rec, const char *name, int present, int v)
 static int frame(ly_avro *a, ly_topic_role r, int32_t schema_id, ly_buf *out, char *errstr, size_t errlen)
 {
     size_t size;
-    if (avro_value_sizeof(&a->value[r], &size) != 0) {
+    if (avro_value_sizeof(&a->cur[r].value, &size) != 0) {
         snprintf(errstr, errlen, "avro: %s", avro_strerror());
         return -1;
     }
@@ -156,7 +190,7 @@ static int frame(ly_avro *a, ly_topic_role r, int32_t schema_id, ly_buf *out, ch
     }
     memcpy(dst, head, 5);
     avro_writer_t w = avro_writer_memory(dst + 5, (int64_t)size);
-    int rc = avro_value_write(w, &a->value[r]);
+    int rc = avro_value_write(w, &a->cur[r].value);
     avro_writer_free(w);
     if (rc != 0) {
         snprintf(errstr, errlen, "avro: %s", avro_strerror());
@@ -185,7 +219,21 @@ static int write_reward(avro_value_t *v, const ly_output *o, const char *id)
            put_opt_string(v, "reward_code", o->type == LY_RW_MILESTONE_REWARD ? code : NULL) ||
            put_opt_string(v, "reason", o->reason) || put_opt_enum(v, "old_tier", tiers, o->old_tier) ||
            put_opt_enum(v, "new_tier", tiers, o->new_tier) ||
-           put_opt_string(v, "referred_member_id", o->referred_member_id);
+           put_opt_string(v, "referred_member_id", o->referred_member_id) ||
+           put_opt_string(v, "referrer_member_id", o->referrer_member_id) ||
+           put_opt_string(v, "campaign_id", o->campaign_id) || put_opt_long(v, "release_at", o->release_at != 0, o->release_at);
+}
+
+static int write_notice(avro_value_t *v, const ly_output *o, const char *id)
+{
+    int expiry = o->notice == LY_NOTICE_POINTS_EXPIRY, review = o->notice == LY_NOTICE_TIER_REVIEW;
+    return put_string(v, "event_id", id) || put_string(v, "member_id", o->member_id) ||
+           put_long(v, "occurred_at", o->occurred_at) || put_enum(v, "type", o->notice) ||
+           put_enum(v, "tier", o->tier) || put_long(v, "points_balance", o->balance_after) ||
+           put_long(v, "lifetime_points", o->lifetime_points) || put_opt_long(v, "points", expiry, o->notice_points) ||
+           put_opt_long(v, "expires_at", expiry, o->expires_at) || put_opt_long(v, "review_at", review, o->review_at) ||
+           put_opt_long(v, "spend_needed_minor", review, o->spend_needed_minor) ||
+           put_opt_enum(v, "next_tier", review, o->next_tier);
 }
 
 static int write_alert(avro_value_t *v, const ly_output *o, const char *id)
@@ -225,19 +273,34 @@ static int write_dead_letter(avro_value_t *v, const ly_output *o)
 int ly_avro_encode_output(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
                           size_t errlen)
 {
-    ly_topic_role r = o->topic == LY_TOPIC_REWARDS ? LY_T_REWARDS : o->topic == LY_TOPIC_CHURN ? LY_T_CHURN_ALERTS
-                                                                                               : LY_T_DLQ;
+    ly_topic_role r = ly_avro_output_role(o->topic);
     char id[LY_OUTPUT_ID_MAX];
     ly_output_event_id(o, id, sizeof id);
-    avro_value_t *v = &a->value[r];
+    avro_value_t *v = &a->cur[r].value;
     avro_value_reset(v);
-    int rc = r == LY_T_REWARDS ? write_reward(v, o, id) : r == LY_T_CHURN_ALERTS ? write_alert(v, o, id)
-                                                                                 : write_dead_letter(v, o);
+    int rc = r == LY_T_REWARDS        ? write_reward(v, o, id)
+           : r == LY_T_CHURN_ALERTS ? write_alert(v, o, id)
+           : r == LY_T_NOTICES      ? write_notice(v, o, id)
+                                    : write_dead_letter(v, o);
     if (rc) {
         snprintf(errstr, errlen, "avro %s: %s", ly_topic_name(o->topic), avro_strerror());
         return -1;
     }
     return frame(a, r, schema_id, out, errstr, errlen);
+}
+
+static int put_lines(avro_value_t *rec, const ly_event *ev)
+{
+    avro_value_t arr, line, f;
+    if (put_opt(rec, "lines", ev->n_lines > 0, &arr))
+        return -1;
+    for (uint32_t i = 0; i < ev->n_lines; i++) {
+        const ly_line *l = &ev->lines[i];
+        if (avro_value_append(&arr, &line, NULL) || field(&line, "sku", &f) || avro_value_set_string(&f, l->sku) ||
+            put_opt_string(&line, "category", l->category) || put_long(&line, "amount_minor", l->amount_minor))
+            return -1;
+    }
+    return 0;
 }
 
 int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_buf *out, char *errstr,
@@ -248,18 +311,24 @@ int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_b
         snprintf(errstr, errlen, "avro: internal records are not Avro");
         return -1;
     }
-    avro_value_t *v = &a->value[r], b;
+    avro_value_t *v = &a->cur[r].value, b;
     avro_value_reset(v);
     int rc = put_string(v, "event_id", ev->event_id) || put_string(v, "member_id", ev->member_id) ||
              put_long(v, "occurred_at", ev->occurred_at);
     if (!rc && r == LY_T_PURCHASES)
         rc = put_enum(v, "kind", ev->type - LY_EV_PURCHASE) || put_string(v, "order_id", ev->order_id) ||
-             put_long(v, "amount_minor", ev->amount_minor) || put_string(v, "currency", ev->currency);
+             put_long(v, "amount_minor", ev->amount_minor) || put_string(v, "currency", ev->currency) ||
+             put_opt_string(v, "channel", ev->channel) || put_opt_string(v, "store_id", ev->store_id) ||
+             put_lines(v, ev);
     if (!rc && r == LY_T_INTERACTIONS) {
         int redeem = ev->type == LY_EV_REDEEM;
+        char bd[8];
+        snprintf(bd, sizeof bd, "%02d-%02d", ev->birthday / 100 % 100, ev->birthday % 100);
         rc = put_enum(v, "type", ev->type - LY_EV_REVIEW) || put_opt(v, "points", redeem, &b) ||
              (redeem && avro_value_set_long(&b, ev->points)) ||
-             put_opt_string(v, "reward_id", redeem ? ev->reward_id : NULL);
+             put_opt_string(v, "reward_id", redeem ? ev->reward_id : NULL) ||
+             put_opt_string(v, "birthday", ev->birthday ? bd : NULL) ||
+             put_opt_string(v, "redeem_event_id", ev->redeem_event_id);
     }
     if (!rc && r == LY_T_SOCIAL) {
         int mention = ev->type == LY_EV_MENTION;
@@ -276,16 +345,16 @@ int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_b
 
 /* ---- reading ---- */
 
-static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
+static int read_with(ly_avro *a, avro_value_t *value, const char *buf, size_t len)
 {
-    avro_value_reset(&a->value[r]);
+    avro_value_reset(value);
     avro_reader_t rd = avro_reader_memory(buf + 5, (int64_t)(len - 5));
     if (!rd)
         return -1;
     /* Every string of a record lies inside it; a little room on top for
-     * avro-c's own small arrays (the reasons of an alert). */
-    a->alloc_limit = len + 256;
-    int rc = avro_value_read(rd, &a->value[r]);
+     * avro-c's own small arrays (the reasons of an alert, order lines). */
+    a->alloc_limit = len + 4096;
+    int rc = avro_value_read(rd, value);
     a->alloc_limit = 0;
     /* Trailing bytes mean the record was not written with this schema. */
     if (rc == 0 && avro_reader_is_eof(rd) == 0) {
@@ -296,6 +365,21 @@ static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
     return rc;
 }
 
+static int read_record(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
+{
+    return read_with(a, &a->cur[r].value, buf, len);
+}
+
+/* The current schema, else (inputs) version 1: the record that was read. */
+static avro_value_t *read_input(ly_avro *a, ly_topic_role r, const char *buf, size_t len)
+{
+    if (read_record(a, r, buf, len) == 0)
+        return &a->cur[r].value;
+    if ((unsigned)r < N_LEGACY && a->legacy[r].have && read_with(a, &a->legacy[r].value, buf, len) == 0)
+        return &a->legacy[r].value;
+    return NULL;
+}
+
 static const char *arena_copy(ly_arena *arena, const char *s, size_t size_with_nul)
 {
     return ly_arena_strndup(arena, s, size_with_nul ? size_with_nul - 1 : 0);
@@ -303,10 +387,49 @@ static const char *arena_copy(ly_arena *arena, const char *s, size_t size_with_n
 
 /* Copies a value into the shared field table: strings, longs, doubles, enum
  * symbols as strings, null branches as absent. */
-static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena *arena)
+static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena);
+
+/* Order lines go into the field table's line slots, as the JSON decoder's. */
+static void take_lines(avro_value_t *arr, ly_fields *f, ly_arena *arena)
+{
+    size_t n = 0;
+    f->v[LY_F_LINES].kind = LY_V_ARRAY;
+    if (avro_value_get_size(arr, &n) != 0 || n > LY_MAX_LINES) {
+        f->lines_bad = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t line;
+        ly_line_fields *lf = &f->lines[f->n_lines++];
+        memset(lf, 0, sizeof *lf);
+        if (avro_value_get_by_index(arr, i, &line, NULL) != 0) {
+            f->lines_bad = 1;
+            return;
+        }
+        take_value(&line, "sku", &lf->sku, arena);
+        take_value(&line, "category", &lf->category, arena);
+        take_value(&line, "amount_minor", &lf->amount_minor, arena);
+    }
+}
+
+static void take(avro_value_t *rec, ly_fields *f, int which, ly_arena *arena)
 {
     avro_value_t v, b;
-    if (avro_value_get_by_name(&a->value[r], ly_field_names[which], &v, NULL) != 0)
+    if (which == LY_F_LINES) {
+        if (avro_value_get_by_name(rec, "lines", &v, NULL) == 0 && avro_value_get_type(&v) == AVRO_UNION) {
+            int disc = 0;
+            if (avro_value_get_discriminant(&v, &disc) == 0 && disc == 1 && avro_value_get_current_branch(&v, &b) == 0)
+                take_lines(&b, f, arena);
+        }
+        return;
+    }
+    take_value(rec, ly_field_names[which], &f->v[which], arena);
+}
+
+static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena)
+{
+    avro_value_t v, b;
+    if (avro_value_get_by_name(rec, name, &v, NULL) != 0)
         return;
     avro_type_t t = avro_value_get_type(&v);
     if (t == AVRO_UNION) {
@@ -316,7 +439,6 @@ static void take(ly_avro *a, ly_topic_role r, ly_fields *f, int which, ly_arena 
         v = b;
         t = avro_value_get_type(&v);
     }
-    ly_field_value *fv = &f->v[which];
     const char *s = NULL;
     size_t size = 0;
     switch (t) {
@@ -372,27 +494,28 @@ int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, co
                  (int)expected_id);
         return -1;
     }
-    if (read_record(a, role, buf, len) != 0) {
+    avro_value_t *rec = read_input(a, role, buf, len);
+    if (!rec) {
         info->reject = LY_REJECT_INVALID;
         snprintf(info->detail, sizeof info->detail, "not a %s record: %.100s", ly_source_name((ly_source)role),
                  avro_strerror());
         return -1;
     }
     ly_fields f;
-    memset(&f, 0, sizeof f);
+    memset(&f, 0, offsetof(ly_fields, lines));
+    f.n_lines = 0;
+    f.lines_bad = 0;
+    f.arena = arena;
     f.info = info;
     for (int i = LY_F_EVENT_ID; i < LY_F_COUNT; i++)
-        take(a, role, &f, i, arena);
-    /* The Avro field is named after the topic's own vocabulary. */
-    if (role == LY_T_PURCHASES)
-        take(a, role, &f, LY_F_KIND, arena);
+        take(rec, &f, i, arena);
     return ly_event_from_fields(&f, (int)role, currency, ev);
 }
 
 static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t *out)
 {
     avro_value_t v;
-    if (avro_value_get_by_name(&a->value[r], name, &v, NULL) != 0)
+    if (avro_value_get_by_name(&a->cur[r].value, name, &v, NULL) != 0)
         return -1;
     if (avro_value_get_type(&v) == AVRO_UNION) {
         int disc = 0;
@@ -458,6 +581,23 @@ static void read_reward(ly_avro *a, ly_output *o, ly_arena *arena)
         o->milestone = strtoll(code + 10, NULL, 10);
     o->old_tier = (ly_tier)get_enum(a, r, "old_tier");
     o->new_tier = (ly_tier)get_enum(a, r, "new_tier");
+    o->referrer_member_id = get_str(a, r, "referrer_member_id", arena);
+    o->campaign_id = get_str(a, r, "campaign_id", arena);
+    o->release_at = get_long(a, r, "release_at");
+}
+
+static void read_notice(ly_avro *a, ly_output *o)
+{
+    ly_topic_role r = LY_T_NOTICES;
+    o->notice = (ly_notice_type)get_enum(a, r, "type");
+    o->tier = (ly_tier)get_enum(a, r, "tier");
+    o->balance_after = get_long(a, r, "points_balance");
+    o->lifetime_points = get_long(a, r, "lifetime_points");
+    o->notice_points = get_long(a, r, "points");
+    o->expires_at = get_long(a, r, "expires_at");
+    o->review_at = get_long(a, r, "review_at");
+    o->spend_needed_minor = get_long(a, r, "spend_needed_minor");
+    o->next_tier = (ly_tier)get_enum(a, r, "next_tier");
 }
 
 static void read_alert(ly_avro *a, ly_output *o)
@@ -513,7 +653,10 @@ int ly_avro_decode_output(ly_avro *a, ly_topic_role role, const char *buf, size_
         snprintf(errstr, errlen, "not a framed %s record", ly_topics_default_name(role));
         return -1;
     }
-    o->topic = role == LY_T_REWARDS ? LY_TOPIC_REWARDS : role == LY_T_CHURN_ALERTS ? LY_TOPIC_CHURN : LY_TOPIC_DLQ;
+    o->topic = role == LY_T_REWARDS        ? LY_TOPIC_REWARDS
+             : role == LY_T_CHURN_ALERTS ? LY_TOPIC_CHURN
+             : role == LY_T_NOTICES      ? LY_TOPIC_NOTICES
+                                         : LY_TOPIC_DLQ;
     if (role != LY_T_DLQ) {
         o->member_id = get_str(a, role, "member_id", arena);
         o->occurred_at = get_long(a, role, "occurred_at");
@@ -523,6 +666,8 @@ int ly_avro_decode_output(ly_avro *a, ly_topic_role role, const char *buf, size_
         read_reward(a, o, arena);
     else if (role == LY_T_CHURN_ALERTS)
         read_alert(a, o);
+    else if (role == LY_T_NOTICES)
+        read_notice(a, o);
     else
         read_dead_letter(a, o, arena);
     return 0;

@@ -1,4 +1,4 @@
-/* Avro encoding of the six records in Confluent's wire format (magic byte 0,
+/* Avro encoding of the seven records in Confluent's wire format (magic byte 0,
  * big-endian 4-byte schema id, Avro binary body), with avro-c. Decoders take
  * byte buffers. One ly_avro per thread: it reuses its values. */
 #ifndef LY_AVRO_H
@@ -13,6 +13,9 @@ typedef struct ly_avro ly_avro;
 
 /* The embedded schema (JSON) of a topic role; NULL for the internal topic. */
 const char *ly_avro_schema_json(ly_topic_role role);
+
+/* The topic role an output goes to. */
+ly_topic_role ly_avro_output_role(ly_topic t);
 
 /* Returns a codec (caller destroys) or NULL with errstr. */
 ly_avro *ly_avro_new(char *errstr, size_t errlen);

@@ -13,6 +13,8 @@ typedef enum {
     LY_M_REBALANCES,
     LY_M_TIMERS,         /* timers fired */
     LY_M_RESENT,         /* stored batches re-sent after a restart */
+    LY_M_RELOADS,        /* program files taken on reload */
+    LY_M_RELOADS_REFUSED, /* program files refused on reload (invalid, or changing the past) */
     LY_M_COUNTERS
 } ly_counter;
 

@@ -169,6 +169,8 @@ void ly_metrics_render(ly_metrics *m, ly_buf *o)
         { "rebalances_total", "consumer group rebalances seen" },
         { "timers_fired_total", "expiry, tier review and churn timers fired" },
         { "batches_resent_total", "stored batches produced again after a restart" },
+        { "program_reloads_total", "program files taken on reload (SIGHUP)" },
+        { "program_reloads_refused_total", "program files refused on reload: invalid, or changing a version already in force" },
     };
     static const char *const gnames[LY_G_GAUGES][2] = {
         { "assigned_partitions", "partitions this processor owns" },

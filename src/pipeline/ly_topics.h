@@ -6,7 +6,7 @@
 
 typedef enum {
     LY_T_PURCHASES, LY_T_INTERACTIONS, LY_T_SOCIAL, LY_T_INTERNAL,
-    LY_T_REWARDS, LY_T_CHURN_ALERTS, LY_T_DLQ, LY_T_COUNT
+    LY_T_REWARDS, LY_T_CHURN_ALERTS, LY_T_DLQ, LY_T_NOTICES, LY_T_COUNT
 } ly_topic_role;
 
 /* Default names (PROGRAM.md section 10). */

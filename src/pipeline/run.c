@@ -284,7 +284,19 @@ static void observe(runner *r)
     ly_metrics_ready(r->metrics, owned > 0 && broker && redis && !r->fatal);
 }
 
-/* SIGHUP: the program file is validated first; a bad one changes nothing. */
+/* The processor's clock: the latest of its partitions' (and, clock=wall,
+ * the wall clock), which a reload must not rewrite the past of. */
+static int64_t processor_clock(runner *r)
+{
+    int64_t clock = r->cfg->clock == LY_CLOCK_WALL ? ly_run_now_ms() : INT64_MIN;
+    for (int32_t n = 0; n < r->nparts; n++)
+        if (r->parts[n] && ly_partition_clock(r->parts[n]->pt) > clock)
+            clock = ly_partition_clock(r->parts[n]->pt);
+    return clock;
+}
+
+/* SIGHUP: the program file is validated first, then checked against the
+ * versions already in force (section 17); a refused one changes nothing. */
 static void reload_program(runner *r)
 {
     char err[512];
@@ -294,12 +306,19 @@ static void reload_program(runner *r)
         ly_run_log("info", "msg=\"SIGHUP: no program file configured; the reference program stays\"");
         return;
     }
-    if (ly_program_load_file(&next, r->cfg->program, err, sizeof err) < 0) {
-        ly_run_log("error", "msg=\"SIGHUP: program not reloaded, the running one stays\" error=\"%s\"", err);
+    int64_t clock = processor_clock(r);
+    if (ly_program_load_file(&next, r->cfg->program, err, sizeof err) < 0 ||
+        ly_program_reload_check(&r->prog, &next, clock, err, sizeof err) < 0) {
+        ly_program_free(&next);
+        ly_metrics_count(r->metrics, LY_M_RELOADS_REFUSED, 1);
+        ly_run_log("error", "msg=\"SIGHUP: program not reloaded, the running one stays\" file=%s error=\"%s\"",
+                   r->cfg->program, err);
         return;
     }
+    ly_program_free(&r->prog);
     r->prog = next; /* every partition reads the program through this struct */
-    ly_run_log("info", "msg=\"SIGHUP: program reloaded\" file=%s", r->cfg->program);
+    ly_metrics_count(r->metrics, LY_M_RELOADS, 1);
+    ly_run_log("info", "msg=\"SIGHUP: program reloaded\" file=%s versions=%zu", r->cfg->program, 1 + next.n_later);
 }
 
 /* ---- the loop ---- */
@@ -423,12 +442,14 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
         return 78;
     if (!(r.avro = ly_avro_new(errstr, errlen)) || !(r.metrics = ly_metrics_new())) {
         ly_avro_destroy(r.avro);
+        ly_program_free(&r.prog);
         return 70;
     }
     ly_http *http = ly_http_start(opt->cfg->http_bind, (int)opt->cfg->http_port, r.metrics, errstr, errlen);
     if (!http && errstr[0]) {
         ly_avro_destroy(r.avro);
         ly_metrics_destroy(r.metrics);
+        ly_program_free(&r.prog);
         return 69;
     }
     if (!(r.store = ly_store_connect(opt->cfg, err, sizeof err))) {
@@ -475,5 +496,6 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     ly_avro_destroy(r.avro);
     ly_http_stop(http);
     ly_metrics_destroy(r.metrics);
+    ly_program_free(&r.prog);
     return code;
 }

@@ -24,9 +24,7 @@ static void add_record(part *p, int role, const char *key, const char *val, size
 static void emit(part *p, const ly_output *o)
 {
     runner *r = p->r;
-    ly_topic_role role = o->topic == LY_TOPIC_REWARDS ? LY_T_REWARDS
-                       : o->topic == LY_TOPIC_CHURN  ? LY_T_CHURN_ALERTS
-                                                     : LY_T_DLQ;
+    ly_topic_role role = ly_avro_output_role(o->topic);
     ly_buf val = {0};
     char err[256];
     if (ly_avro_encode_output(r->avro, o, (int32_t)r->cfg->schema_ids[role], &val, err, sizeof err) < 0) {
@@ -37,9 +35,10 @@ static void emit(part *p, const ly_output *o)
     }
     r->stats->outputs++;
     ly_metrics_output(r->metrics, r->cfg->topics[role],
-                      o->topic == LY_TOPIC_REWARDS ? ly_reward_type_name(o->type)
-                      : o->topic == LY_TOPIC_CHURN ? ly_risk_name(o->risk)
-                                                   : ly_reject_name(o->reject));
+                      o->topic == LY_TOPIC_REWARDS   ? ly_reward_type_name(o->type)
+                      : o->topic == LY_TOPIC_CHURN   ? ly_risk_name(o->risk)
+                      : o->topic == LY_TOPIC_NOTICES ? ly_notice_type_name(o->notice)
+                                                     : ly_reject_name(o->reject));
     if (o->topic == LY_TOPIC_DLQ) {
         r->stats->dead_letters++;
         ly_metrics_dead_letter(r->metrics, ly_reject_name(o->reject));
@@ -368,6 +367,12 @@ static int load_chunk(void *ctx, const char *blob, size_t len)
     return 0;
 }
 
+static int load_erased(void *ctx, uint64_t key)
+{
+    part *p = ctx;
+    return ly_partition_add_erased(p->pt, key);
+}
+
 static int resend(void *ctx, const char *blob, size_t len)
 {
     part *p = ctx;
@@ -388,7 +393,8 @@ part *ly_part_load(runner *r, int32_t n)
     if (ly_store_claim(r->store, n, &p->meta, err, sizeof err) < 0 ||
         (p->meta.clock != INT64_MIN && (ly_partition_set_clock(p->pt, p->meta.clock), 0)) ||
         ly_store_load_members(r->store, n, adopt_member, p, err, sizeof err) < 0 ||
-        ly_store_load_list(r->store, n, LY_LIST_SEEN, load_chunk, p, err, sizeof err) < 0) {
+        ly_store_load_list(r->store, n, LY_LIST_SEEN, load_chunk, p, err, sizeof err) < 0 ||
+        ly_store_load_erased(r->store, n, load_erased, p, err, sizeof err) < 0) {
         snprintf(r->err, sizeof r->err, "partition %d: %s", (int)n, err);
         ly_part_free(p);
         return NULL;

@@ -74,6 +74,29 @@ static void collect_seen(void *ctx, uint64_t key, int64_t until)
     memcpy(chunk->data, &until, 8); /* untils only grow: the last is the max */
 }
 
+typedef struct { size_t n, cap; char (*ids)[LY_MEMBER_ID_MAX + 1]; char (*keys)[17]; int oom; } erased_batch;
+
+static void collect_erased(void *ctx, uint64_t key, const char *id)
+{
+    erased_batch *eb = ctx;
+    if (eb->n == eb->cap) {
+        size_t cap = eb->cap ? eb->cap * 2 : 16;
+        char(*ids)[LY_MEMBER_ID_MAX + 1] = realloc(eb->ids, cap * sizeof *ids);
+        if (ids)
+            eb->ids = ids;
+        char(*keys)[17] = ids ? realloc(eb->keys, cap * sizeof *keys) : NULL;
+        if (!keys) {
+            eb->oom = 1;
+            return;
+        }
+        eb->keys = keys;
+        eb->cap = cap;
+    }
+    snprintf(eb->ids[eb->n], sizeof eb->ids[0], "%s", id);
+    snprintf(eb->keys[eb->n], sizeof eb->keys[0], "%016llx", (unsigned long long)key);
+    eb->n++;
+}
+
 /* Writes the open batch to Redis; retries while Redis is away. */
 int ly_run_store_batch(runner *r, part *p)
 {
@@ -81,6 +104,12 @@ int ly_run_store_batch(runner *r, part *p)
     ly_buf chunk = {0};
     ly_partition_take_dirty(p->pt, collect_member, &mb);
     ly_partition_take_remembered(p->pt, collect_seen, &chunk);
+    erased_batch eb = {0};
+    ly_partition_take_erased(p->pt, collect_erased, &eb);
+    const char **erased_ids = malloc((eb.n ? eb.n : 1) * sizeof *erased_ids);
+    const char **erased_keys = malloc((eb.n ? eb.n : 1) * sizeof *erased_keys);
+    for (size_t i = 0; erased_ids && erased_keys && i < eb.n; i++)
+        erased_ids[i] = eb.ids[i], erased_keys[i] = eb.keys[i];
     int64_t clock = ly_partition_clock(p->pt);
     size_t drop = 0;
     while (drop < p->chunks && p->chunk_until[drop] < clock)
@@ -94,7 +123,7 @@ int ly_run_store_batch(runner *r, part *p)
     ly_buf_put(&p->pending, p->out.data ? p->out.data : "", p->out.len);
     const char **blobs = malloc((mb.n ? mb.n : 1) * sizeof *blobs);
     int rc = -1;
-    if (mb.blobs.oom || chunk.oom || p->pending.oom || !blobs) {
+    if (mb.blobs.oom || chunk.oom || p->pending.oom || !blobs || eb.oom || !erased_ids || !erased_keys) {
         snprintf(r->err, sizeof r->err, "partition %d: out of memory building a batch", (int)p->n);
         r->fatal = 1;
         goto done;
@@ -104,7 +133,8 @@ int ly_run_store_batch(runner *r, part *p)
     ly_store_batch sb = { p->meta.epoch, p->meta.seq + 1, clock == INT64_MIN ? 0 : clock,
                           { p->off[0], p->off[1], p->off[2], p->off[3] }, mb.n, (const char *const *)mb.ids,
                           blobs, mb.lens, p->pending.data, p->pending.len,
-                          chunk.len ? chunk.data : NULL, chunk.len, (int64_t)drop };
+                          chunk.len ? chunk.data : NULL, chunk.len, (int64_t)drop,
+                          eb.n, erased_ids, erased_keys };
     char err[400];
     for (int64_t backoff = 100;; backoff = backoff < 5000 ? backoff * 2 : 5000) {
         rc = ly_store_apply(r->store, p->n, &sb, err, sizeof err);
@@ -146,6 +176,10 @@ int ly_run_store_batch(runner *r, part *p)
     r->stats->batches++;
 done:
     free(blobs);
+    free(erased_ids);
+    free(erased_keys);
+    free(eb.ids);
+    free(eb.keys);
     free(mb.ids);
     free(mb.offs);
     free(mb.lens);

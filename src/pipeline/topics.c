@@ -5,7 +5,7 @@
 
 static const char *const defaults[LY_T_COUNT] = {
     "loyalty.purchases", "loyalty.interactions", "loyalty.social", "loyalty.internal",
-    "loyalty.rewards", "loyalty.churn-alerts", "loyalty.dlq",
+    "loyalty.rewards", "loyalty.churn-alerts", "loyalty.dlq", "loyalty.notices",
 };
 
 const char *ly_topics_default_name(ly_topic_role r)

@@ -613,6 +613,70 @@ const ly_program *ly_program_at(const ly_program *p, int64_t t)
     return &p->later[lo];
 }
 
+/* One version as canonical YAML, so two versions compare by meaning. */
+static char *version_text(const ly_program *v)
+{
+    ly_program one = *v;
+    one.later = NULL;
+    one.n_later = 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    int rc = ly_program_write_yaml(&one, f);
+    if (fclose(f) != 0 || rc < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static const ly_program *version_i(const ly_program *p, size_t i)
+{
+    return i == 0 ? p : &p->later[i - 1];
+}
+
+static int same_version(const ly_program *a, const ly_program *b)
+{
+    char *x = version_text(a), *y = version_text(b);
+    int same = x && y && strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+int ly_program_reload_check(const ly_program *old, const ly_program *next, int64_t clock, char *errstr,
+                            size_t errlen)
+{
+    /* The versions in force at or before the clock, in both, pairwise. */
+    size_t n_old = 1 + old->n_later, n_next = 1 + next->n_later, i = 0;
+    for (;; i++) {
+        int o_in = i < n_old && (i == 0 || version_i(old, i)->effective_from <= clock);
+        int n_in = i < n_next && (i == 0 || version_i(next, i)->effective_from <= clock);
+        if (!o_in && !n_in)
+            return 0;
+        const ly_program *o = o_in ? version_i(old, i) : NULL, *n = n_in ? version_i(next, i) : NULL;
+        /* The first version is in force from the beginning whatever its effective_from. */
+        if (!o || !n || (i > 0 && o->effective_from != n->effective_from)) {
+            const ly_program *v = n ? n : o;
+            snprintf(errstr, errlen,
+                     "version %zu (effective_from %lld) %s, but the processor's clock (%lld) is past it: "
+                     "only versions that start later may change",
+                     i, (long long)(v->effective_from == INT64_MIN ? 0 : v->effective_from),
+                     !o ? "is new" : !n ? "is gone" : "moved", (long long)clock);
+            return -1;
+        }
+        if (!same_version(o, n)) {
+            snprintf(errstr, errlen,
+                     "version %zu (in force from %s) changes, but the processor's clock (%lld) is past its "
+                     "start: add a version with a later effective_from instead",
+                     i, i == 0 ? "the beginning" : "its effective_from", (long long)clock);
+            return -1;
+        }
+    }
+}
+
 int ly_program_has_pending(const ly_program *p)
 {
     if (p->pending_ms > 0)

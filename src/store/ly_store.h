@@ -5,6 +5,7 @@
  *   <prefix>:{<prefix>:<n>}:members  member id -> state (ly_state encoding)
  *   <prefix>:{<prefix>:<n>}:outbox   batches of output records not yet acknowledged
  *   <prefix>:{<prefix>:<n>}:seen     dedupe chunks (section 5)
+ *   <prefix>:{<prefix>:<n>}:erased   keys of erased members (section 16), 16 hex digits each
  * A batch is applied atomically by one script that checks the fencing epoch
  * and the batch sequence, so a retried or stale batch never applies twice. */
 #ifndef LY_STORE_H
@@ -37,6 +38,10 @@ int ly_store_claim(ly_store *s, int32_t n, ly_store_meta *meta, char *errstr, si
 int ly_store_load_members(ly_store *s, int32_t n, int (*cb)(void *ctx, const char *id, const char *blob, size_t len),
                           void *ctx, char *errstr, size_t errlen);
 
+/* Calls cb with every erased member key of partition n. 0 or -1. */
+int ly_store_load_erased(ly_store *s, int32_t n, int (*cb)(void *ctx, uint64_t key), void *ctx, char *errstr,
+                         size_t errlen);
+
 typedef enum { LY_LIST_OUTBOX, LY_LIST_SEEN } ly_store_list;
 /* Calls cb for every entry of a list of partition n, oldest first. */
 int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which,
@@ -54,6 +59,9 @@ typedef struct ly_store_batch {
     const char *seen; /* one dedupe chunk, or NULL */
     size_t seen_len;
     int64_t seen_drop; /* oldest dedupe chunks to drop */
+    size_t n_erased;   /* members erased by this batch: state deleted, key added to the set */
+    const char *const *erased_ids;
+    const char *const *erased_keys; /* ly_member_key of the id, 16 hex digits */
 } ly_store_batch;
 
 /* Applies a batch atomically. 0 (also when this very batch was applied

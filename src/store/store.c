@@ -5,9 +5,10 @@
 #include <time.h>
 #include "ly_store.h"
 
-/* KEYS: meta members outbox seen. ARGV: epoch seq clock off0..off3 nmembers
- * [id blob]... outbox seen seen_drop. HSET in chunks: Lua's unpack() is
- * bounded by the C stack. */
+/* KEYS: meta members outbox seen erased. ARGV: epoch seq clock off0..off3
+ * nmembers [id blob]... outbox seen seen_drop nerased [id key]... HSET in
+ * chunks: Lua's unpack() is bounded by the C stack. Erased members go after
+ * the writes (section 16), in the same atomic step. */
 static const char apply_lua[] =
     "local m = redis.call('HMGET', KEYS[1], 'epoch', 'seq')\n"
     "if m[1] ~= ARGV[1] then return redis.error_reply('FENCED epoch ' .. tostring(m[1])) end\n"
@@ -27,6 +28,9 @@ static const char apply_lua[] =
     "if ARGV[i + 1] ~= '' then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end\n"
     "local drop = tonumber(ARGV[i + 2])\n"
     "if drop > 0 then redis.call('LTRIM', KEYS[4], drop, -1) end\n"
+    "local e = tonumber(ARGV[i + 3])\n"
+    "i = i + 4\n"
+    "for j = 1, e do redis.call('HDEL', KEYS[2], ARGV[i]); redis.call('SADD', KEYS[5], ARGV[i + 1]); i = i + 2 end\n"
     "redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'clock', ARGV[3], 'off.0', ARGV[4], 'off.1', ARGV[5],\n"
     "           'off.2', ARGV[6], 'off.3', ARGV[7])\n"
     "return 'OK'\n";
@@ -192,6 +196,33 @@ int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which, int (*cb)(vo
     return rc ? -1 : 0;
 }
 
+int ly_store_load_erased(ly_store *s, int32_t n, int (*cb)(void *ctx, uint64_t key), void *ctx, char *errstr,
+                         size_t errlen)
+{
+    char k[600];
+    key(s, n, "erased", k, sizeof k);
+    const char *argv[] = { "SMEMBERS", k };
+    redisReply *r = command(s, n, 2, argv, NULL, errstr, errlen);
+    if (!r || reply_error(r, "SMEMBERS", errstr, errlen) || r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < r->elements && rc == 0; i++) {
+        char *end;
+        const char *hex = r->element[i]->str ? r->element[i]->str : "";
+        uint64_t v = strtoull(hex, &end, 16);
+        if (r->element[i]->len != 16 || *end) {
+            snprintf(errstr, errlen, "partition %d: erased set holds '%.40s', not a 16-digit hex key", (int)n, hex);
+            rc = -1;
+        } else {
+            rc = cb(ctx, v);
+        }
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
 static int eval(ly_store *s, int32_t n, const char *sha, const char *src, int argc, const char **argv, size_t *lens,
                 char *errstr, size_t errlen)
 {
@@ -216,10 +247,10 @@ static int eval(ly_store *s, int32_t n, const char *sha, const char *src, int ar
 
 int ly_store_apply(ly_store *s, int32_t n, const ly_store_batch *b, char *errstr, size_t errlen)
 {
-    size_t argc = 2 + 1 + 4 + 8 + 2 * b->n_members + 3;
+    size_t argc = 2 + 1 + 5 + 8 + 2 * b->n_members + 4 + 2 * b->n_erased;
     const char **argv = malloc(argc * sizeof *argv);
     size_t *lens = malloc(argc * sizeof *lens);
-    char keys[4][600], nums[8][24], drop[24];
+    char keys[5][600], nums[8][24], drop[24], nerased[24];
     if (!argv || !lens) {
         free(argv);
         free(lens);
@@ -227,9 +258,9 @@ int ly_store_apply(ly_store *s, int32_t n, const ly_store_batch *b, char *errstr
         return -1;
     }
     size_t i = 2;
-    argv[i] = "4", lens[i++] = 1;
-    static const char *const what[4] = { "meta", "members", "outbox", "seen" };
-    for (int k = 0; k < 4; k++) {
+    argv[i] = "5", lens[i++] = 1;
+    static const char *const what[5] = { "meta", "members", "outbox", "seen", "erased" };
+    for (int k = 0; k < 5; k++) {
         key(s, n, what[k], keys[k], sizeof keys[k]);
         argv[i] = keys[k], lens[i++] = strlen(keys[k]);
     }
@@ -247,6 +278,12 @@ int ly_store_apply(ly_store *s, int32_t n, const ly_store_batch *b, char *errstr
     argv[i] = b->seen ? b->seen : "", lens[i++] = b->seen ? b->seen_len : 0;
     snprintf(drop, sizeof drop, "%lld", (long long)b->seen_drop);
     argv[i] = drop, lens[i++] = strlen(drop);
+    snprintf(nerased, sizeof nerased, "%zu", b->n_erased);
+    argv[i] = nerased, lens[i++] = strlen(nerased);
+    for (size_t m = 0; m < b->n_erased; m++) {
+        argv[i] = b->erased_ids[m], lens[i++] = strlen(b->erased_ids[m]);
+        argv[i] = b->erased_keys[m], lens[i++] = strlen(b->erased_keys[m]);
+    }
     int rc = eval(s, n, s->shas[0], apply_lua, (int)i, argv, lens, errstr, errlen);
     free(argv);
     free(lens);

@@ -163,6 +163,62 @@ static void test_operations_doc_is_current(void **s)
     free(doc);
 }
 
+static int reload_ok(const char *old_yaml, const char *new_yaml, int64_t clock)
+{
+    ly_program a, b;
+    assert_int_equal(load(&a, old_yaml), 0);
+    assert_int_equal(load(&b, new_yaml), 0);
+    int rc = ly_program_reload_check(&a, &b, clock, err, sizeof err);
+    ly_program_free(&a);
+    ly_program_free(&b);
+    return rc;
+}
+
+/* Section 17: a reload may only change versions that start after the clock. */
+static void test_section17_reload_keeps_the_past(void **s)
+{
+    (void)s;
+    const char *plain = "welcome_bonus: 100\n";
+    const char *v2 = "versions:\n  - {effective_from: 1000, welcome_bonus: 100}\n  - {effective_from: 5000, welcome_bonus: 7}\n";
+    const char *v2b = "versions:\n  - {effective_from: 1000, welcome_bonus: 100}\n  - {effective_from: 5000, welcome_bonus: 8}\n";
+    const char *v3 = "versions:\n  - {effective_from: 1000, welcome_bonus: 100}\n  - {effective_from: 5000, welcome_bonus: 7}\n"
+                     "  - {effective_from: 9000, engagement: {daily_cap: 1}}\n";
+    assert_int_equal(reload_ok(plain, plain, 4000), 0);
+    assert_int_equal(reload_ok(plain, "welcome_bonus: 5\n", 4000), -1);
+    assert_non_null(strstr(err, "version 0 (in force from the beginning) changes"));
+    /* A plain program is the first version of a versions file with the same keys. */
+    assert_int_equal(reload_ok(plain, v2, 4999), 0);
+    assert_int_equal(reload_ok(plain, v2, 5000), -1);
+    assert_non_null(strstr(err, "version 1 (effective_from 5000) is new"));
+    assert_int_equal(reload_ok(v2, v2b, 4999), 0);
+    assert_int_equal(reload_ok(v2, v2b, 6000), -1);
+    assert_int_equal(reload_ok(v2, v3, 6000), 0);
+    assert_int_equal(reload_ok(v3, v2, 9000), -1);
+    assert_non_null(strstr(err, "is gone"));
+}
+
+/* Section 17: leaf-by-leaf inheritance; a list is one leaf. */
+static void test_section17_versions_inherit_leaf_by_leaf(void **s)
+{
+    (void)s;
+    ly_program p;
+    assert_int_equal(load(&p, "versions:\n"
+                              "  - effective_from: 1000\n    tiers: {GOLD: {threshold_minor: 600000}}\n"
+                              "    notices: {expiry_days: [30, 7]}\n"
+                              "  - effective_from: 2000\n    tiers: {SILVER: {threshold_minor: 50000}}\n"
+                              "    notices: {expiry_days: [14]}\n"),
+                     0);
+    const ly_program *a = ly_program_at(&p, 0), *b = ly_program_at(&p, 1999), *c = ly_program_at(&p, 2000);
+    assert_ptr_equal(a, b);
+    assert_int_equal(a->tier_threshold[LY_TIER_SILVER], 100000);
+    assert_int_equal(c->tier_threshold[LY_TIER_SILVER], 50000);
+    assert_int_equal(c->tier_threshold[LY_TIER_GOLD], 600000); /* inherited */
+    assert_int_equal(a->n_expiry_notices, 2);
+    assert_int_equal(c->n_expiry_notices, 1); /* the list is replaced as a whole */
+    assert_int_equal(c->expiry_notice_ms[0], 14LL * 86400000);
+    ly_program_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +227,8 @@ int main(void)
         cmocka_unit_test(test_overrides_and_units),
         cmocka_unit_test(test_errors_name_file_line_key_rule),
         cmocka_unit_test(test_doc_is_current),
+        cmocka_unit_test(test_section17_reload_keeps_the_past),
+        cmocka_unit_test(test_section17_versions_inherit_leaf_by_leaf),
         cmocka_unit_test(test_operations_doc_is_current),
     };
     return cmocka_run_group_tests_name("program", tests, NULL, NULL);

@@ -69,10 +69,11 @@ static void test_registers_every_schema_and_takes_the_ids(void **s)
     ly_config_defaults(&cfg);
     snprintf(cfg.schema_registry_url, sizeof cfg.schema_registry_url, "http://127.0.0.1:%u/", info->port);
     assert_int_equal(ly_registry_register(&cfg, err, sizeof err), 0);
-    assert_int_equal(calls, 6);
+    assert_int_equal(calls, 7);
     assert_string_equal(subjects[0], "loyalty.purchases-value/versions");
     assert_int_equal(cfg.schema_ids[LY_T_PURCHASES], 100);
     assert_int_equal(cfg.schema_ids[LY_T_DLQ], 105);
+    assert_int_equal(cfg.schema_ids[LY_T_NOTICES], 106);
     MHD_stop_daemon(d);
     /* A registry that is not there is an error naming it. */
     assert_int_equal(ly_registry_register(&cfg, err, sizeof err), -1);

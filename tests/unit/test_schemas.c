@@ -41,13 +41,14 @@ static void test_section2_input_schemas(void **st)
 {
     (void)st;
     static const char *const kinds[] = { "PURCHASE", "REFUND" };
-    static const char *const inter[] = { "REVIEW", "CHECK_IN", "SURVEY", "PROFILE_COMPLETE", "APP_OPEN", "REDEEM" };
+    static const char *const inter[] = { "REVIEW", "CHECK_IN", "SURVEY", "PROFILE_COMPLETE", "APP_OPEN", "REDEEM",
+                                         "PROFILE_UPDATE", "REDEEM_CANCEL", "ERASE" };
     static const char *const social[] = { "SHARE", "FOLLOW", "UGC_POST", "MENTION", "REFERRAL" };
     avro_schema_t s = load("purchase.avsc");
     expect_symbols(s, "kind", kinds, 2);
     avro_schema_decref(s);
     s = load("interaction.avsc");
-    expect_symbols(s, "type", inter, 6);
+    expect_symbols(s, "type", inter, 9);
     avro_schema_decref(s);
     s = load("social.avsc");
     expect_symbols(s, "type", social, 5);
@@ -59,14 +60,17 @@ static void test_section10_output_schemas(void **st)
     (void)st;
     static const char *const types[] = { "WELCOME_BONUS", "WIN_BACK_BONUS", "POINTS_EARNED", "POINTS_REVERSED",
                                          "POINTS_REDEEMED", "REDEMPTION_REJECTED", "POINTS_EXPIRED", "TIER_UPGRADE",
-                                         "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS" };
+                                         "TIER_DOWNGRADE", "MILESTONE_REWARD", "REFERRAL_BONUS", "POINTS_PENDING",
+                                         "POINTS_RELEASED", "CAMPAIGN_BONUS", "REDEMPTION_REVERSED", "REFERRED_BONUS",
+                                         "BIRTHDAY_BONUS" };
     static const char *const tiers[] = { "BASIC", "SILVER", "GOLD", "DIAMOND" };
     static const char *const reasons[] = { "INACTIVITY", "NEGATIVE_SENTIMENT", "LOW_P_ALIVE" };
     static const char *const actions[] = { "POINTS_EXPIRY_REMINDER", "WIN_BACK_OFFER", "ENGAGEMENT_NUDGE" };
     static const char *const dlq[] = { "invalid", "currency_mismatch", "duplicate_order", "unknown_order",
-                                       "refund_exceeds_order" };
+                                       "refund_exceeds_order", "unknown_redemption", "erased_member" };
+    static const char *const notices[] = { "POINTS_EXPIRY_NOTICE", "TIER_REVIEW_NOTICE", "MEMBER_ERASED" };
     avro_schema_t s = load("reward.avsc");
-    expect_symbols(s, "type", types, 11);
+    expect_symbols(s, "type", types, 17);
     expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
     s = load("churn_alert.avsc");
@@ -75,7 +79,11 @@ static void test_section10_output_schemas(void **st)
     expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
     s = load("dead_letter.avsc");
-    expect_symbols(s, "reason", dlq, 5);
+    expect_symbols(s, "reason", dlq, 7);
+    avro_schema_decref(s);
+    s = load("notice.avsc");
+    expect_symbols(s, "type", notices, 3);
+    expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
 }
 
