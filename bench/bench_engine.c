@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     char *text = NULL, err[256];
     size_t len;
     FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { members, days, 1, 1735689600000LL, "USD" };
+    ly_gen_options go = { members, days, 1, 1735689600000LL, "USD", 0 };
     ly_gen_stats gs;
     if (!f || ly_gen(&go, f, &gs, err, sizeof err) < 0) {
         fprintf(stderr, "bench: %s\n", err);

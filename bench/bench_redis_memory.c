@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     char *text = NULL, err[256];
     size_t len;
     FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { members, days, 3, 1735689600000LL, "USD" };
+    ly_gen_options go = { members, days, 3, 1735689600000LL, "USD", 0 };
     ly_gen(&go, f, NULL, err, sizeof err);
     fclose(f);
     ly_program p;

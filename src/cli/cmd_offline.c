@@ -95,7 +95,7 @@ const command cli_simulate = {
 
 /* ---- gen ---- */
 
-typedef struct { int64_t members, days, seed, start; const char *out, *currency; } gen_args;
+typedef struct { int64_t members, days, seed, start; const char *out, *currency; int retail; } gen_args;
 
 static const cli_opt gen_opts[] = {
     { "members", 1, 'm', "N", "number of members (default 1000)" },
@@ -104,6 +104,7 @@ static const cli_opt gen_opts[] = {
     { "start", 1, 't', "MS", "first instant, epoch ms (default 1735689600000, 2025-01-01)" },
     { "currency", 1, 'c', "CODE", "currency of the purchases (default USD)" },
     { "out", 1, 'o', "FILE", "where to write (default stdout)" },
+    { "retail", 0, 'r', "", "also part two's inputs: order lines, channels, stores, birthdays, redemption cancels, erasures" },
     { 0, 0, 0, 0, 0 },
 };
 
@@ -117,6 +118,7 @@ static int gen_opt(void *ctx, int key, const char *arg)
     case 't': return cli_i64("gen", "start", arg, 946684800000LL, 4000000000000LL, &a->start);
     case 'c': a->currency = arg; return 0;
     case 'o': a->out = arg; return 0;
+    case 'r': a->retail = 1; return 0;
     }
     return -1;
 }
@@ -124,7 +126,7 @@ static int gen_opt(void *ctx, int key, const char *arg)
 
 static int run_gen(int argc, char **argv)
 {
-    gen_args a = { 1000, 365, 1, 1735689600000LL, "-", "USD" };
+    gen_args a = { 1000, 365, 1, 1735689600000LL, "-", "USD", 0 };
     int rc = cli_parse(&cli_gen, argc, argv, gen_opt, &a);
     if (rc)
         return rc > 0 ? EX_OK : EX_USAGE;
@@ -133,7 +135,7 @@ static int run_gen(int argc, char **argv)
         fprintf(stderr, "loyalty gen: %s: %s\n", a.out, strerror(errno));
         return EX_CANTCREAT;
     }
-    ly_gen_options opt = { (uint64_t)a.members, (int32_t)a.days, (uint64_t)a.seed, a.start, a.currency };
+    ly_gen_options opt = { (uint64_t)a.members, (int32_t)a.days, (uint64_t)a.seed, a.start, a.currency, a.retail };
     ly_gen_stats st;
     char err[256];
     rc = ly_gen(&opt, out, &st, err, sizeof err);

@@ -356,6 +356,15 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     uint64_t member_key = ly_member_key(ev->member_id);
     /* Section 18: erased_member comes before the dedupe. */
     if (pt->erased.n && set_contains(&pt->erased, member_key)) {
+        /* A cross-member record may come twice (in-process, then from the
+         * internal topic): its dead letter is written once. */
+        uint64_t ikey = internal ? ly_dedupe_key(member_key, ev->event_id) : 0;
+        if (internal && ly_dedupe_contains(pt->seen, ikey, pt->clock)) {
+            pt->stats.repeats++;
+            return 0;
+        }
+        if (internal && ly_dedupe_add(pt->seen, ikey, pt->clock + p->dedupe_window_ms) < 0)
+            return -1;
         ly_engine_reject(ev, LY_REJECT_ERASED_MEMBER, sink);
         pt->stats.rejected++;
         return 0;

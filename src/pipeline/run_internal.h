@@ -40,6 +40,10 @@ typedef struct part {
     ly_partition *pt;
     inq q[NQ];
     struct { local_rec **v; size_t head, n, cap; } local; /* cross-member records from partitions we own */
+    /* Keys of the records delivered in-process whose copy on the internal
+     * topic has not been read yet: that copy is skipped (an erased member
+     * could not tell it was applied). Few: referrals only. */
+    struct { uint64_t *v; size_t n, cap; } copies;
     ly_store_meta meta;   /* epoch and the last applied batch */
     int64_t off[NQ];      /* next offset per input once the open batch is applied; -1 none */
     ly_buf out;           /* output records of the open batch */

@@ -89,6 +89,31 @@ static void deliver_locally(runner *r, const ly_event *ev)
     l->ev.member_id = l->buf + a;
     l->ev.referred_member_id = l->buf + a + b;
     t->local.v[t->local.n++] = l;
+    if (t->copies.n == t->copies.cap) {
+        size_t cap = t->copies.cap ? t->copies.cap * 2 : 64;
+        uint64_t *v = realloc(t->copies.v, cap * sizeof *v);
+        if (!v) {
+            r->fatal = 1;
+            return;
+        }
+        t->copies.v = v;
+        t->copies.cap = cap;
+    }
+    t->copies.v[t->copies.n++] = ly_member_key(ev->event_id);
+}
+
+/* Whether a record read from the internal topic was delivered in-process
+ * already (and forgets it: each copy is read once). */
+static int delivered_locally(part *p, const ly_event *ev)
+{
+    uint64_t key = ly_member_key(ev->event_id);
+    for (size_t i = 0; i < p->copies.n; i++) {
+        if (p->copies.v[i] == key) {
+            p->copies.v[i] = p->copies.v[--p->copies.n];
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Cross-member records travel as JSON on the internal topic, keyed by the
@@ -284,7 +309,8 @@ void ly_part_apply(part *p, int role)
     const ly_partition_stats *st = ly_partition_get_stats(p->pt);
     uint64_t repeats = st->repeats, timers = st->timers_fired;
     ly_metrics_input(p->r->metrics, p->r->cfg->topics[role == LOCAL ? LY_T_INTERNAL : role], ly_event_type_name(ev->type));
-    if (ly_partition_process(p->pt, ev, &sink) < 0) {
+    int skip = role == LY_T_INTERNAL && delivered_locally(p, ev);
+    if (!skip && ly_partition_process(p->pt, ev, &sink) < 0) {
         ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
         p->r->fatal = 1;
         return;
@@ -425,6 +451,7 @@ void ly_part_free(part *p)
     for (size_t k = p->local.head; k < p->local.n; k++)
         free(p->local.v[k]);
     free(p->local.v);
+    free(p->copies.v);
     ly_partition_destroy(p->pt);
     ly_buf_free(&p->out);
     ly_buf_free(&p->pending);

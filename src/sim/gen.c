@@ -3,7 +3,9 @@
  * after each purchase with probability p), lognormal order amounts,
  * engagement with bursty days, social activity with a sentiment bias, and
  * occasional referrals and redemptions. Delivery noise is added on top:
- * duplicate deliveries, late events and invalid lines. */
+ * duplicate deliveries, late events and invalid lines. The retail option
+ * adds part two's inputs: order lines, channels and stores, birthdays,
+ * redemption cancels and erasures. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +78,18 @@ typedef struct {
     int64_t amount;
     double sentiment;
     uint64_t id;
+    uint64_t ref; /* REDEEM_CANCEL: the REDEEM's id (0: one that does not exist) */
 } gev;
 
 #define F_DUP 1
 #define F_LATE 2
 #define F_BAD 4
 
-static const char *const interaction_types[] = { "REVIEW", "CHECK_IN", "SURVEY", "PROFILE_COMPLETE", "APP_OPEN", "REDEEM" };
+static const char *const interaction_types[] = { "REVIEW", "CHECK_IN", "SURVEY", "PROFILE_COMPLETE", "APP_OPEN",
+                                                 "REDEEM", "PROFILE_UPDATE", "REDEEM_CANCEL", "ERASE" };
+enum { T_REDEEM = 5, T_PROFILE_UPDATE = 6, T_REDEEM_CANCEL = 7, T_ERASE = 8 };
+static const char *const channels[] = { "app", "web", "store" };
+static const char *const categories[] = { "shoes", "beauty", "apparel", "home", "grocery", "toys" };
 static const char *const social_types[] = { "SHARE", "FOLLOW", "UGC_POST", "MENTION", "REFERRAL" };
 static const char *const platforms[] = { "instagram", "tiktok", "x", "wechat", "facebook", "youtube" };
 static const char *const rewards[] = { "COFFEE", "TOTE_BAG", "VOUCHER_10", "VOUCHER_50", "HEADPHONES" };
@@ -177,6 +184,39 @@ static void gen_engagement(rng *r, gvec *g, uint32_t m, uint32_t members, int64_
     }
 }
 
+/* Part two's inputs for member m, whose events are g->v[first..]. */
+static void gen_retail(rng *r, gvec *g, size_t first, uint32_t m, int64_t join, int64_t end)
+{
+    if (chance(r, 0.6)) { /* a birthday, 1 in 100 of them on 02-29 */
+        int month = 1 + (int)below(r, 12), day = 1 + (int)below(r, 28);
+        if (chance(r, 0.01))
+            month = 2, day = 29;
+        gev *e = add(g, join + (int64_t)below(r, 2 * LY_DAY_MS), m, K_INTERACTION, T_PROFILE_UPDATE);
+        if (e)
+            e->amount = month * 100 + day;
+        if (e && chance(r, 0.05)) { /* changed later */
+            int64_t at = e->t + (int64_t)below(r, (uint64_t)(end - e->t));
+            gev *f = add(g, at, m, K_INTERACTION, T_PROFILE_UPDATE);
+            if (f)
+                f->amount = (1 + (int)below(r, 12)) * 100 + 1 + (int)below(r, 28);
+        }
+    }
+    size_t last = g->n;
+    for (size_t i = first; i < last; i++) {
+        if (g->v[i].kind != K_INTERACTION || g->v[i].type != T_REDEEM || !chance(r, 0.15))
+            continue;
+        int64_t at = g->v[i].t + (int64_t)(expo(r, 0.5) * LY_DAY_MS) + 60000;
+        uint64_t ref = g->v[i].id;
+        if (at >= end)
+            continue;
+        gev *c = add(g, at, m, K_INTERACTION, T_REDEEM_CANCEL);
+        if (c)
+            c->ref = chance(r, 0.1) ? 0 : ref; /* a cancel naming no redemption */
+    }
+    if (chance(r, 0.01))
+        add(g, join + (int64_t)(unif(r) * (double)(end - join)), m, K_INTERACTION, T_ERASE);
+}
+
 static int by_time(const void *a, const void *b)
 {
     const gev *x = a, *y = b;
@@ -192,6 +232,30 @@ static const char *const bad_lines[] = {
     "{\"source\":\"social\",\"event_id\":\"%s\",\"member_id\":\"%s bad\",\"occurred_at\":%lld,\"type\":\"SHARE\",\"platform\":\"%s\"}",
     "not json at all %s %s %lld %s",
 };
+
+/* Lines (1..5, amounts summing to the order), a channel and, in a store, its id. */
+static void write_details(FILE *out, const gev *e, rng *r)
+{
+    int ch = (int)below(r, 3);
+    fprintf(out, ",\"channel\":\"%s\"", channels[ch]);
+    if (ch == 2)
+        fprintf(out, ",\"store_id\":\"store-%02u\"", (unsigned)below(r, 40));
+    int n = 1 + (int)below(r, 5);
+    if (e->amount < n)
+        n = (int)e->amount;
+    int64_t left = e->amount;
+    fputs(",\"lines\":[", out);
+    for (int i = 0; i < n; i++) {
+        int64_t a = i + 1 == n ? left : 1 + (int64_t)below(r, (uint64_t)(left - (n - i - 1)) / 2 + 1);
+        left -= a;
+        unsigned sku = (unsigned)below(r, 200);
+        fprintf(out, "%s{\"sku\":\"SKU-%03u\"", i ? "," : "", sku);
+        if (sku % 10) /* one SKU in ten has no category */
+            fprintf(out, ",\"category\":\"%s\"", categories[sku % 6]);
+        fprintf(out, ",\"amount_minor\":%lld}", (long long)a);
+    }
+    fputc(']', out);
+}
 
 static void write_event(FILE *out, const gev *e, const ly_gen_options *opt, rng *r)
 {
@@ -210,14 +274,23 @@ static void write_event(FILE *out, const gev *e, const ly_gen_options *opt, rng 
     case K_PURCHASE:
     case K_REFUND:
         fprintf(out, head, "purchases", id, mid, t);
-        fprintf(out, ",\"kind\":\"%s\",\"order_id\":\"o%u\",\"amount_minor\":%lld,\"currency\":\"%s\"}\n",
+        fprintf(out, ",\"kind\":\"%s\",\"order_id\":\"o%u\",\"amount_minor\":%lld,\"currency\":\"%s\"",
                 e->kind == K_PURCHASE ? "PURCHASE" : "REFUND", e->order, (long long)e->amount, opt->currency);
+        if (opt->retail && e->kind == K_PURCHASE)
+            write_details(out, e, r);
+        fputs("}\n", out);
         break;
     case K_INTERACTION:
         fprintf(out, head, "interactions", id, mid, t);
         fprintf(out, ",\"type\":\"%s\"", interaction_types[e->type]);
-        if (e->type == 5)
+        if (e->type == T_REDEEM)
             fprintf(out, ",\"points\":%lld,\"reward_id\":\"%s\"", (long long)e->amount, rewards[e->amount % 5]);
+        if (e->type == T_PROFILE_UPDATE)
+            fprintf(out, ",\"birthday\":\"%02d-%02d\"", (int)(e->amount / 100), (int)(e->amount % 100));
+        if (e->type == T_REDEEM_CANCEL && e->ref)
+            fprintf(out, ",\"redeem_event_id\":\"ev-%llx\"", (unsigned long long)e->ref);
+        if (e->type == T_REDEEM_CANCEL && !e->ref)
+            fprintf(out, ",\"redeem_event_id\":\"ev-none-%llx\"", (unsigned long long)e->id);
         fputs("}\n", out);
         break;
     default:
@@ -240,8 +313,11 @@ int ly_gen(const ly_gen_options *opt, FILE *out, ly_gen_stats *stats, char *errs
     for (uint64_t m = 0; m < opt->members && !g.oom; m++) {
         uint32_t orders = 0;
         int64_t join = opt->start_ms + (int64_t)(unif(&r) * 0.8 * (double)(end - opt->start_ms));
+        size_t first = g.n;
         gen_purchases(&r, &g, (uint32_t)m, join, end, &orders);
         gen_engagement(&r, &g, (uint32_t)m, (uint32_t)opt->members, join, end);
+        if (opt->retail)
+            gen_retail(&r, &g, first, (uint32_t)m, join, end);
     }
     if (g.oom) {
         free(g.v);

@@ -11,6 +11,7 @@ typedef struct ly_gen_options {
     uint64_t seed;
     int64_t start_ms;
     const char *currency;
+    int retail; /* part two's inputs too: lines, channels, birthdays, cancels, erasures */
 } ly_gen_options;
 
 typedef struct ly_gen_stats { uint64_t lines, invalid, duplicates, late; } ly_gen_stats;

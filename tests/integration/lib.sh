@@ -30,6 +30,7 @@ topic.internal=$name.internal
 topic.rewards=$name.rewards
 topic.churn-alerts=$name.churn-alerts
 topic.dlq=$name.dlq
+topic.notices=$name.notices
 P
   echo "$work/$instance.properties"
 }
@@ -38,15 +39,17 @@ P
 collect() {
   local cfg="$1"
   : >"$work/actual.jsonl"
-  for t in rewards churn-alerts dlq; do
+  for t in rewards churn-alerts dlq notices; do
     "$BIN" consume --config "$cfg" --topic "$t" --from-beginning --timeout 0 >>"$work/actual.jsonl"
   done
   "$BIN" state dump --config "$cfg" >"$work/actual-state.json"
 }
 
-# expect EVENTS PARTITIONS: simulate, then compare with what the pipeline wrote.
+# expect EVENTS PARTITIONS [PROGRAM]: simulate, then compare with what the pipeline wrote.
 expect_equal() {
-  "$BIN" simulate --input "$1" --partitions "$2" --out "$work/expected.jsonl" --state "$work/expected-state.json" 2>/dev/null
+  local prog=()
+  [ -n "${3:-}" ] && prog=(--program "$3")
+  "$BIN" simulate --input "$1" --partitions "$2" "${prog[@]}" --out "$work/expected.jsonl" --state "$work/expected-state.json" 2>/dev/null
   "$CMP" ${TOLERANCE:-} "$work/expected.jsonl" "$work/actual.jsonl" "$work/expected-state.json" "$work/actual-state.json"
 }
 

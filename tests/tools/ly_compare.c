@@ -4,10 +4,11 @@
  * letters the reason): the same keys, the same field values (floats to a
  * relative 1e-9). Fields that only one side can know (a dead letter's
  * original bytes and where they were read) are not compared. Also fails on a
- * duplicate event id within rewards or churn-alerts. Prints one summary line:
+ * duplicate event id within rewards, churn-alerts or notices. Prints one summary line:
  * "compare: N outputs, M missing, K extra, D differing, U duplicates, S state diffs".
  *
- * With --referrals-may-move first, members who received a referral bonus in
+ * With --referrals-may-move first, members who received a referral bonus
+ * (or a referred bonus) in
  * either stream are left out of the comparison (and counted): the pipeline
  * delivers a cross-member record when its transaction commits, not at its
  * event time, so which referral wins, whether a late purchase still
@@ -95,7 +96,8 @@ static int differs(json_t *a, json_t *b, const char *what)
     return 0;
 }
 
-/* Members with a REFERRAL_BONUS in a stream. */
+/* Members with a REFERRAL_BONUS (or, part two, a REFERRED_BONUS: paid when
+ * the referral notice arrives) in a stream. */
 static void bonus_members(json_t *map, json_t *set)
 {
     const char *k;
@@ -103,7 +105,7 @@ static void bonus_members(json_t *map, json_t *set)
     size_t i;
     json_object_foreach(map, k, l) json_array_foreach(l, i, o) {
         const char *t = json_string_value(json_object_get(o, "type"));
-        if (t && !strcmp(t, "REFERRAL_BONUS"))
+        if (t && (!strcmp(t, "REFERRAL_BONUS") || !strcmp(t, "REFERRED_BONUS")))
             json_object_set_new(set, json_string_value(json_object_get(o, "member_id")), json_true());
     }
 }

@@ -14,7 +14,7 @@ static char *gen(uint64_t seed, size_t *len, ly_gen_stats *st)
 {
     char *buf = NULL, err[128];
     FILE *f = open_memstream(&buf, len);
-    ly_gen_options o = { 300, 120, seed, 1735689600000LL, "USD" };
+    ly_gen_options o = { 300, 120, seed, 1735689600000LL, "USD", 0 };
     assert_int_equal(ly_gen(&o, f, st, err, sizeof err), 0);
     fclose(f);
     return buf;

@@ -19,7 +19,7 @@ static ly_partition *run_stream(const ly_program *p)
     char *text = NULL, err[128];
     size_t len;
     FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { 400, 200, 9, 1735689600000LL, "USD" };
+    ly_gen_options go = { 400, 365, 9, 1735689600000LL, "USD", 1 };
     assert_int_equal(ly_gen(&go, f, NULL, err, sizeof err), 0);
     fclose(f);
     ly_partition *pt = ly_partition_new(p);
@@ -38,8 +38,13 @@ static ly_partition *run_stream(const ly_program *p)
 static void test_members_roundtrip(void **s)
 {
     (void)s;
+    /* The retail program and stream: every part-two field of the state. */
     ly_program p;
+    char path[512], err0[256];
     ly_program_reference(&p);
+    snprintf(path, sizeof path, "%s/programs/retail.yaml", LY_SOURCE_DIR);
+    if (ly_program_load_file(&p, path, err0, sizeof err0) < 0)
+        fail_msg("%s", err0);
     ly_partition *pt = run_stream(&p);
     size_t n, total = 0;
     ly_member **ms = ly_partition_members(pt, &n);
@@ -64,7 +69,15 @@ static void test_members_roundtrip(void **s)
         ly_buf_free(&b);
     }
     print_message("state: %zu members, %.0f bytes each on average\n", n, (double)total / (double)n);
+    size_t with_campaigns = 0, with_birthday = 0, with_redemptions = 0;
+    for (size_t i = 0; i < n; i++) {
+        with_campaigns += ms[i]->campaigns.n > 0;
+        with_birthday += ms[i]->birthday != 0;
+        with_redemptions += ms[i]->redemptions.n > 0;
+    }
+    assert_true(with_campaigns > 10 && with_birthday > 10 && with_redemptions > 10);
     ly_partition_destroy(pt);
+    ly_program_free(&p);
 }
 
 static void put_i(ly_buf *b, int64_t v)
