@@ -7,21 +7,29 @@
 # read_committed) and the state dump must equal simulate on the same events.
 # Prints one line of figures.
 #
-#   tests/fault_suite.sh [MEMBERS] [KILLS]   (default 40000 members ~ 1M events, 20 kills)
+#   tests/fault_suite.sh [MEMBERS] [KILLS] [retail]
+#   (default 40000 members ~ 1M events, 20 kills; "retail": the retail stream
+#   of part two - lines, birthdays, cancels, erasures - under
+#   programs/retail.yaml, and afterwards no erased member left in Redis)
 # Run by hand it starts its own broker and Redis; ctest runs a small size.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${LY_KAFKA_BOOTSTRAP:-}" ]; then
   exec "$root/scripts/services.sh" run "$0" "$@"
 fi
-members=${1:-40000} kills=${2:-20}
+members=${1:-40000} kills=${2:-20} retail=${3:-}
 BIN=${BIN:-$root/build/loyalty} CMP=${CMP:-$root/build/tests/ly_compare}
 . "$root/tests/integration/lib.sh"
 name=fault$$
-for i in 1 2 3; do cfg[$i]=$(config "$name" 6 "p$i"); echo "batch.max.events=2000" >>"${cfg[$i]}"; done
+gen_flags=() program=""
+if [ "$retail" = retail ]; then gen_flags=(--retail); program="$root/programs/retail.yaml"; fi
+for i in 1 2 3; do
+  cfg[$i]=$(config "$name" 6 "p$i"); echo "batch.max.events=2000" >>"${cfg[$i]}"
+  [ -n "$program" ] && echo "program=$program" >>"${cfg[$i]}"
+done
 redis-cli -p "$LY_REDIS_PORT" config set appendfsync always >/dev/null
 "$BIN" topics create --config "${cfg[1]}" --partitions 6
-"$BIN" gen --members "$members" --days 120 --seed 7 --out "$work/events.jsonl" 2>/dev/null
+"$BIN" gen --members "$members" --days 120 --seed 7 "${gen_flags[@]}" --out "$work/events.jsonl" 2>/dev/null
 # Producer retries: 1% of the events delivered twice in a row, as a
 # producer that resends after a lost acknowledgement does.
 awk '{ print } NR % 100 == 37 { print }' "$work/events.jsonl" >"$work/all.jsonl"
@@ -57,11 +65,23 @@ collect "${cfg[1]}"
 rebalances=$(cat "$work"/p*.log "$work/drain.log" | grep -c 'assigned [0-9]* topic partitions' || true)
 outputs=$(grep -c . "$work/actual.jsonl")
 set +e
-result=$(TOLERANCE=--referrals-may-move expect_equal "$work/all.jsonl" 6 2>"$work/compare.err")
+result=$(TOLERANCE=--referrals-may-move expect_equal "$work/all.jsonl" 6 "$program" 2>"$work/compare.err")
 rc=$?
 set -e
+# Erasure is a privacy promise: after all the kills, no erased member may
+# have come back (a state written before the ERASE and replayed).
+left=0
+if [ -n "$program" ]; then
+  grep '"type":"ERASE"' "$work/events.jsonl" | sed 's/.*"member_id":"\([^"]*\)".*/\1/' | sort -u >"$work/erased.txt"
+  for k in $(redis-cli -p "$LY_REDIS_PORT" --scan --pattern "$name:*:members"); do
+    redis-cli -p "$LY_REDIS_PORT" hkeys "$k"
+  done | grep -cxF -f "$work/erased.txt" >"$work/left.txt" || true
+  left=$(cat "$work/left.txt")
+  echo "erased members: $(wc -l <"$work/erased.txt"), found in Redis afterwards: $left"
+fi
 missing=$(echo "$result" | sed -n 's/.* \([0-9]*\) missing.*/\1/p')
 dups=$(echo "$result" | sed -n 's/.* \([0-9]*\) duplicates.*/\1/p')
 diffs=$(echo "$result" | sed -n 's/.* \([0-9]*\) state diffs.*/\1/p')
 echo "fault suite: events=$events kills=$done_kills restarts=$restarts rebalances=$rebalances outputs=$outputs missing=$missing duplicates=$dups state diffs=$diffs ($((t1 - t0)) ms; $result)"
 [ "$rc" = 0 ] || { head -20 "$work/compare.err"; exit 1; }
+[ "$left" = 0 ]
