@@ -24,7 +24,7 @@ static ly_event pending[16];
 static char pending_ids[16][LY_RECORD_ID_MAX + 1], pending_members[16][2][LY_MEMBER_ID_MAX + 1];
 static int npending;
 
-static void on_output(void *opaque, const ly_output *o)
+static inline void on_output(void *opaque, const ly_output *o)
 {
     (void)opaque;
     if (nout == MAX_OUT)
@@ -38,7 +38,7 @@ static void on_output(void *opaque, const ly_output *o)
     snprintf(r->referred, sizeof r->referred, "%s", o->referred_member_id ? o->referred_member_id : "");
 }
 
-static void on_internal(void *opaque, const ly_event *ev)
+static inline void on_internal(void *opaque, const ly_event *ev)
 {
     (void)opaque;
     int i = npending++;
@@ -53,7 +53,7 @@ static void on_internal(void *opaque, const ly_event *ev)
 
 static const ly_sink sink = { NULL, on_output, on_internal };
 
-static void feed(ly_event ev)
+static inline void feed(ly_event ev)
 {
     ly_partition_process(pt, &ev, &sink);
     for (int i = 0; i < npending; i++)
@@ -61,48 +61,48 @@ static void feed(ly_event ev)
     npending = 0;
 }
 
-static void purchase(const char *id, const char *m, int64_t t, const char *order, int64_t amount)
+static inline void purchase(const char *id, const char *m, int64_t t, const char *order, int64_t amount)
 {
     feed((ly_event){ .type = LY_EV_PURCHASE, .source = LY_SRC_PURCHASES, .occurred_at = t, .amount_minor = amount,
                      .event_id = id, .member_id = m, .order_id = order, .currency = "USD" });
 }
 
-static void refund(const char *id, const char *m, int64_t t, const char *order, int64_t amount)
+static inline void refund(const char *id, const char *m, int64_t t, const char *order, int64_t amount)
 {
     feed((ly_event){ .type = LY_EV_REFUND, .source = LY_SRC_PURCHASES, .occurred_at = t, .amount_minor = amount,
                      .event_id = id, .member_id = m, .order_id = order, .currency = "USD" });
 }
 
-static void engage(const char *id, const char *m, int64_t t, ly_event_type type, const char *platform)
+static inline void engage(const char *id, const char *m, int64_t t, ly_event_type type, const char *platform)
 {
     feed((ly_event){ .type = type, .source = type >= LY_EV_SHARE ? LY_SRC_SOCIAL : LY_SRC_INTERACTIONS,
                      .occurred_at = t, .event_id = id, .member_id = m, .platform = platform });
 }
 
-static void redeem(const char *id, const char *m, int64_t t, int64_t points)
+static inline void redeem(const char *id, const char *m, int64_t t, int64_t points)
 {
     feed((ly_event){ .type = LY_EV_REDEEM, .source = LY_SRC_INTERACTIONS, .occurred_at = t, .points = points,
                      .event_id = id, .member_id = m, .reward_id = "R" });
 }
 
-static void mention(const char *id, const char *m, int64_t t, double s)
+static inline void mention(const char *id, const char *m, int64_t t, double s)
 {
     feed((ly_event){ .type = LY_EV_MENTION, .source = LY_SRC_SOCIAL, .occurred_at = t, .sentiment = s,
                      .event_id = id, .member_id = m, .platform = "x" });
 }
 
-static void refer(const char *id, const char *r, int64_t t, const char *f)
+static inline void refer(const char *id, const char *r, int64_t t, const char *f)
 {
     feed((ly_event){ .type = LY_EV_REFERRAL, .source = LY_SRC_SOCIAL, .occurred_at = t, .event_id = id,
                      .member_id = r, .platform = "x", .referred_member_id = f });
 }
 
-static void advance(int64_t until)
+static inline void advance(int64_t until)
 {
     ly_partition_advance(pt, until, &sink);
 }
 
-static const rec *find(const char *id)
+static inline const rec *find(const char *id)
 {
     for (int i = 0; i < nout; i++)
         if (strcmp(outs[i].id, id) == 0)
@@ -111,7 +111,7 @@ static const rec *find(const char *id)
 }
 
 /* Number of outputs of a type (LY_RW_COUNT: churn alerts) for a member. */
-static int count(const char *member, ly_topic topic, ly_reward_type type)
+static inline int count(const char *member, ly_topic topic, ly_reward_type type)
 {
     int n = 0;
     for (int i = 0; i < nout; i++)
@@ -126,7 +126,7 @@ static const ly_member *member(const char *id)
     return ly_partition_find(pt, id);
 }
 
-static int64_t lots_sum(const ly_member *m)
+static inline int64_t lots_sum(const ly_member *m)
 {
     int64_t s = 0;
     for (uint32_t i = 0; i < m->lots.n; i++)
@@ -134,7 +134,7 @@ static int64_t lots_sum(const ly_member *m)
     return s;
 }
 
-static int setup(void **state)
+static inline int setup(void **state)
 {
     (void)state;
     ly_program_reference(&P);
@@ -144,11 +144,12 @@ static int setup(void **state)
     return pt ? 0 : -1;
 }
 
-static int teardown(void **state)
+static inline int teardown(void **state)
 {
     (void)state;
     ly_partition_destroy(pt);
     pt = NULL;
+    ly_program_free(&P);
     return 0;
 }
 
