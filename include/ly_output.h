@@ -83,11 +83,18 @@ typedef struct ly_output {
     ly_reject reject;
     const char *detail;
     const char *original;     /* the input bytes, when known */
-    size_t original_len;
+    size_t original_len;      /* what the dead letter carries: at most LY_DLQ_ORIGINAL_MAX */
+    size_t original_full_len; /* > original_len when the original was cut (see ly_output_set_original) */
     const char *source_topic; /* where the input was read; NULL offline */
     int32_t partition;
     int64_t offset;           /* offline: the line number */
 } ly_output;
+
+/* A dead letter carries at most this many bytes of its input, so that it
+ * always fits the topic's message size (Kafka's default is 1 MB); a longer
+ * input is cut (never inside a UTF-8 character) and its full length kept. */
+#define LY_DLQ_ORIGINAL_MAX 65536
+void ly_output_set_original(ly_output *o, const char *bytes, size_t len);
 
 const char *ly_reward_type_name(ly_reward_type t);
 const char *ly_risk_name(ly_risk r);

@@ -267,7 +267,8 @@ static int write_dead_letter(avro_value_t *v, const ly_output *o)
            field(v, "original", &f) ||
            avro_value_set_bytes(&f, (void *)(o->original ? o->original : ""), o->original ? o->original_len : 0) ||
            put_string(v, "source_topic", o->source_topic ? o->source_topic : "") ||
-           field(v, "partition", &f) || avro_value_set_int(&f, o->partition) || put_long(v, "offset", o->offset);
+           field(v, "partition", &f) || avro_value_set_int(&f, o->partition) || put_long(v, "offset", o->offset) ||
+           put_opt_long(v, "original_length", o->original_full_len > o->original_len, (int64_t)o->original_full_len);
 }
 
 int ly_avro_encode_output(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
@@ -643,6 +644,8 @@ static void read_dead_letter(ly_avro *a, ly_output *o, ly_arena *arena)
     if (get_field(a, r, "partition", &p) == 0)
         avro_value_get_int(&p, &o->partition);
     o->offset = get_long(a, r, "offset");
+    int64_t full = get_long(a, r, "original_length");
+    o->original_full_len = full > 0 ? (size_t)full : o->original_len;
 }
 
 int ly_avro_decode_output(ly_avro *a, ly_topic_role role, const char *buf, size_t len, ly_arena *arena,

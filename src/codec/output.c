@@ -53,6 +53,20 @@ static const char *action_name(ly_action a)
                                                  : "ENGAGEMENT_NUDGE";
 }
 
+void ly_output_set_original(ly_output *o, const char *bytes, size_t len)
+{
+    size_t cut = len;
+    if (len > LY_DLQ_ORIGINAL_MAX) {
+        cut = LY_DLQ_ORIGINAL_MAX;
+        /* Back off over continuation bytes: text stays valid UTF-8. */
+        for (int k = 0; k < 3 && cut > 0 && ((unsigned char)bytes[cut] & 0xC0) == 0x80; k++)
+            cut--;
+    }
+    o->original = bytes;
+    o->original_len = cut;
+    o->original_full_len = len;
+}
+
 void ly_output_event_id(const ly_output *o, char *buf, size_t len)
 {
     if (o->event_id)
@@ -370,6 +384,8 @@ static void dlq_json(ly_buf *b, const ly_output *o)
         kstr(b, "member_id", o->member_id, &f);
     if (o->source_topic || o->offset)
         kint(b, "offset", o->offset, &f);
+    if (original && o->original_full_len > olen)
+        kint(b, "original_length", (int64_t)o->original_full_len, &f);
     /* Bytes that are not UTF-8 cannot be a JSON string: they go as base64. */
     int text = original && utf8_valid((const unsigned char *)original, olen);
     if (original && text) {
@@ -380,6 +396,8 @@ static void dlq_json(ly_buf *b, const ly_output *o)
         key(b, "original_base64", &f);
         base64(b, (const unsigned char *)original, olen);
     }
+    if (original && o->original_full_len > olen)
+        key(b, "original_truncated", &f), ly_buf_put(b, "true", 4);
     if (o->source_topic)
         kint(b, "partition", o->partition, &f);
     kstr(b, "reason", ly_reject_name(o->reject), &f);

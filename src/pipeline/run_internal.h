@@ -53,6 +53,9 @@ typedef struct part {
     int64_t *chunk_until; /* max expiry of each stored dedupe chunk, oldest first */
     size_t chunks, chunk_cap;
     ly_buf pending;       /* the batch just stored, until it is handed to a job */
+    /* The record being applied, for the dead letters the rules make of it. */
+    int cur_role;
+    const rd_kafka_message_t *cur_msg; /* NULL: a record delivered in-process */
 } part;
 
 /* Stored batches that one Kafka transaction commits. */

@@ -46,9 +46,43 @@ static void emit(part *p, const ly_output *o)
     ly_buf_free(&val);
 }
 
+/* The JSON of a cross-member record, as the internal topic carries it. */
+static void internal_json(ly_buf *j, const ly_event *ev)
+{
+    ly_buf_printf(j, "{\"event_id\":");
+    ly_buf_json_string(j, ev->event_id, strlen(ev->event_id));
+    ly_buf_printf(j, ",\"member_id\":\"%s\",\"occurred_at\":%lld,\"type\":\"%s\",\"referred_member_id\":\"%s\"}",
+                  ev->member_id, (long long)ev->occurred_at, ly_event_type_name(ev->type), ev->referred_member_id);
+}
+
+/* A rule's dead letter (duplicate_order, unknown_redemption, erased_member,
+ * ...) carries its input's bytes and origin, as a decode dead letter does;
+ * a record delivered in-process carries its JSON and offset -1. */
 static void on_output(void *opaque, const ly_output *o)
 {
-    emit(opaque, o);
+    part *p = opaque;
+    if (o->topic != LY_TOPIC_DLQ || o->source_topic) {
+        emit(p, o);
+        return;
+    }
+    ly_output d = *o;
+    ly_buf json = {0};
+    const rd_kafka_message_t *m = p->cur_msg;
+    int role = p->cur_role == LOCAL ? LY_T_INTERNAL : p->cur_role;
+    d.source_topic = p->r->cfg->topics[role];
+    d.partition = p->n;
+    if (m) {
+        ly_output_set_original(&d, m->payload ? m->payload : "", m->len);
+        d.offset = m->offset;
+    } else {
+        internal_json(&json, &p->local.v[p->local.head]->ev);
+        ly_output_set_original(&d, json.data ? json.data : "", json.len);
+        d.offset = -1;
+    }
+    ly_run_log("warn", "partition=%d topic=%s offset=%lld dead letter: %s", (int)p->n, d.source_topic,
+               (long long)d.offset, ly_reject_name(d.reject));
+    emit(p, &d);
+    ly_buf_free(&json);
 }
 
 static int grow_local(part *p)
@@ -122,10 +156,7 @@ static void on_internal(void *opaque, const ly_event *ev)
 {
     part *p = opaque;
     ly_buf j = {0};
-    ly_buf_printf(&j, "{\"event_id\":");
-    ly_buf_json_string(&j, ev->event_id, strlen(ev->event_id));
-    ly_buf_printf(&j, ",\"member_id\":\"%s\",\"occurred_at\":%lld,\"type\":\"%s\",\"referred_member_id\":\"%s\"}",
-                  ev->member_id, (long long)ev->occurred_at, ly_event_type_name(ev->type), ev->referred_member_id);
+    internal_json(&j, ev);
     add_record(p, LY_T_INTERNAL, ev->member_id, j.data, j.len);
     ly_buf_free(&j);
     deliver_locally(p->r, ev);
@@ -195,8 +226,7 @@ static void dead_letter(part *p, int role, const rd_kafka_message_t *m, const ly
     o.source_event_id = info->event_id;
     o.member_id = info->member_id;
     o.detail = info->detail;
-    o.original = m->payload ? m->payload : "";
-    o.original_len = m->len;
+    ly_output_set_original(&o, m->payload ? m->payload : "", m->len);
     o.source_topic = p->r->cfg->topics[role];
     o.partition = m->partition;
     o.offset = m->offset;
@@ -310,6 +340,8 @@ void ly_part_apply(part *p, int role)
     uint64_t repeats = st->repeats, timers = st->timers_fired;
     ly_metrics_input(p->r->metrics, p->r->cfg->topics[role == LOCAL ? LY_T_INTERNAL : role], ly_event_type_name(ev->type));
     int skip = role == LY_T_INTERNAL && delivered_locally(p, ev);
+    p->cur_role = role;
+    p->cur_msg = role == LOCAL ? NULL : p->q[role].v[p->q[role].head];
     if (!skip && ly_partition_process(p->pt, ev, &sink) < 0) {
         ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
         p->r->fatal = 1;

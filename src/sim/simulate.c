@@ -79,8 +79,7 @@ static void dead_letter(sim *s, const ly_decode_info *info, const char *line, si
     o.source_event_id = info->event_id;
     o.member_id = info->member_id;
     o.detail = info->detail;
-    o.original = line;
-    o.original_len = len;
+    ly_output_set_original(&o, line, len);
     o.offset = (int64_t)lineno;
     write_line(s, &o);
 }
