@@ -106,6 +106,8 @@ static int from_redis(const fit_args *a, const ly_config *cfg, ly_bgnbd_data *d,
     return rc;
 }
 
+static int fit_into(const fit_args *ap, ly_program *pp);
+
 static int run_fit(int argc, char **argv)
 {
     fit_args a = { .until = INT64_MIN };
@@ -123,6 +125,19 @@ static int run_fit(int argc, char **argv)
         fprintf(stderr, "loyalty fit: %s\n", err);
         return EX_CONFIG;
     }
+    rc = fit_into(&a, &prog);
+    ly_program_free(&prog);
+    return rc;
+}
+
+/* Fits, prints the figures and, with --out, writes prog with them (into
+ * every version: the parameters describe the members, not a period). */
+static int fit_into(const fit_args *ap, ly_program *pp)
+{
+    fit_args a = *ap;
+    ly_program prog = *pp;
+    char err[512];
+    int rc;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ly_bgnbd_data d = {0};
@@ -166,7 +181,10 @@ static int run_fit(int argc, char **argv)
     ly_buf_free(&b);
     ly_bgnbd_free(&d);
     if (a.out) {
-        prog.bg_r = fit.p.r, prog.bg_alpha = fit.p.alpha, prog.bg_a = fit.p.a, prog.bg_b = fit.p.b;
+        for (size_t v = 0; v <= prog.n_later; v++) {
+            ly_program *pv = v ? &prog.later[v - 1] : &prog;
+            pv->bg_r = fit.p.r, pv->bg_alpha = fit.p.alpha, pv->bg_a = fit.p.a, pv->bg_b = fit.p.b;
+        }
         FILE *f = fopen(a.out, "w");
         if (!f || ly_program_write_yaml(&prog, f) < 0 || fclose(f) != 0) {
             fprintf(stderr, "loyalty fit: cannot write %s\n", a.out);

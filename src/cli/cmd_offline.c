@@ -70,9 +70,12 @@ static int run_simulate(int argc, char **argv)
     char err[512];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ly_simulate_files(a.input, a.out, a.state, &opt, &st, err, sizeof err) < 0) {
+    int failed = ly_simulate_files(a.input, a.out, a.state, &opt, &st, err, sizeof err) < 0;
+    int saved = errno;
+    ly_program_free(&prog);
+    if (failed) {
         fprintf(stderr, "loyalty simulate: %s\n", err);
-        return errno == ENOENT ? EX_NOINPUT : EX_CANTCREAT;
+        return saved == ENOENT ? EX_NOINPUT : EX_CANTCREAT;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -200,6 +203,7 @@ static int run_program(int argc, char **argv)
         ly_program p;
         if (load_program(&p, argv[2]) < 0)
             return EX_CONFIG;
+        ly_program_free(&p);
         fprintf(stderr, "%s: ok\n", argv[2]);
         return EX_OK;
     }

@@ -600,6 +600,7 @@ static int run_member(int argc, char **argv)
     }
     if (rc != EX_OK && found)
         fprintf(stderr, "loyalty member show: %s\n", err);
+    ly_program_free(&prog);
     ly_buf_free(&blob);
     free(ns);
     ly_store_destroy(s);
@@ -641,6 +642,7 @@ static int run_config(int argc, char **argv)
         fprintf(stderr, "loyalty config check: program: %s\n", err);
         return EX_CONFIG;
     }
+    ly_program_free(&prog);
     fprintf(stderr, "%s: ok\n", argv[2]);
     return EX_OK;
 }
