@@ -203,11 +203,29 @@ static const cli_opt produce_opts[] = {
     { 0, 0, 0, 0, 0 },
 };
 
-static rd_kafka_t *producer(const ly_config *cfg, char *err, size_t errlen)
+/* Delivery reports: every event is counted delivered or failed; the first
+ * failure is what the user sees. */
+typedef struct { unsigned long long delivered, failed; char first_error[256]; } deliveries;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    deliveries *d = opaque;
+    if (!m->err) {
+        d->delivered++;
+        return;
+    }
+    if (!d->failed++)
+        snprintf(d->first_error, sizeof d->first_error, "%s", rd_kafka_err2str(m->err));
+}
+
+static rd_kafka_t *producer(const ly_config *cfg, deliveries *d, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = ly_config_kafka_conf(cfg, err, errlen);
     if (!conf)
         return NULL;
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, d);
     if (rd_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, errlen) != RD_KAFKA_CONF_OK) {
         rd_kafka_conf_destroy(conf);
@@ -255,7 +273,8 @@ static int run_produce(int argc, char **argv)
         return EX_NOINPUT;
     }
     ly_avro *avro = ly_avro_new(err, sizeof err);
-    rd_kafka_t *rk = avro ? producer(&cfg, err, sizeof err) : NULL;
+    deliveries d = { 0, 0, "" };
+    rd_kafka_t *rk = avro ? producer(&cfg, &d, err, sizeof err) : NULL;
     ly_arena *arena = ly_arena_new();
     unsigned long long avro_n = 0, raw_n = 0;
     rc = rk && arena ? EX_OK : EX_UNAVAILABLE;
@@ -282,11 +301,19 @@ static int run_produce(int argc, char **argv)
             raw_n++;
         }
     }
-    if (rk && rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    /* Everything queued is delivered or reported failed within
+     * message.timeout.ms; the flush waits that long and a little more. */
+    int flushed = !rk || rd_kafka_flush(rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (rk && (!flushed || d.failed || d.delivered != avro_n + raw_n)) {
+        fprintf(stderr, "loyalty produce: %llu of %llu events not delivered (%llu failed%s%s%s)\n",
+                avro_n + raw_n - d.delivered, avro_n + raw_n, d.failed, d.failed ? ": " : "", d.first_error,
+                flushed ? "" : "; still queued after 60 s");
         rc = EX_UNAVAILABLE;
-    if (rc)
-        fprintf(stderr, "loyalty produce: %s\n", rk ? "could not deliver every event" : err);
-    fprintf(stderr, "produce: %llu events as Avro, %llu lines as they are\n", avro_n, raw_n);
+    } else if (rc) {
+        fprintf(stderr, "loyalty produce: %s\n", rk ? "could not queue every event" : err);
+    }
+    fprintf(stderr, "produce: %llu events as Avro, %llu lines as they are, %llu delivered\n", avro_n, raw_n,
+            d.delivered);
     ly_buf_free(&bin);
     ly_arena_destroy(arena);
     if (rk)

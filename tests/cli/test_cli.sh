@@ -81,6 +81,17 @@ check program-check-bad 78 "$bin" program check "$tmp/typo.yaml"
 printf 'log.format=xml\n' >"$tmp/bad5.properties"
 check config-check-log-format 78 "$bin" config check "$tmp/bad5.properties"
 
+# Issue 15.3: produce with no broker reachable fails and says how many events
+# were not delivered.
+printf 'kafka.bootstrap.servers=127.0.0.1:1\nkafka.message.timeout.ms=1500\n' >"$tmp/down.properties"
+printf '{"source":"purchases","event_id":"a1","member_id":"m1","occurred_at":1736503200000,"kind":"PURCHASE","order_id":"o1","amount_minor":100,"currency":"USD"}\n' >"$tmp/one.jsonl"
+check produce-broker-down 69 "$bin" produce --config "$tmp/down.properties" --input "$tmp/one.jsonl"
+contains produce-broker-down-msg "$tmp/err" "1 of 1 events not delivered"
+# Part two: the retail program is valid, and --print --at resolves a version.
+check program-retail 0 "$bin" program check "$root/programs/retail.yaml"
+check program-at 0 "$bin" program --check "$root/programs/retail.yaml" --print --at 1756684800000
+contains program-at-window "$tmp/out" "pending_days: 0"
+
 # The container build installs what scripts/deps.sh installs (there is no
 # Docker engine here to build it).
 for pkg in $(grep -o 'lib[a-z0-9-]*-dev' "$root/scripts/deps.sh"); do
