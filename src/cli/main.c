@@ -1,7 +1,9 @@
 /* The `loyalty` command: one binary, one subcommand per job. Exit codes
  * follow sysexits.h (see cli.h and docs/operations.md). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "cli.h"
 
 /* ---- dispatch ---- */
@@ -22,6 +24,16 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A peer (an HTTP client, Redis, a broker) closing a socket we write to
+     * must be an error return, never a kill: ignore SIGPIPE process-wide. */
+    signal(SIGPIPE, SIG_IGN);
+    /* As nginx does: the soft fd limit up to the hard one, so idle HTTP
+     * clients cannot starve Kafka and Redis of descriptors. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (argc < 2) {
         usage(stderr);
         return EX_USAGE;

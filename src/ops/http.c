@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "ly_http.h"
 
 struct ly_http {
@@ -44,7 +45,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n", 10);
 }
 
-ly_http *ly_http_start(const char *bind, int port, ly_metrics *m, char *errstr, size_t errlen)
+/* Descriptors kept for Kafka (a socket per broker and thread), Redis,
+ * files and the listener, whatever the HTTP clients do. */
+#define FD_RESERVE 128
+
+static unsigned connection_limit(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return wanted;
+    unsigned room = rl.rlim_cur > FD_RESERVE + 16 ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 16;
+    return wanted < room ? wanted : room;
+}
+
+ly_http *ly_http_start(const char *bind, int port, const ly_http_limits *limits, ly_metrics *m, char *errstr,
+                       size_t errlen)
 {
     errstr[0] = '\0';
     if (port == 0)
@@ -60,8 +75,12 @@ ly_http *ly_http_start(const char *bind, int port, ly_metrics *m, char *errstr, 
         return NULL;
     }
     h->m = m;
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handle, h,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+    /* epoll: no FD_SETSIZE ceiling, and an idle client costs nothing to the
+     * others, so a probe never waits behind them. */
+    h->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, (uint16_t)port, NULL, NULL, handle, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
+                            connection_limit(limits->max_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+                            limits->timeout_s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (!h->d) {
         snprintf(errstr, errlen, "http: cannot listen on %s:%d", bind, port);
         free(h);

@@ -67,6 +67,9 @@ static const key keys[] = {
     { "http.port", K_INT, OFF(http_port), 0, 65535, "0",
       "port of /metrics, /healthz and /readyz; 0: no HTTP endpoint" },
     { "http.bind", K_STR, OFF(http_bind), 0, 0, "127.0.0.1", "address the HTTP endpoint listens on" },
+    { "http.max.connections", K_INT, OFF(http_max_connections), 1, 100000, "2048",
+      "HTTP connections held at once, at most (also capped by the fd limit less 128 for Kafka and Redis)" },
+    { "http.timeout.s", K_INT, OFF(http_timeout_s), 1, 3600, "10", "an HTTP connection idle this long is closed" },
     { "log.format", K_STR, OFF(log_format), 0, 0, "logfmt", "logfmt or json: one line per log event on stderr" },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])

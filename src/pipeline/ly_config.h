@@ -30,6 +30,7 @@ typedef struct ly_config {
     int64_t schema_ids[LY_T_COUNT]; /* static Confluent schema ids by topic role */
     char http_bind[LY_CONFIG_STR];
     int64_t http_port;
+    int64_t http_max_connections, http_timeout_s;
     char log_format[LY_CONFIG_STR];
     size_t n_kafka;
     char kafka_keys[LY_MAX_KAFKA_PROPS][LY_CONFIG_STR];

@@ -445,7 +445,8 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
         ly_program_free(&r.prog);
         return 70;
     }
-    ly_http *http = ly_http_start(opt->cfg->http_bind, (int)opt->cfg->http_port, r.metrics, errstr, errlen);
+    ly_http_limits limits = { (unsigned)opt->cfg->http_max_connections, (unsigned)opt->cfg->http_timeout_s };
+    ly_http *http = ly_http_start(opt->cfg->http_bind, (int)opt->cfg->http_port, &limits, r.metrics, errstr, errlen);
     if (!http && errstr[0]) {
         ly_avro_destroy(r.avro);
         ly_metrics_destroy(r.metrics);

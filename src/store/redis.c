@@ -209,11 +209,30 @@ double ly_redis_last_rtt_ms(const ly_redis *r)
     return r->rtt_ms;
 }
 
+/* A new context rather than redisReconnect: hiredis 0.14 can close a
+ * context's old fd a second time when a reconnect fails, by then possibly
+ * another connection's (the HTTP endpoint's, Kafka's). redisFree closes the
+ * fd exactly once; the new context owns its own. */
+static int reconnect(ly_redis *r, node *n, char *errstr, size_t errlen)
+{
+    if (n->c)
+        redisFree(n->c);
+    struct timeval tv = { r->cfg->redis_connect_timeout_ms / 1000, (r->cfg->redis_connect_timeout_ms % 1000) * 1000 };
+    n->c = redisConnectWithTimeout(n->host, n->port, tv);
+    if (n->c && !n->c->err)
+        return 0;
+    snprintf(errstr, errlen, "redis %s:%d: %s", n->host, n->port, n->c ? n->c->errstr : "cannot allocate a context");
+    if (n->c)
+        redisFree(n->c);
+    n->c = NULL;
+    return -1;
+}
+
 static redisReply *send_to(ly_redis *r, node *n, int asking, int argc, const char **argv, const size_t *lens,
                            char *errstr, size_t errlen)
 {
     if (!n->c || n->c->err) {
-        if (!n->c || redisReconnect(n->c) != REDIS_OK || handshake(r, n, errstr, errlen) != 0) {
+        if (reconnect(r, n, errstr, errlen) != 0 || handshake(r, n, errstr, errlen) != 0) {
             if (!errstr[0] || strncmp(errstr, "redis", 5))
                 snprintf(errstr, errlen, "redis %s:%d: %s", n->host, n->port,
                          n->c && n->c->errstr[0] ? n->c->errstr : "reconnect failed");
