@@ -5,6 +5,7 @@
 #include <string.h>
 #include "event_fields.h"
 #include "ly_avro.h"
+#include "ly_utf8.h"
 
 extern const char *const ly_schema_json[LY_T_COUNT];
 /* Version 1 of the input schemas: records written before part two lack its
@@ -446,6 +447,10 @@ static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, 
     case AVRO_STRING:
         if (avro_value_get_string(&v, &s, &size) != 0)
             return;
+        if (size == 0 || !ly_utf8_valid(s, size - 1)) {
+            fv->kind = LY_V_OTHER; /* not UTF-8 (RFC 3629): no string of ours */
+            return;
+        }
         fv->kind = LY_V_STRING;
         fv->s = arena_copy(arena, s, size);
         fv->len = fv->s ? strlen(fv->s) : 0;

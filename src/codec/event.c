@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event_fields.h"
+#include "ly_utf8.h"
 
 #define MIN_TIME 946684800000LL  /* 2000-01-01 */
 #define MAX_TIME 4102444800000LL /* 2100-01-01, exclusive */
@@ -588,8 +589,9 @@ int ly_event_from_fields(ly_fields *d, int source, const char *currency, ly_even
     if (currency && ev->currency && strcmp(ev->currency, currency) != 0) {
         if (d->info) {
             d->info->reject = LY_REJECT_CURRENCY_MISMATCH;
-            snprintf(d->info->detail, sizeof d->info->detail, "currency: %.16s is not the program's %.16s",
-                     ev->currency, currency);
+            char got[20];
+            ly_utf8_copy(got, sizeof got, ev->currency);
+            snprintf(d->info->detail, sizeof d->info->detail, "currency: %s is not the program's %.3s", got, currency);
         }
         return -1;
     }
@@ -609,7 +611,13 @@ static int parse(dec *d, const char *buf, size_t len)
     if (st != yajl_status_ok && d->f.info && !d->not_object && !d->duplicate && !d->oom) {
         unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
         d->f.info->reject = LY_REJECT_INVALID;
-        snprintf(d->f.info->detail, sizeof d->f.info->detail, "not JSON: %.140s", msg ? (const char *)msg : "?");
+        char what[144];
+        ly_utf8_copy(what, sizeof what, msg ? (const char *)msg : "?");
+        /* yajl's message may hold bytes of the input: no newlines in logs. */
+        for (char *c = what; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+        snprintf(d->f.info->detail, sizeof d->f.info->detail, "not JSON: %s", what);
         if (msg)
             yajl_free_error(h, msg);
     }
@@ -635,6 +643,14 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
     d.f.info = info;
     d.depth = d.not_object = d.duplicate = d.oom = d.in_lines = 0;
     d.field = d.line_field = -1;
+    /* yajl lets overlong forms and surrogates through; RFC 3629 does not. */
+    if (!ly_utf8_valid(buf, len)) {
+        if (info) {
+            info->reject = LY_REJECT_INVALID;
+            snprintf(info->detail, sizeof info->detail, "not valid UTF-8 (RFC 3629)");
+        }
+        return -1;
+    }
     if (parse(&d, buf, len) < 0) {
         if (d.not_object)
             return bad(&d.f, "(event)", "must be a JSON object");

@@ -7,6 +7,7 @@
 #include "ly_engine.h"
 #include "ly_output.h"
 #include "ly_time.h"
+#include "ly_utf8.h"
 
 static const char *const reward_names[LY_RW_COUNT] = {
     "WELCOME_BONUS", "WIN_BACK_BONUS", "POINTS_EARNED", "POINTS_REVERSED",
@@ -55,13 +56,7 @@ static const char *action_name(ly_action a)
 
 void ly_output_set_original(ly_output *o, const char *bytes, size_t len)
 {
-    size_t cut = len;
-    if (len > LY_DLQ_ORIGINAL_MAX) {
-        cut = LY_DLQ_ORIGINAL_MAX;
-        /* Back off over continuation bytes: text stays valid UTF-8. */
-        for (int k = 0; k < 3 && cut > 0 && ((unsigned char)bytes[cut] & 0xC0) == 0x80; k++)
-            cut--;
-    }
+    size_t cut = ly_utf8_prefix(bytes, len, LY_DLQ_ORIGINAL_MAX); /* text stays valid UTF-8 */
     o->original = bytes;
     o->original_len = cut;
     o->original_full_len = len;
@@ -336,29 +331,6 @@ static void notice_json(ly_buf *b, const ly_output *o, const char *id)
     kstr(b, "type", ly_notice_type_name(o->notice), &f);
 }
 
-/* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (len == 0 || i + len > n)
-            return 0;
-        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        static const uint32_t min_for_len[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-        if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 static void base64(ly_buf *b, const unsigned char *s, size_t n)
 {
     static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -387,7 +359,7 @@ static void dlq_json(ly_buf *b, const ly_output *o)
     if (original && o->original_full_len > olen)
         kint(b, "original_length", (int64_t)o->original_full_len, &f);
     /* Bytes that are not UTF-8 cannot be a JSON string: they go as base64. */
-    int text = original && utf8_valid((const unsigned char *)original, olen);
+    int text = original && ly_utf8_valid(original, olen);
     if (original && text) {
         key(b, "original", &f);
         ly_buf_json_string(b, original, olen);

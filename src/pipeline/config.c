@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "ly_utf8.h"
 #include "ly_config.h"
 #include "ly_file.h"
 
@@ -134,7 +135,9 @@ static int set_key(ly_config *c, const key *k, const char *value, const char *wh
     errno = 0;
     long long v = strtoll(value, &end, 10);
     if (!*value || *end || errno) {
-        snprintf(msg, sizeof msg, "'%.64s' is not an integer", value);
+        char shown[68];
+        ly_utf8_copy(shown, sizeof shown, value);
+        snprintf(msg, sizeof msg, "'%s' is not an integer", shown);
         return fail(errstr, errlen, where, k->name, msg);
     }
     if (v < k->min || v > k->max) {

@@ -11,6 +11,7 @@
 #include "ly_event.h"
 #include "ly_program.h"
 #include "ly_state.h"
+#include "ly_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,9 +30,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ly_arena *arena = ly_arena_new();
     ly_event ev;
     ly_decode_info info;
-    for (int source = LY_SRC_ANY; source < LY_SRC_COUNT; source++)
-        if (ly_event_decode_json(buf, size, source, "USD", arena, &ev, &info) == 0 && (!ev.event_id || !ev.member_id))
+    for (int source = LY_SRC_ANY; source < LY_SRC_COUNT; source++) {
+        int rc = ly_event_decode_json(buf, size, source, "USD", arena, &ev, &info);
+        if (rc == 0 && (!ev.event_id || !ev.member_id))
             abort(); /* a valid event always has its ids */
+        /* Whatever came in, what goes out (the event again, or its dead
+         * letter with its detail) is valid UTF-8. */
+        ly_buf out = {0};
+        if (rc == 0) {
+            ly_event_json(&out, &ev);
+        } else {
+            ly_output o = { .topic = LY_TOPIC_DLQ, .reject = info.reject, .detail = info.detail,
+                            .source_event_id = info.event_id, .member_id = info.member_id };
+            ly_output_set_original(&o, buf, size);
+            ly_output_json(&out, &o);
+        }
+        if (!ly_utf8_valid(out.data ? out.data : "", out.len))
+            abort();
+        ly_buf_free(&out);
+    }
     ly_arena_destroy(arena);
 #elif LY_FUZZ_TARGET == FUZZ_AVRO
     static ly_avro *codec;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "ly_utf8.h"
 #include "ly_event.h"
 
 static ly_arena *arena;
@@ -134,6 +135,30 @@ static int teardown(void **s)
     return 0;
 }
 
+/* RFC 3629: overlong forms and surrogates (which yajl lets through) make
+ * the event invalid; text is never cut inside a character. */
+static void test_section1_strict_utf8(void **s)
+{
+    (void)s;
+    const char *bad[] = { "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE0\x80\xAF" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{\"source\":\"social\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                 "\"type\":\"SHARE\",\"platform\":\"p%s\"}", bad[i]);
+        ly_event ev;
+        ly_decode_info info;
+        assert_int_equal(ly_event_decode_json(line, strlen(line), LY_SRC_ANY, "USD", arena, &ev, &info), -1);
+        assert_int_equal(info.reject, LY_REJECT_INVALID);
+        assert_non_null(strstr(info.detail, "UTF-8"));
+    }
+    assert_true(ly_utf8_valid("caf\xC3\xA9 \xF0\x9F\x8E\x81", 10));
+    char out[8];
+    ly_utf8_copy(out, sizeof out, "ab\xC3\xA9\xC3\xA9\xC3\xA9"); /* room for 4 bytes: "ab" + "é" */
+    assert_string_equal(out, "ab\xC3\xA9...");
+    assert_true(ly_utf8_valid(out, strlen(out)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_section2_dead_letter_ids),
         cmocka_unit_test(test_section1_currency_after_structure),
         cmocka_unit_test(test_decoder_survives_garbage),
+        cmocka_unit_test(test_section1_strict_utf8),
     };
     return cmocka_run_group_tests_name("event", tests, setup, teardown);
 }
