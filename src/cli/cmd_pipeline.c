@@ -113,19 +113,34 @@ static int run_topics(int argc, char **argv)
     ly_config cfg;
     if (load_config(&cfg, &a) < 0)
         return EX_CONFIG;
-    const char *brokers = ly_config_kafka(&cfg, "bootstrap.servers");
     const char *names[LY_T_COUNT];
     for (int i = 0; i < LY_T_COUNT; i++)
         names[i] = cfg.topics[i];
     char err[512];
     int existing = 0;
-    if (ly_topics_create(brokers ? brokers : "127.0.0.1:9092", names, (int32_t)a.partitions, (int16_t)a.replication,
-                         &existing, err, sizeof err) < 0) {
+    int32_t counts[LY_T_COUNT];
+    rd_kafka_conf_t *conf = ly_config_kafka_conf(&cfg, err, sizeof err);
+    if (!conf) {
+        fprintf(stderr, "loyalty topics create: %s\n", err);
+        return EX_CONFIG;
+    }
+    if (ly_topics_create(conf, names, (int32_t)a.partitions, (int16_t)a.replication, &existing, counts, err,
+                         sizeof err) < 0) {
         fprintf(stderr, "loyalty topics create: %s\n", err);
         return EX_UNAVAILABLE;
     }
-    fprintf(stderr, "topics: %d created, %d already there, %lld partitions each\n", LY_T_COUNT - existing, existing,
-            (long long)a.partitions);
+    fprintf(stderr, "topics: %d created, %d already there\n", LY_T_COUNT - existing, existing);
+    int mismatch = 0;
+    for (int i = 0; i < LY_T_COUNT; i++) {
+        fprintf(stderr, "  %s: %d partitions\n", names[i], (int)counts[i]);
+        /* The inputs and the internal topic must be co-partitioned. */
+        mismatch |= i <= LY_T_INTERNAL && counts[i] != counts[0];
+    }
+    if (mismatch) {
+        fprintf(stderr, "loyalty topics create: the input and internal topics differ in partition count; "
+                        "loyalty run refuses them\n");
+        return EX_CONFIG;
+    }
     return EX_OK;
 }
 

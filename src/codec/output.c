@@ -358,8 +358,9 @@ static void dlq_json(ly_buf *b, const ly_output *o)
         kint(b, "offset", o->offset, &f);
     if (original && o->original_full_len > olen)
         kint(b, "original_length", (int64_t)o->original_full_len, &f);
-    /* Bytes that are not UTF-8 cannot be a JSON string: they go as base64. */
-    int text = original && ly_utf8_valid(original, olen);
+    /* Text is UTF-8 without NUL (Avro frames start with one; many JSON
+     * tools refuse \u0000): anything else goes as base64. */
+    int text = original && !memchr(original, 0, olen) && ly_utf8_valid(original, olen);
     if (original && text) {
         key(b, "original", &f);
         ly_buf_json_string(b, original, olen);

@@ -3,6 +3,7 @@
 #define LY_TOPICS_H
 #include <stddef.h>
 #include <stdint.h>
+#include <librdkafka/rdkafka.h>
 
 typedef enum {
     LY_T_PURCHASES, LY_T_INTERACTIONS, LY_T_SOCIAL, LY_T_INTERNAL,
@@ -13,10 +14,12 @@ typedef enum {
 const char *ly_topics_default_name(ly_topic_role r);
 
 /* Creates the topics named in names[0..LY_T_COUNT) with `partitions`
- * partitions and replication factor `replication` on the cluster at
- * `bootstrap`. Topics that exist already are left as they are (reported in
- * *existing, may be NULL). Returns 0, or -1 with errstr. */
-int ly_topics_create(const char *bootstrap, const char *const names[LY_T_COUNT], int32_t partitions,
-                     int16_t replication, int *existing, char *errstr, size_t errlen);
+ * partitions and replication factor `replication` on the cluster that conf
+ * (every kafka.* key: TLS, SASL, ...) reaches; conf is consumed. Topics that
+ * exist already are left as they are (counted in *existing, may be NULL);
+ * counts (may be NULL) receives each topic's partition count as the cluster
+ * has it. Returns 0, or -1 with errstr. */
+int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
+                     int16_t replication, int *existing, int32_t counts[LY_T_COUNT], char *errstr, size_t errlen);
 
 #endif

@@ -13,16 +13,25 @@ const char *ly_topics_default_name(ly_topic_role r)
     return (unsigned)r < LY_T_COUNT ? defaults[r] : NULL;
 }
 
-int ly_topics_create(const char *bootstrap, const char *const names[LY_T_COUNT], int32_t partitions,
-                     int16_t replication, int *existing, char *errstr, size_t errlen)
+/* The partition count of each topic as the cluster has it (0: missing). */
+static void read_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT], int32_t counts[LY_T_COUNT])
+{
+    const struct rd_kafka_metadata *md;
+    for (int k = 0; k < LY_T_COUNT; k++)
+        counts[k] = 0;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    for (int i = 0; i < md->topic_cnt; i++)
+        for (int k = 0; k < LY_T_COUNT; k++)
+            if (!md->topics[i].err && strcmp(md->topics[i].topic, names[k]) == 0)
+                counts[k] = md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+}
+
+int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
+                     int16_t replication, int *existing, int32_t counts[LY_T_COUNT], char *errstr, size_t errlen)
 {
     char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) {
-        snprintf(errstr, errlen, "bootstrap.servers: %s", err);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         snprintf(errstr, errlen, "kafka client: %s", err);
@@ -71,6 +80,8 @@ int ly_topics_create(const char *bootstrap, const char *const names[LY_T_COUNT],
         if (ev)
             rd_kafka_event_destroy(ev);
     }
+    if (rc == 0 && counts)
+        read_counts(rk, names, counts);
     rd_kafka_AdminOptions_destroy(opt);
     rd_kafka_queue_destroy(q);
     for (int i = 0; i < n; i++)

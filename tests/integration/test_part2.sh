@@ -14,6 +14,10 @@ retail="$src/programs/retail.yaml"
 cfg=$(config part2 2 p1)
 printf 'program=%s\n' "$retail" >>"$cfg"
 "$BIN" topics create --config "$cfg" --partitions 2
+# Issue 15.6: asked again with another count, it reports what the cluster has.
+"$BIN" topics create --config "$cfg" --partitions 3 2>"$work/topics.txt"
+grep -q '0 created, 8 already there' "$work/topics.txt"
+grep -q 'part2.notices: 2 partitions' "$work/topics.txt"
 "$BIN" gen --members 1500 --days 365 --seed 31 --retail --out "$work/a.jsonl" 2>/dev/null
 "$BIN" produce --config "$cfg" --input "$work/a.jsonl"
 "$BIN" run --config "$cfg" --drain 2>"$work/run1.log"
