@@ -19,6 +19,11 @@ typedef enum { LY_ONCE_NEVER = 0, LY_ONCE_PER_MEMBER, LY_ONCE_PER_PLATFORM } ly_
 #define LY_MAX_NAMES 32        /* per condition list of a campaign */
 #define LY_MAX_NOTICE_DAYS 8
 #define LY_NO_CAP INT64_MAX
+/* The most points one purchase may earn under a valid program. */
+#define LY_MAX_EVENT_POINTS 1000000000000000LL
+/* Balances, lifetime points and lots saturate here instead of overflowing:
+ * 4.6 * 10^18, out of reach of any honest stream (see ly_program_check). */
+#define LY_POINTS_MAX (INT64_MAX / 2)
 
 #define LY_MAX_LISTS 64        /* condition lists in one program version */
 #define LY_NAME_POOL 8192      /* bytes of their names */

@@ -178,7 +178,7 @@ static void apply_refund(ly_ctx *c)
     int pending = o->release_at != LY_NO_TIME;
     if (!pending) {
         ly_lots_debit(c, reverse);
-        m->lifetime -= reverse;
+        m->lifetime = ly_points_add(m->lifetime, -reverse);
     }
     ly_output out = ly_ctx_reward(c, LY_RW_POINTS_REVERSED, -reverse);
     if (pending)
@@ -205,7 +205,7 @@ static void apply_redeem_cancel(ly_ctx *c)
     ly_redemption *r = find_redemption(c->m, c->ev->redeem_event_id);
     r->cancelled = 1;
     ly_lots_credit(c, r->points, c->ev->occurred_at);
-    c->m->lifetime -= r->points;
+    c->m->lifetime = ly_points_add(c->m->lifetime, -r->points);
     ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r->points);
     out.reward_id = r->reward_id;
     ly_ctx_emit(c, &out);

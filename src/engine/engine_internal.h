@@ -31,6 +31,9 @@ int64_t ly_ctx_time(const ly_ctx *c);
 /* A notice output for the current source with the member's figures. */
 ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type);
 
+/* a + b within [-LY_POINTS_MAX, LY_POINTS_MAX] (saturating, never UB). */
+int64_t ly_points_add(int64_t a, int64_t b);
+
 /* Section 7 (engine_lots.c) */
 void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);
 void ly_lots_debit(ly_ctx *c, int64_t points);

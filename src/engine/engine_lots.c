@@ -40,6 +40,14 @@ static int insert_lot(ly_member *m, int32_t month, int64_t expires, int64_t poin
     return 0;
 }
 
+int64_t ly_points_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r) || r > LY_POINTS_MAX)
+        return b > 0 ? LY_POINTS_MAX : -LY_POINTS_MAX;
+    return r < -LY_POINTS_MAX ? -LY_POINTS_MAX : r;
+}
+
 /* A credit first pays off a negative balance; the rest goes into the lot of
  * its month, or the clock's month when that lot would already have expired. */
 void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
@@ -48,8 +56,8 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
     int64_t to_lot = points;
     if (m->balance < 0)
         to_lot -= (-m->balance < points) ? -m->balance : points;
-    m->balance += points;
-    m->lifetime += points;
+    m->balance = ly_points_add(m->balance, points);
+    m->lifetime = ly_points_add(m->lifetime, points);
     if (to_lot <= 0)
         return;
     int32_t month = ly_ctx_month(c, occurred_at);
@@ -59,7 +67,7 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
         lot = find_lot(m, month);
     }
     if (lot) {
-        lot->points += to_lot;
+        lot->points = ly_points_add(lot->points, to_lot);
         return;
     }
     int64_t expires = lot_expiry(c->p, month);
@@ -87,7 +95,7 @@ void ly_lots_debit(ly_ctx *c, int64_t points)
     for (uint32_t i = used; i < m->lots.n; i++)
         m->lots.v[i - used] = m->lots.v[i];
     m->lots.n -= used;
-    m->balance -= points;
+    m->balance = ly_points_add(m->balance, -points);
     if (used)
         ly_lots_schedule(m);
 }
@@ -106,7 +114,7 @@ void ly_lots_expire(ly_ctx *c, int64_t due)
     m->lots.n = keep;
     ly_lots_schedule(m);
     if (expired > 0) {
-        m->balance -= expired;
+        m->balance = ly_points_add(m->balance, -expired);
         ly_output o = ly_ctx_reward(c, LY_RW_POINTS_EXPIRED, -expired);
         ly_ctx_emit(c, &o);
     }

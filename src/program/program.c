@@ -722,8 +722,34 @@ int ly_program_load_file(ly_program *p, const char *path, char *errstr, size_t e
     return rc;
 }
 
+/* The most points one purchase can earn (its own and every campaign's) at
+ * the largest valid amount, 10^12 minor units. */
+static __int128 max_purchase_points(const ly_program *p)
+{
+    int64_t mult = 0;
+    for (int t = 0; t < LY_TIER_COUNT; t++)
+        if (p->tier_multiplier_bp[t] > mult)
+            mult = p->tier_multiplier_bp[t];
+    __int128 base = (__int128)1000000000000LL * p->earn_rate_bp * mult;
+    __int128 total = base / ((__int128)100 * 10000 * 10000);
+    for (size_t i = 0; i < p->n_campaigns; i++)
+        total += base * (p->campaigns[i].multiplier_bp - 10000) / ((__int128)100 * 10000 * 10000 * 10000) +
+                 p->campaigns[i].bonus_points;
+    return total;
+}
+
 int ly_program_check(const ly_program *p, char *errstr, size_t errlen)
 {
+    /* Balances are int64: with one event worth at most 10^15 points, a
+     * member needs thousands of record-sized events to reach the ceiling
+     * the engine saturates at (LY_POINTS_MAX). */
+    if (max_purchase_points(p) > LY_MAX_EVENT_POINTS) {
+        snprintf(errstr, errlen,
+                 "earning.rate_bp (%lld) x the largest tier multiplier_bp and the campaigns let one purchase earn "
+                 "more than 10^15 points; lower them",
+                 (long long)p->earn_rate_bp);
+        return -1;
+    }
     for (int t = LY_TIER_SILVER; t < LY_TIER_COUNT; t++) {
         if (p->tier_threshold[t] <= p->tier_threshold[t - 1]) {
             snprintf(errstr, errlen, "tiers.%s.threshold_minor: %lld must be above %s's %lld (tiers are ordered)",

@@ -251,6 +251,24 @@ static void test_section17_each_event_uses_its_version(void **s)
     assert_int_equal(member("m")->lots.v[0].expires, 1769904000000LL); /* fixed by v1 at the first credit */
 }
 
+/* ---- section 1: points never overflow ---- */
+
+static void test_section1_points_saturate_instead_of_overflowing(void **s)
+{
+    (void)s;
+    load("earning: {rate_bp: 10000000}\ntiers: {BASIC: {multiplier_bp: 1000000}, SILVER: {multiplier_bp: 1000000}, "
+         "GOLD: {multiplier_bp: 1000000}, DIAMOND: {multiplier_bp: 1000000}}\n"); /* 10^15 a purchase */
+    char id[16], order[16];
+    for (int i = 0; i < 4700; i++) {
+        snprintf(id, sizeof id, "p%d", i);
+        snprintf(order, sizeof order, "o%d", i);
+        purchase(id, "m", T0 + i, order, 1000000000000LL);
+        nout = 0;
+    }
+    assert_int_equal(member("m")->balance, LY_POINTS_MAX);
+    assert_int_equal(member("m")->lifetime, LY_POINTS_MAX);
+}
+
 /* ---- section 18 ---- */
 
 static void test_section18_late_purchase_keeps_the_churn_timer(void **s)
@@ -281,6 +299,7 @@ int main(void)
         T(test_section16_erase_removes_and_refuses_later_records),
         T(test_section17_each_event_uses_its_version),
         T(test_section18_late_purchase_keeps_the_churn_timer),
+        T(test_section1_points_saturate_instead_of_overflowing),
     };
     return cmocka_run_group_tests_name("engine part two", tests, NULL, NULL);
 }
