@@ -30,7 +30,11 @@ typedef struct ly_sim_stats {
 int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, FILE *out,
                        FILE *state, ly_sim_stats *stats, char *errstr, size_t errlen);
 
-/* The same for files; out_path/state_path "-" is stdout. */
+/* The same for files; out_path/state_path "-" is stdout. Returns 0,
+ * LY_SIM_EINPUT (the input cannot be read), LY_SIM_EOUTPUT (an output cannot
+ * be written) or -1 (out of memory), with errstr. */
+#define LY_SIM_EINPUT (-2)
+#define LY_SIM_EOUTPUT (-3)
 int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
 

@@ -156,7 +156,8 @@ static int fit_into(const fit_args *ap, ly_program *pp)
             return EX_NOINPUT;
         }
         ly_fit_options fo = { a.until, a.days ? LY_DAY_MS : LY_WEEK_MS, a.each };
-        rc = ly_fit_from_events(text, len, &fo, &d, &until, err, sizeof err) < 0 ? EX_SOFTWARE : EX_OK;
+        int fr = ly_fit_from_events(text, len, &fo, &d, &until, err, sizeof err);
+        rc = fr == -2 ? EX_DATAERR : fr < 0 ? EX_SOFTWARE : EX_OK;
         free(text);
     }
     if (rc == EX_OK && ly_bgnbd_fit_data(&d, &fit, err, sizeof err) < 0)
@@ -185,11 +186,30 @@ static int fit_into(const fit_args *ap, ly_program *pp)
             ly_program *pv = v ? &prog.later[v - 1] : &prog;
             pv->bg_r = fit.p.r, pv->bg_alpha = fit.p.alpha, pv->bg_a = fit.p.a, pv->bg_b = fit.p.b;
         }
+        /* What is written must pass `program check` (a fit can land outside a
+         * key's bounds): written to memory and read back first. */
+        char *text = NULL;
+        size_t tlen = 0;
+        FILE *mem = open_memstream(&text, &tlen);
+        int wrote = mem && ly_program_write_yaml(&prog, mem) == 0;
+        if (mem)
+            fclose(mem);
+        ly_program back;
+        ly_program_reference(&back);
+        if (!wrote || ly_program_load_buffer(&back, text, tlen, a.out, err, sizeof err) < 0) {
+            fprintf(stderr, "loyalty fit: the fitted program would not be valid, %s not written: %s\n", a.out,
+                    wrote ? err : "out of memory");
+            free(text);
+            return EX_DATAERR;
+        }
+        ly_program_free(&back);
         FILE *f = fopen(a.out, "w");
-        if (!f || ly_program_write_yaml(&prog, f) < 0 || fclose(f) != 0) {
+        if (!f || fwrite(text, 1, tlen, f) != tlen || fclose(f) != 0) {
             fprintf(stderr, "loyalty fit: cannot write %s\n", a.out);
+            free(text);
             return EX_CANTCREAT;
         }
+        free(text);
         if (a.days)
             fprintf(stderr, "loyalty fit: note: the program's p_alive works in weeks; fit in weeks for %s\n", a.out);
     }

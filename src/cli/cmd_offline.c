@@ -70,12 +70,11 @@ static int run_simulate(int argc, char **argv)
     char err[512];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int failed = ly_simulate_files(a.input, a.out, a.state, &opt, &st, err, sizeof err) < 0;
-    int saved = errno;
+    int failed = ly_simulate_files(a.input, a.out, a.state, &opt, &st, err, sizeof err);
     ly_program_free(&prog);
     if (failed) {
         fprintf(stderr, "loyalty simulate: %s\n", err);
-        return saved == ENOENT ? EX_NOINPUT : EX_CANTCREAT;
+        return failed == LY_SIM_EINPUT ? EX_NOINPUT : failed == LY_SIM_EOUTPUT ? EX_CANTCREAT : EX_SOFTWARE;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -119,7 +118,15 @@ static int gen_opt(void *ctx, int key, const char *arg)
     case 'd': return cli_i64("gen", "days", arg, 1, 36500, &a->days);
     case 's': return cli_i64("gen", "seed", arg, 0, INT64_MAX, &a->seed);
     case 't': return cli_i64("gen", "start", arg, 946684800000LL, 4000000000000LL, &a->start);
-    case 'c': a->currency = arg; return 0;
+    case 'c':
+        /* It is written into JSON as it is: an ISO 4217 code only. */
+        if (strlen(arg) != 3 || arg[0] < 'A' || arg[0] > 'Z' || arg[1] < 'A' || arg[1] > 'Z' || arg[2] < 'A' ||
+            arg[2] > 'Z') {
+            fprintf(stderr, "loyalty gen: --currency: '%s' is not a three-letter code (USD, EUR, ...)\n", arg);
+            return -1;
+        }
+        a->currency = arg;
+        return 0;
     case 'o': a->out = arg; return 0;
     case 'r': a->retail = 1; return 0;
     }

@@ -56,7 +56,8 @@ int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, l
     }
     int64_t until = opt->until != INT64_MIN ? opt->until : last;
     *until_used = until;
-    if (rc == 0)
+    int empty = rc == 0 && n == 0;
+    if (rc == 0 && !empty)
         qsort(v, n, sizeof *v, by_member_then_time);
     double unit = (double)opt->unit_ms;
     for (size_t i = 0; rc == 0 && i < n;) {
@@ -72,6 +73,10 @@ int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, l
     }
     if (rc < 0)
         snprintf(errstr, errlen, "fit: out of memory");
+    if (empty) {
+        snprintf(errstr, errlen, "no purchases in the input: nothing to fit");
+        rc = -2;
+    }
     free(v);
     ly_arena_destroy(arena);
     return rc;

@@ -15,7 +15,8 @@ typedef struct ly_fit_options {
 
 /* Reads PURCHASE events (simulate line format) from buf; other lines and
  * events after `until` are ignored. Fills d; *until_used receives the
- * calibration end. 0, or -1 with errstr. */
+ * calibration end. 0, -1 (out of memory) or -2 (no purchase at all), with
+ * errstr. */
 int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, ly_bgnbd_data *d,
                        int64_t *until_used, char *errstr, size_t errlen);
 

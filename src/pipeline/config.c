@@ -1,12 +1,13 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ly_utf8.h"
 #include "ly_config.h"
 #include "ly_file.h"
+#include "ly_utf8.h"
 
 typedef enum { K_STR, K_INT, K_CLOCK, K_SECRET } ktype;
 
@@ -96,13 +97,14 @@ static int resolve_secret(const char *value, char *out, size_t outlen, const cha
             return fail(errstr, errlen, where, k, "the environment variable it names is not set");
         value = v;
     } else if (strncmp(value, "file:", 5) == 0) {
-        FILE *f = fopen(value + 5, "r");
-        if (!f)
-            return fail(errstr, errlen, where, k, strerror(errno));
-        size_t n = fread(out, 1, outlen - 1, f);
-        fclose(f);
-        out[n] = '\0';
-        out[strcspn(out, "\r\n")] = '\0';
+        char why[300];
+        size_t n;
+        char *text = ly_read_file_limited(value + 5, outlen - 1, 1, &n, why, sizeof why);
+        if (!text)
+            return fail(errstr, errlen, where, k, why);
+        text[strcspn(text, "\r\n")] = '\0';
+        snprintf(out, outlen, "%s", text);
+        free(text);
         return 0;
     }
     if (strlen(value) >= outlen)
@@ -120,6 +122,9 @@ static int set_key(ly_config *c, const key *k, const char *value, const char *wh
             return fail(errstr, errlen, where, k->name, "value too long");
         if (!strcmp(k->name, "log.format") && strcmp(value, "logfmt") && strcmp(value, "json"))
             return fail(errstr, errlen, where, k->name, "must be logfmt or json");
+        struct in_addr ip;
+        if (!strcmp(k->name, "http.bind") && inet_pton(AF_INET, value, &ip) != 1)
+            return fail(errstr, errlen, where, k->name, "must be an IPv4 address (127.0.0.1, 0.0.0.0, ...)");
         snprintf(base + k->offset, LY_CONFIG_STR, "%s", value);
         return 0;
     }
@@ -190,7 +195,7 @@ int ly_config_set(ly_config *c, const char *k, const char *value, const char *wh
     for (size_t i = 0; i < NKEYS; i++)
         if (strcmp(keys[i].name, k) == 0)
             return set_key(c, &keys[i], value, where, errstr, errlen);
-    return fail(errstr, errlen, where, k, "unknown key (see loyalty run --help-config or docs/operations.md)");
+    return fail(errstr, errlen, where, k, "unknown key (see loyalty run --config-doc or docs/operations.md)");
 }
 
 rd_kafka_conf_t *ly_config_kafka_conf(const ly_config *c, char *errstr, size_t errlen)
@@ -255,7 +260,7 @@ int ly_config_load_buffer(ly_config *c, const char *buf, size_t len, const char 
 int ly_config_load(ly_config *c, const char *path, char *errstr, size_t errlen)
 {
     size_t len;
-    char *buf = ly_read_file(path, &len, errstr, errlen);
+    char *buf = ly_read_file_limited(path, LY_CONFIG_FILE_MAX, 1, &len, errstr, errlen);
     if (!buf)
         return -1;
     int rc = ly_config_load_buffer(c, buf, len, path, errstr, errlen);

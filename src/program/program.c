@@ -714,7 +714,7 @@ int ly_program_copy(ly_program *dst, const ly_program *src)
 int ly_program_load_file(ly_program *p, const char *path, char *errstr, size_t errlen)
 {
     size_t len;
-    char *buf = ly_read_file(path, &len, errstr, errlen);
+    char *buf = ly_read_file_limited(path, LY_CONFIG_FILE_MAX, 1, &len, errstr, errlen);
     if (!buf)
         return -1;
     int rc = ly_program_load_buffer(p, buf, len, path, errstr, errlen);

@@ -318,10 +318,10 @@ int ly_simulate_files(const char *input, const char *out_path, const char *state
     size_t len;
     char *buf = ly_read_file(input, &len, errstr, errlen);
     if (!buf)
-        return -1;
+        return LY_SIM_EINPUT;
     FILE *out = open_out(out_path, errstr, errlen);
     FILE *st = out && state_path ? open_out(state_path, errstr, errlen) : NULL;
-    int rc = -1;
+    int rc = LY_SIM_EOUTPUT;
     char *obuf = malloc(1 << 16); /* big writes; freed after the file closes */
     if (out && (st || !state_path)) {
         if (obuf && out != stdout)
@@ -329,9 +329,9 @@ int ly_simulate_files(const char *input, const char *out_path, const char *state
         rc = ly_simulate_buffer(buf, len, opt, out, st, stats, errstr, errlen);
     }
     if (out && close_out(out, out_path, errstr, errlen) < 0)
-        rc = -1;
+        rc = LY_SIM_EOUTPUT;
     if (st && close_out(st, state_path, errstr, errlen) < 0)
-        rc = -1;
+        rc = LY_SIM_EOUTPUT;
     free(obuf);
     free(buf);
     return rc;

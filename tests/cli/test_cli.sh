@@ -92,6 +92,24 @@ check program-retail 0 "$bin" program check "$root/programs/retail.yaml"
 check program-at 0 "$bin" program --check "$root/programs/retail.yaml" --print --at 1756684800000
 contains program-at-window "$tmp/out" "pending_days: 0"
 
+# Issue 15.9: small ones, each a clear error and the documented exit code.
+check config-dev-zero 78 timeout 10 "$bin" config check /dev/zero
+contains config-dev-zero-msg "$tmp/err" "not a regular file"
+check program-dev-zero 78 timeout 10 "$bin" program check /dev/zero
+printf 'http.bind=localhost\n' >"$tmp/bind.properties"
+check config-bad-bind 78 "$bin" config check "$tmp/bind.properties"
+printf 'redis.password=file:%s\n' "$tmp" >"$tmp/pw.properties"
+check config-password-dir 78 "$bin" config check "$tmp/pw.properties"
+contains config-password-dir-msg "$tmp/err" "is a directory"
+check gen-bad-currency 64 "$bin" gen --members 1 --currency 'U"D'
+: >"$tmp/empty.jsonl"
+check fit-empty 65 "$bin" fit --input "$tmp/empty.jsonl"
+check simulate-dir-input 66 "$bin" simulate --input "$tmp" --out "$tmp/x.jsonl"
+check simulate-unwritable-out 73 "$bin" simulate --input "$tmp/one.jsonl" --out "$tmp/no/such/dir/x.jsonl"
+printf 'bogus.key=1\n' >"$tmp/bogus.properties"
+check config-unknown-hint 78 "$bin" config check "$tmp/bogus.properties"
+contains config-unknown-hint-msg "$tmp/err" "--config-doc"
+
 # The container build installs what scripts/deps.sh installs (there is no
 # Docker engine here to build it).
 for pkg in $(grep -o 'lib[a-z0-9-]*-dev' "$root/scripts/deps.sh"); do
