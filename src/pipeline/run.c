@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "ly_http.h"
+#include "ly_utf8.h"
 #include "run_internal.h"
 
 int64_t ly_run_now_ms(void)
@@ -20,10 +21,30 @@ static int log_json;
 static int64_t log_second;
 static int log_in_second, log_dropped;
 
+/* One event, one line: control characters that came in with the input
+ * (a newline in a field, in a parser's message) are escaped, so nobody can
+ * forge log lines through an event. */
+static void put_escaped(ly_buf *b, const char *msg)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+        if (*c >= 0x20 && *c != 0x7f) {
+            ly_buf_put(b, (const char *)c, 1);
+        } else {
+            char e[4] = { '\\', 'x', hex[*c >> 4], hex[*c & 15] };
+            ly_buf_put(b, e, 4);
+        }
+    }
+}
+
 static void emit_line(const char *level, const char *msg)
 {
     if (!log_json) {
-        fprintf(stderr, "ts=%lld level=%s component=run %s\n", (long long)ly_run_now_ms(), level, msg);
+        ly_buf b = {0};
+        ly_buf_printf(&b, "ts=%lld level=%s component=run ", (long long)ly_run_now_ms(), level);
+        put_escaped(&b, msg);
+        fprintf(stderr, "%s\n", b.data ? b.data : "");
+        ly_buf_free(&b);
         return;
     }
     ly_buf b = {0};
@@ -51,8 +72,10 @@ void ly_run_log(const char *level, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof msg) /* cut: never inside a character */
+        msg[ly_utf8_prefix(msg, sizeof msg - 1, sizeof msg - 2)] = 0;
     emit_line(level, msg);
 }
 
