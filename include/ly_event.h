@@ -88,6 +88,7 @@ typedef enum {
     LY_REJECT_REFUND_EXCEEDS_ORDER,
     LY_REJECT_UNKNOWN_REDEMPTION,
     LY_REJECT_ERASED_MEMBER,
+    LY_REJECT_QUARANTINED_MEMBER, /* its stored state could not be read: kept aside for repair */
 } ly_reject;
 
 const char *ly_reject_name(ly_reject r);

@@ -492,17 +492,23 @@ static const cli_opt store_opts[] = {
     { 0, 0, 0, 0, 0 },
 };
 
-typedef struct { ly_member **v; size_t n, cap; int oom; } member_list;
+typedef struct { ly_member **v; size_t n, cap; int oom; size_t unreadable; } member_list;
 
 static int collect(void *ctx, const char *id, const char *blob, size_t len)
 {
     member_list *l = ctx;
     char err[256];
     ly_member *m = malloc(sizeof *m);
-    if (!m || ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
-        fprintf(stderr, "loyalty: %s\n", m ? err : "out of memory");
-        free(m);
+    if (!m) {
+        fprintf(stderr, "loyalty: out of memory\n");
         return -1;
+    }
+    if (ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
+        /* One unreadable member does not hide the others. */
+        fprintf(stderr, "loyalty: %s (left out; see docs/runbook.md)\n", err);
+        free(m);
+        l->unreadable++;
+        return 0;
     }
     if (!m->exists) { /* a referral waiting for its member: not a member yet */
         ly_member_clear(m);
@@ -577,6 +583,10 @@ static int run_state(int argc, char **argv)
         ly_simulate_write_state(stdout, l.v, l.n, ly_program_has_pending(&prog));
     else
         fprintf(stderr, "loyalty state dump: %s\n", err);
+    if (rc == EX_OK && l.unreadable) {
+        fprintf(stderr, "loyalty state dump: %zu member states could not be read and were left out\n", l.unreadable);
+        rc = EX_DATAERR;
+    }
     ly_program_free(&prog);
     for (size_t i = 0; i < l.n; i++) {
         ly_member_clear(l.v[i]);
@@ -616,6 +626,7 @@ static int run_member(int argc, char **argv)
     ly_buf blob = {0};
     int64_t clock = INT64_MIN;
     int found = 0;
+    err[0] = '\0';
     rc = ly_store_partitions(s, &ns, &count, err, sizeof err) < 0 ? EX_UNAVAILABLE : EX_OK;
     for (size_t i = 0; rc == EX_OK && !found && i < count; i++) {
         int r = ly_store_get_member(s, ns[i], id, &blob, &clock, err, sizeof err);
@@ -640,7 +651,7 @@ static int run_member(int argc, char **argv)
         ly_buf_free(&out);
         ly_member_clear(&m);
     }
-    if (rc != EX_OK && found)
+    if (rc != EX_OK && err[0]) /* a wrong-type key, an unreadable state: say so */
         fprintf(stderr, "loyalty member show: %s\n", err);
     ly_program_free(&prog);
     ly_buf_free(&blob);

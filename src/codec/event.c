@@ -52,6 +52,7 @@ const char *ly_reject_name(ly_reject r)
     case LY_REJECT_REFUND_EXCEEDS_ORDER: return "refund_exceeds_order";
     case LY_REJECT_UNKNOWN_REDEMPTION: return "unknown_redemption";
     case LY_REJECT_ERASED_MEMBER: return "erased_member";
+    case LY_REJECT_QUARANTINED_MEMBER: return "quarantined_member";
     default: return "none";
     }
 }

@@ -1,5 +1,6 @@
 /* Output names, deterministic event ids and the JSON form of outputs.
  * Writing JSON is a small encoder with escaping; parsing is jansson's job. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,10 @@ void ly_format_double(char *buf, size_t len, double v)
 
 void ly_buf_json_double(ly_buf *b, double v)
 {
+    if (!isfinite(v)) { /* JSON has no NaN or infinity */
+        ly_buf_put(b, "null", 4);
+        return;
+    }
     char tmp[40];
     ly_format_double(tmp, sizeof tmp - 2, v);
     /* Keep it a JSON float (60.0, not 60), as consumers may type on it. */

@@ -51,6 +51,10 @@ void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *
  * loaded from storage. 0 or -1 (ENOMEM). */
 int ly_partition_add_erased(ly_partition *pt, uint64_t member_key);
 int ly_partition_is_erased(const ly_partition *pt, const char *id);
+/* Marks a member whose stored state could not be read: its records are
+ * dead-lettered quarantined_member (never applied to a fresh record). 0 or
+ * -1 (ENOMEM). */
+int ly_partition_quarantine(ly_partition *pt, const char *id);
 /* Calls cb for each member erased since the last call, and forgets them:
  * what a batch must delete from storage and add to the erased set. */
 void ly_partition_take_erased(ly_partition *pt, void (*cb)(void *ctx, uint64_t key, const char *id), void *ctx);

@@ -28,6 +28,7 @@ struct ly_partition {
     size_t dirty_n, dirty_cap;
     int dirty_oom;
     key_set erased;
+    key_set quarantined; /* members whose stored state could not be read */
     erased_entry *erased_log; /* erased since the last ly_partition_take_erased */
     size_t erased_log_n, erased_log_cap;
     ly_partition_stats stats;
@@ -111,6 +112,7 @@ void ly_partition_destroy(ly_partition *pt)
     free(pt->listing);
     free(pt->dirty);
     free(pt->erased.v);
+    free(pt->quarantined.v);
     free(pt->erased_log);
     free(pt);
 }
@@ -369,6 +371,13 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
         pt->stats.rejected++;
         return 0;
     }
+    /* Never a fresh record over a member whose state is kept aside: its
+     * records wait in the dead-letter topic until it is repaired. */
+    if (pt->quarantined.n && set_contains(&pt->quarantined, member_key)) {
+        ly_engine_reject(ev, LY_REJECT_QUARANTINED_MEMBER, sink);
+        pt->stats.rejected++;
+        return 0;
+    }
     uint64_t key = internal ? 0 : ly_dedupe_key(member_key, ev->event_id);
     if (!internal && ly_dedupe_contains(pt->seen, key, pt->clock)) {
         pt->stats.repeats++;
@@ -497,6 +506,11 @@ void ly_partition_take_dirty(ly_partition *pt, void (*cb)(void *ctx, ly_member *
 int ly_partition_add_erased(ly_partition *pt, uint64_t member_key)
 {
     return set_add(&pt->erased, member_key);
+}
+
+int ly_partition_quarantine(ly_partition *pt, const char *id)
+{
+    return set_add(&pt->quarantined, ly_member_key(id));
 }
 
 int ly_partition_is_erased(const ly_partition *pt, const char *id)

@@ -15,6 +15,7 @@ typedef enum {
     LY_M_RESENT,         /* stored batches re-sent after a restart */
     LY_M_RELOADS,        /* program files taken on reload */
     LY_M_RELOADS_REFUSED, /* program files refused on reload (invalid, or changing the past) */
+    LY_M_QUARANTINED,    /* member states found unreadable and set aside */
     LY_M_COUNTERS
 } ly_counter;
 

@@ -171,6 +171,7 @@ void ly_metrics_render(ly_metrics *m, ly_buf *o)
         { "batches_resent_total", "stored batches produced again after a restart" },
         { "program_reloads_total", "program files taken on reload (SIGHUP)" },
         { "program_reloads_refused_total", "program files refused on reload: invalid, or changing a version already in force" },
+        { "members_quarantined_total", "member states in Redis that could not be read, set aside in :quarantine" },
     };
     static const char *const gnames[LY_G_GAUGES][2] = {
         { "assigned_partitions", "partitions this processor owns" },

@@ -56,6 +56,8 @@ typedef struct part {
     /* The record being applied, for the dead letters the rules make of it. */
     int cur_role;
     const rd_kafka_message_t *cur_msg; /* NULL: a record delivered in-process */
+    char (*bad)[LY_MEMBER_ID_MAX + 1];  /* members found unreadable at load */
+    size_t bad_n, bad_cap;
 } part;
 
 /* Stored batches that one Kafka transaction commits. */

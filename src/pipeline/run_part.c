@@ -382,6 +382,20 @@ int ly_part_idle(const part *p)
 
 /* ---- loading ---- */
 
+static int add_quarantined(part *p, const char *id)
+{
+    if (p->bad_n == p->bad_cap) {
+        size_t cap = p->bad_cap ? p->bad_cap * 2 : 4;
+        char(*v)[LY_MEMBER_ID_MAX + 1] = realloc(p->bad, cap * sizeof *v);
+        if (!v)
+            return -1;
+        p->bad = v;
+        p->bad_cap = cap;
+    }
+    snprintf(p->bad[p->bad_n++], sizeof p->bad[0], "%s", id);
+    return ly_partition_quarantine(p->pt, id);
+}
+
 static int adopt_member(void *ctx, const char *id, const char *blob, size_t len)
 {
     part *p = ctx;
@@ -390,11 +404,21 @@ static int adopt_member(void *ctx, const char *id, const char *blob, size_t len)
     if (!m)
         return -1;
     if (ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
-        ly_run_log("error", "partition=%d %s", (int)p->n, err);
+        /* One unreadable member must not stop the others: it is set aside
+         * (docs/runbook.md says how to repair it). */
+        ly_run_log("error", "partition=%d %s: quarantined, its records are dead-lettered until it is repaired",
+                   (int)p->n, err);
         free(m);
-        return -1;
+        ly_metrics_count(p->r->metrics, LY_M_QUARANTINED, 1);
+        return add_quarantined(p, id);
     }
     return ly_partition_adopt(p->pt, m);
+}
+
+static int note_quarantined(void *ctx, const char *id)
+{
+    part *p = ctx;
+    return ly_partition_quarantine(p->pt, id);
 }
 
 /* A dedupe chunk: max expiry, then (key, until) pairs, little-endian. */
@@ -452,10 +476,19 @@ part *ly_part_load(runner *r, int32_t n)
         (p->meta.clock != INT64_MIN && (ly_partition_set_clock(p->pt, p->meta.clock), 0)) ||
         ly_store_load_members(r->store, n, adopt_member, p, err, sizeof err) < 0 ||
         ly_store_load_list(r->store, n, LY_LIST_SEEN, load_chunk, p, err, sizeof err) < 0 ||
-        ly_store_load_erased(r->store, n, load_erased, p, err, sizeof err) < 0) {
+        ly_store_load_erased(r->store, n, load_erased, p, err, sizeof err) < 0 ||
+        ly_store_load_quarantined(r->store, n, note_quarantined, p, err, sizeof err) < 0) {
         snprintf(r->err, sizeof r->err, "partition %d: %s", (int)n, err);
         ly_part_free(p);
         return NULL;
+    }
+    /* Unreadable states move to :quarantine, out of the next load's way. */
+    for (size_t i = 0; i < p->bad_n; i++) {
+        if (ly_store_quarantine(r->store, n, p->bad[i], err, sizeof err) < 0) {
+            snprintf(r->err, sizeof r->err, "partition %d: %s", (int)n, err);
+            ly_part_free(p);
+            return NULL;
+        }
     }
     for (int i = 0; i < NQ; i++)
         p->off[i] = p->meta.offsets[i];
@@ -484,6 +517,7 @@ void ly_part_free(part *p)
         free(p->local.v[k]);
     free(p->local.v);
     free(p->copies.v);
+    free(p->bad);
     ly_partition_destroy(p->pt);
     ly_buf_free(&p->out);
     ly_buf_free(&p->pending);

@@ -6,6 +6,7 @@
  *   <prefix>:{<prefix>:<n>}:outbox   batches of output records not yet acknowledged
  *   <prefix>:{<prefix>:<n>}:seen     dedupe chunks (section 5)
  *   <prefix>:{<prefix>:<n>}:erased   keys of erased members (section 16), 16 hex digits each
+ *   <prefix>:{<prefix>:<n>}:quarantine  member id -> a state that could not be read, kept for repair
  * A batch is applied atomically by one script that checks the fencing epoch
  * and the batch sequence, so a retried or stale batch never applies twice. */
 #ifndef LY_STORE_H
@@ -41,6 +42,13 @@ int ly_store_load_members(ly_store *s, int32_t n, int (*cb)(void *ctx, const cha
 /* Calls cb with every erased member key of partition n. 0 or -1. */
 int ly_store_load_erased(ly_store *s, int32_t n, int (*cb)(void *ctx, uint64_t key), void *ctx, char *errstr,
                          size_t errlen);
+
+/* Moves member id's stored state of partition n from :members to
+ * :quarantine (its state could not be decoded). 0 or -1. */
+int ly_store_quarantine(ly_store *s, int32_t n, const char *id, char *errstr, size_t errlen);
+/* Calls cb with every quarantined member id of partition n. 0 or -1. */
+int ly_store_load_quarantined(ly_store *s, int32_t n, int (*cb)(void *ctx, const char *id), void *ctx, char *errstr,
+                              size_t errlen);
 
 typedef enum { LY_LIST_OUTBOX, LY_LIST_SEEN } ly_store_list;
 /* Calls cb for every entry of a list of partition n, oldest first. */

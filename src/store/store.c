@@ -196,6 +196,42 @@ int ly_store_load_list(ly_store *s, int32_t n, ly_store_list which, int (*cb)(vo
     return rc ? -1 : 0;
 }
 
+/* KEYS: members quarantine. ARGV: id. Rare (a corrupt state): plain EVAL. */
+static const char quarantine_lua[] =
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if v then redis.call('HSET', KEYS[2], ARGV[1], v); redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
+    "return 'OK'\n";
+
+int ly_store_quarantine(ly_store *s, int32_t n, const char *id, char *errstr, size_t errlen)
+{
+    char members[600], quarantine[600];
+    key(s, n, "members", members, sizeof members);
+    key(s, n, "quarantine", quarantine, sizeof quarantine);
+    const char *argv[] = { "EVAL", quarantine_lua, "2", members, quarantine, id };
+    redisReply *r = command(s, n, 6, argv, NULL, errstr, errlen);
+    int rc = reply_error(r, "quarantine", errstr, errlen);
+    freeReplyObject(r);
+    return rc;
+}
+
+int ly_store_load_quarantined(ly_store *s, int32_t n, int (*cb)(void *ctx, const char *id), void *ctx, char *errstr,
+                              size_t errlen)
+{
+    char k[600];
+    key(s, n, "quarantine", k, sizeof k);
+    const char *argv[] = { "HKEYS", k };
+    redisReply *r = command(s, n, 2, argv, NULL, errstr, errlen);
+    if (!r || reply_error(r, "HKEYS", errstr, errlen) || r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < r->elements && rc == 0; i++)
+        rc = cb(ctx, r->element[i]->str ? r->element[i]->str : "");
+    freeReplyObject(r);
+    return rc;
+}
+
 int ly_store_load_erased(ly_store *s, int32_t n, int (*cb)(void *ctx, uint64_t key), void *ctx, char *errstr,
                          size_t errlen)
 {

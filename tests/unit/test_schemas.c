@@ -67,7 +67,8 @@ static void test_section10_output_schemas(void **st)
     static const char *const reasons[] = { "INACTIVITY", "NEGATIVE_SENTIMENT", "LOW_P_ALIVE" };
     static const char *const actions[] = { "POINTS_EXPIRY_REMINDER", "WIN_BACK_OFFER", "ENGAGEMENT_NUDGE" };
     static const char *const dlq[] = { "invalid", "currency_mismatch", "duplicate_order", "unknown_order",
-                                       "refund_exceeds_order", "unknown_redemption", "erased_member" };
+                                       "refund_exceeds_order", "unknown_redemption", "erased_member",
+                                       "quarantined_member" };
     static const char *const notices[] = { "POINTS_EXPIRY_NOTICE", "TIER_REVIEW_NOTICE", "MEMBER_ERASED" };
     avro_schema_t s = load("reward.avsc");
     expect_symbols(s, "type", types, 17);
@@ -79,7 +80,7 @@ static void test_section10_output_schemas(void **st)
     expect_symbols(s, "tier", tiers, 4);
     avro_schema_decref(s);
     s = load("dead_letter.avsc");
-    expect_symbols(s, "reason", dlq, 7);
+    expect_symbols(s, "reason", dlq, 8);
     avro_schema_decref(s);
     s = load("notice.avsc");
     expect_symbols(s, "type", notices, 3);
