@@ -290,9 +290,20 @@ static void observe(runner *r)
         owned++;
         members += (double)ly_partition_member_count(p->pt);
         for (int role = 0; role < NQ; role++) {
-            int64_t lo, hi;
-            if (rd_kafka_get_watermark_offsets(r->consumer, r->cfg->topics[role], n, &lo, &hi) == 0 && p->off[role] >= 0)
-                ly_metrics_lag(r->metrics, r->cfg->topics[role], n, hi > p->off[role] ? hi - p->off[role] : 0);
+            int64_t lo, hi, at = p->off[role];
+            if (rd_kafka_get_watermark_offsets(r->consumer, r->cfg->topics[role], n, &lo, &hi) != 0 || at < 0)
+                continue;
+            /* Transactional topics (internal) end with commit markers the
+             * consumer steps over: its position, not our next record, says
+             * how far it is. */
+            if (role == LY_T_INTERNAL && p->q[role].head == p->q[role].n) {
+                rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_list_add(l, r->cfg->topics[role], n);
+                if (rd_kafka_position(r->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR && l->elems[0].offset > at)
+                    at = l->elems[0].offset;
+                rd_kafka_topic_partition_list_destroy(l);
+            }
+            ly_metrics_lag(r->metrics, r->cfg->topics[role], n, hi > at ? hi - at : 0);
         }
     }
     ly_metrics_gauge(r->metrics, LY_G_PARTITIONS, owned);

@@ -44,6 +44,10 @@ grep -q '^loyalty_transactions_committed_total [1-9]' "$work/metrics.txt"
 grep -q '^loyalty_batch_seconds_count [1-9]' "$work/metrics.txt"
 grep -q '^loyalty_assigned_partitions 2' "$work/metrics.txt"
 grep -q '^loyalty_consumer_lag{topic="ops.purchases",partition="0"} 0' "$work/metrics.txt"
+# Issue 15.9: the internal topic ends with transaction markers; caught up is lag 0.
+sleep 1.5; get /metrics >"$work/metrics2.txt"
+grep '^loyalty_consumer_lag{topic="ops.internal"' "$work/metrics2.txt" >"$work/ilag.txt"
+[ -s "$work/ilag.txt" ] && ! grep -qv ' 0$' "$work/ilag.txt"
 ! grep -qi 'password' "$work/metrics.txt"
 echo "metrics families: $(grep -c '^# TYPE' "$work/metrics.txt")"
 # SIGHUP: a good program is taken, a bad one is refused and the old one stays.
