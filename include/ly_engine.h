@@ -57,6 +57,12 @@ double ly_engine_p_alive(const ly_program *p, const ly_member *m, int64_t c);
 double ly_engine_expected_gap(const ly_program *p, const ly_member *m);
 /* Section 9: the instant inactivity reaches `level` (MEDIUM or HIGH). */
 int64_t ly_engine_inactivity_at(const ly_program *p, const ly_member *m, ly_risk level);
+/* Member value at clock c: CLV over the program's horizon (BG/NBD expected
+ * purchases x Gamma-Gamma expected spend, discounted), and the expected
+ * spend per transaction, in currency units; NAN when the program has no
+ * value model (value.gamma_gamma.*). */
+double ly_engine_clv(const ly_program *p, const ly_member *m, int64_t c);
+double ly_engine_expected_spend(const ly_program *p, const ly_member *m);
 /* Section 9: lot points expiring by c + horizon. */
 int64_t ly_engine_points_expiring(const ly_program *p, const ly_member *m, int64_t c);
 

@@ -86,6 +86,9 @@ typedef struct ly_member {
     LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
     int16_t birthday;                        /* MMDD, 0: none (section 14) */
     int16_t birthday_paid_year;              /* UTC year of the last BIRTHDAY_BONUS, 0: none */
+    /* Member value: purchase amounts, for the mean repeat transaction. */
+    int64_t purchases_minor;                 /* all purchases' amounts */
+    int64_t first_purchase_minor;            /* the earliest purchase's amount */
 } ly_member;
 
 /* Initialises a blank record for id (not yet existing, no timers). */

@@ -78,6 +78,7 @@ typedef struct ly_output {
     unsigned reasons;
     double days_since_last_purchase, expected_gap_days, p_alive;
     int64_t points_expiring;
+    double clv;               /* NAN when the program has no value model */
     ly_action action;
     /* dead letters */
     ly_reject reject;

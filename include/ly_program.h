@@ -102,6 +102,10 @@ typedef struct ly_program {
     /* p_alive below these raises the churn risk to MEDIUM / HIGH; 0 = off
      * (the reference program). */
     double p_alive_medium, p_alive_high;
+    /* Member value (CLV): the Gamma-Gamma spend model; gg_p 0 = none. */
+    double gg_p, gg_q, gg_gamma;
+    int32_t clv_months;
+    double clv_monthly_discount;
     /* The campaigns' condition lists and their names. */
     ly_name_list lists[LY_MAX_LISTS];
     size_t n_lists;

@@ -141,8 +141,12 @@ static int fit_into(const fit_args *ap, ly_program *pp)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ly_bgnbd_data d = {0};
+    ly_gg_data gd = {0};
     int64_t until;
     ly_bgnbd_fit fit;
+    ly_gg_fit gfit;
+    int have_gg = 0;
+    char gerr[256] = "";
     if (a.from_redis) {
         ly_config cfg;
         if (cli_load_config(&cfg, a.config, NULL, a.redis) < 0)
@@ -156,18 +160,25 @@ static int fit_into(const fit_args *ap, ly_program *pp)
             return EX_NOINPUT;
         }
         ly_fit_options fo = { a.until, a.days ? LY_DAY_MS : LY_WEEK_MS, a.each };
-        int fr = ly_fit_from_events(text, len, &fo, &d, &until, err, sizeof err);
+        int fr = ly_fit_from_events(text, len, &fo, &d, &gd, &until, err, sizeof err);
         rc = fr == -2 ? EX_DATAERR : fr < 0 ? EX_SOFTWARE : EX_OK;
         free(text);
     }
     if (rc == EX_OK && ly_bgnbd_fit_data(&d, &fit, err, sizeof err) < 0)
         rc = EX_DATAERR;
+    /* The spend model needs transaction values: events only (Redis keeps
+     * no per-transaction amounts). A failure here leaves CLV out, not the fit. */
+    if (rc == EX_OK && !a.from_redis)
+        have_gg = ly_gg_fit_data(&gd, &gfit, gerr, sizeof gerr) == 0;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
         fprintf(stderr, "loyalty fit: %s\n", err);
         ly_bgnbd_free(&d);
+        ly_gg_free(&gd);
         return rc;
     }
+    if (!a.from_redis && !have_gg)
+        fprintf(stderr, "loyalty fit: no spend model: %s\n", gerr);
     ly_buf b = {0};
     ly_buf_printf(&b, "{\"customers\":%lld,\"repeaters\":%lld,\"patterns\":%zu,\"calibration_end\":%lld,\"unit\":\"%s\",",
                   (long long)d.customers, (long long)d.repeaters, d.n, (long long)until, a.days ? "day" : "week");
@@ -176,15 +187,32 @@ static int fit_into(const fit_args *ap, ly_program *pp)
     ly_buf_json_double(&b, fit.log_likelihood);
     ly_buf_printf(&b, ",\"iterations\":%d,\"restarts\":%d,\"standard_errors\":{", fit.iterations, fit.restarts);
     put_params(&b, &fit.se);
-    ly_buf_printf(&b, "},\"seconds\":%.3f}",
+    ly_buf_printf(&b, "}");
+    if (have_gg) {
+        ly_buf_printf(&b, ",\"gamma_gamma\":{\"customers\":%zu,\"mean_m_x\":", gd.n);
+        ly_buf_json_double(&b, gfit.mean_m_x);
+        ly_buf_printf(&b, ",\"p\":");
+        ly_buf_json_double(&b, gfit.p.p);
+        ly_buf_printf(&b, ",\"q\":");
+        ly_buf_json_double(&b, gfit.p.q);
+        ly_buf_printf(&b, ",\"gamma\":");
+        ly_buf_json_double(&b, gfit.p.gamma);
+        ly_buf_printf(&b, ",\"log_likelihood\":");
+        ly_buf_json_double(&b, gfit.log_likelihood);
+        ly_buf_printf(&b, "}");
+    }
+    ly_buf_printf(&b, ",\"seconds\":%.3f}",
                   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     printf("%s\n", b.data);
     ly_buf_free(&b);
     ly_bgnbd_free(&d);
+    ly_gg_free(&gd);
     if (a.out) {
         for (size_t v = 0; v <= prog.n_later; v++) {
             ly_program *pv = v ? &prog.later[v - 1] : &prog;
             pv->bg_r = fit.p.r, pv->bg_alpha = fit.p.alpha, pv->bg_a = fit.p.a, pv->bg_b = fit.p.b;
+            if (have_gg)
+                pv->gg_p = gfit.p.p, pv->gg_q = gfit.p.q, pv->gg_gamma = gfit.p.gamma;
         }
         /* What is written must pass `program check` (a fit can land outside a
          * key's bounds): written to memory and read back first. */

@@ -1,5 +1,6 @@
 /* Avro codec of the seven records (avro-c generic values), Confluent framing. */
 #include <avro.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,12 @@ static int put_opt_long(avro_value_t *rec, const char *name, int present, int64_
     return put_opt(rec, name, present, &b) || (present && avro_value_set_long(&b, x));
 }
 
+static int put_opt_double(avro_value_t *rec, const char *name, int present, double x)
+{
+    avro_value_t b;
+    return put_opt(rec, name, present, &b) || (present && avro_value_set_double(&b, x));
+}
+
 static int put_opt_enum(avro_value_t *rec, const char *name, int present, int v)
 {
     avro_value_t b;
@@ -255,7 +262,7 @@ static int write_alert(avro_value_t *v, const ly_output *o, const char *id)
            put_double(v, "expected_gap_days", o->expected_gap_days) || put_double(v, "p_alive", o->p_alive) ||
            put_long(v, "points_balance", o->balance_after) || put_long(v, "points_expiring_30d", o->points_expiring) ||
            put_enum(v, "tier", o->tier) || put_long(v, "lifetime_points", o->lifetime_points) ||
-           put_enum(v, "suggested_action", action_symbol(o->action));
+           put_enum(v, "suggested_action", action_symbol(o->action)) || put_opt_double(v, "clv", isfinite(o->clv), o->clv);
 }
 
 static int write_dead_letter(avro_value_t *v, const ly_output *o)
@@ -626,6 +633,10 @@ static void read_alert(ly_avro *a, ly_output *o)
     o->points_expiring = get_long(a, r, "points_expiring_30d");
     o->tier = (ly_tier)get_enum(a, r, "tier");
     o->lifetime_points = get_long(a, r, "lifetime_points");
+    avro_value_t cv;
+    o->clv = NAN;
+    if (get_field(a, r, "clv", &cv) == 0)
+        avro_value_get_double(&cv, &o->clv);
     int act = get_enum(a, r, "suggested_action");
     o->action = act == 0 ? LY_ACTION_POINTS_EXPIRY_REMINDER : act == 1 ? LY_ACTION_WIN_BACK_OFFER
                                                                         : LY_ACTION_ENGAGEMENT_NUDGE;

@@ -284,6 +284,8 @@ static void reward_json(ly_buf *b, const ly_output *o, const char *id)
 static void alert_json(ly_buf *b, const ly_output *o, const char *id)
 {
     int f = 1;
+    if (isfinite(o->clv))
+        kdbl(b, "clv", o->clv, &f);
     kdbl(b, "days_since_last_purchase", o->days_since_last_purchase, &f);
     kint(b, "detected_at", o->occurred_at, &f);
     kstr(b, "event_id", id, &f);
@@ -515,6 +517,11 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
             double t_x = (double)(m->last_purchase - m->first_purchase) / (double)LY_WEEK_MS;
             double T = (double)(clock - m->first_purchase) / (double)LY_WEEK_MS;
             kdbl(b, "expected_purchases_next_52w", ly_bgnbd_expected(&bg, m->purchase_count - 1, t_x, T, 52.0), &f);
+        }
+        if (p->gg_p > 0) {
+            kdbl(b, "expected_spend", ly_engine_expected_spend(p, m), &f);
+            kdbl(b, "clv", ly_engine_clv(p, m, clock), &f);
+            kint(b, "clv_months", p->clv_months, &f);
         }
     }
     ly_buf_put(b, "}", 1);

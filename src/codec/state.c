@@ -132,6 +132,8 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
         put_i(b, m->tier_notices.v[i]);
     put_u(b, (uint64_t)m->birthday);
     put_u(b, (uint64_t)m->birthday_paid_year);
+    put_i(b, m->purchases_minor);
+    put_i(b, m->first_purchase_minor);
 }
 
 typedef struct { const unsigned char *p, *end; int bad; } reader;
@@ -233,6 +235,10 @@ static void decode_part_two(reader *r, ly_member *m)
         r->bad = 1;
     m->birthday = (int16_t)birthday;
     m->birthday_paid_year = (int16_t)paid;
+    m->purchases_minor = get_i(r);
+    m->first_purchase_minor = get_i(r);
+    if (m->purchases_minor < 0 || m->first_purchase_minor < 0 || m->first_purchase_minor > m->purchases_minor)
+        r->bad = 1;
 }
 
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen)

@@ -154,8 +154,11 @@ static void apply_purchase(ly_ctx *c)
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
     ly_churn_before before;
     ly_churn_before_purchase(c, &before);
-    if (m->purchase_count == 0 || ev->occurred_at < m->first_purchase)
+    if (m->purchase_count == 0 || ev->occurred_at < m->first_purchase) {
         m->first_purchase = ev->occurred_at;
+        m->first_purchase_minor = ev->amount_minor;
+    }
+    m->purchases_minor = ly_points_add(m->purchases_minor, ev->amount_minor);
     if (m->purchase_count == 0 || ev->occurred_at > m->last_purchase)
         m->last_purchase = ev->occurred_at;
     m->purchase_count++;

@@ -2,6 +2,7 @@
  * and the BG/NBD probability alive. */
 #include <math.h>
 #include "engine_internal.h"
+#include "ly_gammagamma.h"
 #include "ly_time.h"
 
 static int64_t reference_time(const ly_member *m)
@@ -36,6 +37,35 @@ double ly_engine_p_alive(const ly_program *p, const ly_member *m, int64_t c)
     double odds = p->bg_a / (p->bg_b + x - 1.0) *
                   pow((p->bg_alpha + T) / (p->bg_alpha + t_x), p->bg_r + x);
     return 1.0 / (1.0 + odds);
+}
+
+static double mean_repeat_value(const ly_member *m)
+{
+    if (m->purchase_count < 2)
+        return 0.0;
+    return (double)(m->purchases_minor - m->first_purchase_minor) / 100.0 / (double)(m->purchase_count - 1);
+}
+
+double ly_engine_expected_spend(const ly_program *p, const ly_member *m)
+{
+    if (p->gg_p <= 0)
+        return NAN;
+    ly_gg_params gg = { p->gg_p, p->gg_q, p->gg_gamma };
+    int64_t x = m->purchase_count > 0 ? m->purchase_count - 1 : 0;
+    return ly_gg_expected_spend(&gg, x, mean_repeat_value(m));
+}
+
+double ly_engine_clv(const ly_program *p, const ly_member *m, int64_t c)
+{
+    if (p->gg_p <= 0)
+        return NAN;
+    ly_bgnbd_params bg = { p->bg_r, p->bg_alpha, p->bg_a, p->bg_b };
+    ly_gg_params gg = { p->gg_p, p->gg_q, p->gg_gamma };
+    int64_t x = m->purchase_count > 0 ? m->purchase_count - 1 : 0;
+    int64_t first = m->purchase_count > 0 ? m->first_purchase : m->first_seen;
+    double t_x = m->purchase_count > 1 ? (double)(m->last_purchase - m->first_purchase) / (double)LY_WEEK_MS : 0.0;
+    double T = (double)(c - first) / (double)LY_WEEK_MS;
+    return ly_clv(&bg, &gg, x, t_x, T, mean_repeat_value(m), p->clv_months, p->clv_monthly_discount);
 }
 
 /* The CHURN timer is due when inactivity reaches its next level. */
@@ -91,6 +121,7 @@ static void maybe_alert(ly_ctx *c, int64_t at)
     o.expected_gap_days = ly_engine_expected_gap(p, m);
     o.p_alive = p_alive;
     o.points_expiring = ly_engine_points_expiring(p, m, c->clock);
+    o.clv = ly_engine_clv(p, m, c->clock); /* NAN: no value model, no field */
     o.action = o.points_expiring > 0 ? LY_ACTION_POINTS_EXPIRY_REMINDER
              : risk == LY_RISK_HIGH  ? LY_ACTION_WIN_BACK_OFFER
                                      : LY_ACTION_ENGAGEMENT_NUDGE;

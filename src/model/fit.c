@@ -7,7 +7,7 @@
 #include "ly_member.h"
 #include "ly_time.h"
 
-typedef struct { uint64_t member; int64_t at; } purchase;
+typedef struct { uint64_t member; int64_t at, amount_minor; } purchase;
 
 static int by_member_then_time(const void *a, const void *b)
 {
@@ -17,7 +17,22 @@ static int by_member_then_time(const void *a, const void *b)
     return (x->at > y->at) - (x->at < y->at);
 }
 
-int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, ly_bgnbd_data *d,
+/* The Gamma-Gamma input: the mean value of the repeat transactions (a day's
+ * purchases are one transaction, their amounts summed); the first
+ * transaction is left out, as in Fader, Hardie & Lee (2005). */
+static int add_value(ly_gg_data *gg, const purchase *v, size_t i, size_t j, int each)
+{
+    int64_t x = -1, sum = 0;
+    for (size_t k = i; k < j; k++) {
+        if (k == i || v[k].at != v[k - 1].at || each)
+            x++;
+        if (x >= 1)
+            sum += v[k].amount_minor;
+    }
+    return x >= 1 ? ly_gg_add(gg, x, (double)sum / 100.0 / (double)x) : 0;
+}
+
+int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, ly_bgnbd_data *d, ly_gg_data *gg,
                        int64_t *until_used, char *errstr, size_t errlen)
 {
     ly_arena *arena = ly_arena_new();
@@ -42,7 +57,7 @@ int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, l
             }
             /* One purchase a day: the day's first instant stands for it. */
             int64_t at = opt->each_purchase ? ev.occurred_at : ly_time_day(ev.occurred_at) * LY_DAY_MS;
-            v[n++] = (purchase){ ly_member_key(ev.member_id), at };
+            v[n++] = (purchase){ ly_member_key(ev.member_id), at, ev.amount_minor };
             if (ev.occurred_at > last)
                 last = ev.occurred_at;
         }
@@ -69,6 +84,8 @@ int ly_fit_from_events(const char *buf, size_t len, const ly_fit_options *opt, l
                 prev = v[j].at;
             }
         rc = ly_bgnbd_add(d, x, (double)(v[j - 1].at - v[i].at) / unit, (double)(until - v[i].at) / unit);
+        if (rc == 0 && gg)
+            rc = add_value(gg, v, i, j, opt->each_purchase);
         i = j;
     }
     if (rc < 0)

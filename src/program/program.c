@@ -775,6 +775,12 @@ int ly_program_check(const ly_program *p, char *errstr, size_t errlen)
             return -1;
         }
     }
+    int gg_set = (p->gg_p > 0) + (p->gg_q > 0) + (p->gg_gamma > 0);
+    if (gg_set != 0 && (gg_set != 3 || p->gg_q <= 1.0)) {
+        snprintf(errstr, errlen, "value.gamma_gamma: p, q and gamma are set together, with q above 1 "
+                                 "(the mean spend exists only then)");
+        return -1;
+    }
     if (fabs(p->sentiment_keep + p->sentiment_weight - 1.0) > 1e-9) {
         snprintf(errstr, errlen, "churn.sentiment: keep (%g) + weight (%g) must be 1",
                  p->sentiment_keep, p->sentiment_weight);

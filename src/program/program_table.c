@@ -105,6 +105,14 @@ const ly_program_key ly_program_keys[] = {
       "p_alive below this raises the risk to MEDIUM (reason LOW_P_ALIVE) at churn checks and mentions; 0: off" },
     { "churn.p_alive.high", LY_PK_DOUBLE, OFF(p_alive_high), 0, 1, 1,
       "p_alive below this raises the risk to HIGH; 0: off" },
+    { "value.gamma_gamma.p", LY_PK_DOUBLE, OFF(gg_p), 0, 1e9, 1,
+      "Gamma-Gamma p (spend per transaction; `loyalty fit` writes it); 0: no value model, no CLV" },
+    { "value.gamma_gamma.q", LY_PK_DOUBLE, OFF(gg_q), 0, 1e9, 1, "Gamma-Gamma q (above 1 when set)" },
+    { "value.gamma_gamma.gamma", LY_PK_DOUBLE, OFF(gg_gamma), 0, 1e9, 1, "Gamma-Gamma gamma, in currency units" },
+    { "value.clv_months", LY_PK_INT32, OFF(clv_months), 1, 600, 1,
+      "CLV horizon in months (expected purchases of each month times expected spend, discounted)" },
+    { "value.monthly_discount", LY_PK_DOUBLE, OFF(clv_monthly_discount), 0, 1, 1,
+      "CLV discount rate per month (0.01 is about 12.7% a year)" },
 };
 const size_t ly_program_nkeys = sizeof ly_program_keys / sizeof ly_program_keys[0];
 
@@ -159,4 +167,6 @@ void ly_program_reference(ly_program *p)
     p->bg_alpha = 4.414;
     p->bg_a = 0.793;
     p->bg_b = 2.426;
+    p->clv_months = 12;
+    p->clv_monthly_discount = 0.01;
 }
