@@ -9,13 +9,15 @@ port=$(free_port)
 cfg=$(config httplim 2 h1)
 printf 'http.port=%s\n' "$port" >>"$cfg"
 "$BIN" topics create --config "$cfg" --partitions 2
-"$BIN" gen --members 1500 --days 120 --seed 41 --out "$work/a.jsonl" 2>/dev/null
+"$BIN" gen --members 3000 --days 120 --seed 41 --out "$work/a.jsonl" 2>/dev/null
+# The events are on the topics first (a live event clock merges inputs
+# being written in arrival order), then the processor works through them
+# while the idle clients hold their connections.
+"$BIN" produce --config "$cfg" --input "$work/a.jsonl"
 ( ulimit -Sn 1024; exec "$BIN" run --config "$cfg" ) 2>"$work/run.log" &
 pid=$!; pids=("$pid")
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-"$BIN" produce --config "$cfg" --input "$work/a.jsonl" &
 "$IDLE" "$port" 1000
-wait $!
 # The idle clients are gone (their sockets closed at once); the processor
 # lives on and answers.
 sleep 1
