@@ -22,6 +22,8 @@ typedef struct ly_sink {
 typedef enum {
     LY_APPLY_OK,       /* applied; state and timers may have changed */
     LY_APPLY_REJECTED, /* dead-lettered (duplicate/unknown order, refund too big) */
+    LY_APPLY_ENOMEM,   /* an allocation failed: m and the outputs are not whole; the caller must not
+                          keep or commit them (the pipeline stops the partition, nothing committed) */
 } ly_apply_result;
 
 /* p is always the program version in force at the event's occurred_at (or
@@ -44,8 +46,8 @@ void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink
 /* Fires timer `kind` of member m, due at `due` (evaluated as if the clock
  * stood there). Afterwards m->due[kind] is the next due time, > due, or
  * LY_NO_TIMER. */
-void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
-                    const ly_sink *sink);
+int ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
+                   const ly_sink *sink); /* 0, or -1 when an allocation failed (as LY_APPLY_ENOMEM) */
 
 /* Section 8: the tier a qualifying spend earns. */
 ly_tier ly_engine_tier_for(const ly_program *p, int64_t qualifying);

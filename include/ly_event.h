@@ -120,8 +120,11 @@ typedef struct ly_decode_info {
 /* Decodes one JSON event from buf[0..len).
  * source: the topic it came from, or LY_SRC_ANY to read the "source" field.
  * currency: the program currency; NULL skips the currency check.
- * Returns 0 and fills *ev (strings copied into arena) when valid; otherwise
- * returns -1 and fills *info (info->reject says why). info may be NULL. */
+ * Returns 0 and fills *ev (strings copied into arena) when valid; -1 with
+ * *info filled (info->reject says why) when not; LY_DECODE_ENOMEM when an
+ * allocation failed (the event is not invalid: the caller must fail, not
+ * dead-letter it). info may be NULL. */
+#define LY_DECODE_ENOMEM (-2)
 int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
                          ly_arena *arena, ly_event *ev, ly_decode_info *info);
 

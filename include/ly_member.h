@@ -58,6 +58,7 @@ typedef struct ly_member {
     uint8_t has_sentiment;
     uint8_t referral_granted;
     uint8_t dirty;          /* changed since the partition last handed it out */
+    uint8_t oom;            /* an allocation failed while the engine ran: the state is not whole */
     uint16_t milestones;    /* bit i: milestone i reached */
     uint32_t once_done;     /* bit per event type: once-per-member used */
     int64_t first_seen;
@@ -105,6 +106,10 @@ size_t ly_member_heap_bytes(const ly_member *m);
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);
 #define LY_VEC_PUSH(vec) ((__typeof__((vec).v))ly_vec_push(&(vec), sizeof *(vec).v))
+/* The same for a vector of member m: a failure marks m->oom, which the
+ * engine reports (ly_engine_apply / ly_engine_fire), never a silent loss. */
+void *ly_member_push(ly_member *m, void *vec, size_t elem_size);
+#define LY_MEMBER_PUSH(m, vec) ((__typeof__((vec).v))ly_member_push((m), &(vec), sizeof *(vec).v))
 
 /* A 64-bit hash of a string: the key of order ids, event ids and platforms.
  * Distinct strings of one member colliding is a 2^-64 event per pair.

@@ -39,7 +39,8 @@ int ly_simulate_files(const char *input, const char *out_path, const char *state
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen);
 
 /* Writes members (sorted here by id) as the state JSON object of simulate;
- * with_pending adds pending_points (programs with a return window). */
+ * with_pending adds pending_points (programs with a return window). 0, or
+ * -1 on ENOMEM or a write error (what was written is then not whole). */
 int ly_simulate_write_state(FILE *f, ly_member **members, size_t n, int with_pending);
 
 

@@ -396,7 +396,7 @@ static const char *arena_copy(ly_arena *arena, const char *s, size_t size_with_n
 
 /* Copies a value into the shared field table: strings, longs, doubles, enum
  * symbols as strings, null branches as absent. */
-static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena);
+static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena, int *oom);
 
 /* Order lines go into the field table's line slots, as the JSON decoder's. */
 static void take_lines(avro_value_t *arr, ly_fields *f, ly_arena *arena)
@@ -415,9 +415,9 @@ static void take_lines(avro_value_t *arr, ly_fields *f, ly_arena *arena)
             f->lines_bad = 1;
             return;
         }
-        take_value(&line, "sku", &lf->sku, arena);
-        take_value(&line, "category", &lf->category, arena);
-        take_value(&line, "amount_minor", &lf->amount_minor, arena);
+        take_value(&line, "sku", &lf->sku, arena, &f->oom);
+        take_value(&line, "category", &lf->category, arena, &f->oom);
+        take_value(&line, "amount_minor", &lf->amount_minor, arena, &f->oom);
     }
 }
 
@@ -432,10 +432,10 @@ static void take(avro_value_t *rec, ly_fields *f, int which, ly_arena *arena)
         }
         return;
     }
-    take_value(rec, ly_field_names[which], &f->v[which], arena);
+    take_value(rec, ly_field_names[which], &f->v[which], arena, &f->oom);
 }
 
-static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena)
+static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena, int *oom)
 {
     avro_value_t v, b;
     if (avro_value_get_by_name(rec, name, &v, NULL) != 0)
@@ -461,8 +461,10 @@ static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, 
         fv->kind = LY_V_STRING;
         fv->s = arena_copy(arena, s, size);
         fv->len = fv->s ? strlen(fv->s) : 0;
-        if (!fv->s)
+        if (!fv->s) {
             fv->kind = LY_V_OTHER;
+            *oom = 1;
+        }
         break;
     case AVRO_ENUM: {
         int sym = -1;
@@ -518,11 +520,13 @@ int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, co
     memset(&f, 0, offsetof(ly_fields, lines));
     f.n_lines = 0;
     f.lines_bad = 0;
+    f.oom = 0;
     f.arena = arena;
     f.info = info;
     for (int i = LY_F_EVENT_ID; i < LY_F_COUNT; i++)
         take(rec, &f, i, arena);
-    return ly_event_from_fields(&f, (int)role, currency, ev);
+    int rc = ly_event_from_fields(&f, (int)role, currency, ev);
+    return rc < 0 && f.oom ? LY_DECODE_ENOMEM : rc;
 }
 
 static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t *out)

@@ -460,7 +460,7 @@ static int decode_lines(ly_fields *d, ly_event *ev)
         return bad(d, "lines", "must have at least one line");
     ly_line *lines = (ly_line *)ly_arena_alloc(d->arena, d->n_lines * sizeof *lines);
     if (!lines)
-        return bad(d, "lines", "out of memory");
+        return d->oom = 1, bad(d, "lines", "out of memory");
     int64_t sum = 0;
     for (uint32_t i = 0; i < d->n_lines; i++) {
         memset(&lines[i], 0, sizeof lines[i]);
@@ -658,8 +658,10 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
         if (d.duplicate)
             return bad(&d.f, "(event)", "a field appears twice");
         if (d.oom)
-            return bad(&d.f, "(event)", "out of memory");
+            return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
         return -1;
     }
-    return ly_event_from_fields(&d.f, source, currency, ev);
+    d.f.oom = 0;
+    int rc = ly_event_from_fields(&d.f, source, currency, ev);
+    return rc < 0 && d.f.oom ? LY_DECODE_ENOMEM : rc;
 }

@@ -37,12 +37,13 @@ typedef struct {
     ly_line_fields lines[LY_MAX_LINES];
     uint32_t n_lines;
     int lines_bad;
+    int oom;              /* an allocation failed: the event is not invalid, the decode failed */
     ly_arena *arena;      /* where the validated lines are copied */
     ly_decode_info *info; /* may be NULL */
 } ly_fields;
 
 /* Validates the fields as an event of `source` (LY_SRC_ANY: read "source")
- * and fills *ev. 0, or -1 with f->info filled. */
+ * and fills *ev. 0, -1 with f->info filled, or LY_DECODE_ENOMEM. */
 int ly_event_from_fields(ly_fields *f, int source, const char *currency, ly_event *ev);
 
 #endif

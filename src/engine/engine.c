@@ -146,7 +146,7 @@ static void apply_purchase(ly_ctx *c)
     if (pts > 0)
         emit_purchase_points(c, pts, release_at);
     pts += ly_campaigns_apply(c, tier, release_at);
-    ly_order *o = LY_VEC_PUSH(m->orders);
+    ly_order *o = LY_MEMBER_PUSH(m, m->orders);
     if (o)
         *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts, release_at };
     if (release_at != LY_NO_TIME && release_at < m->due[LY_TIMER_RELEASE])
@@ -192,13 +192,15 @@ static void apply_refund(ly_ctx *c)
 /* Section 15: accepted redemptions are remembered as long as the member. */
 static void remember_redemption(ly_ctx *c)
 {
-    ly_redemption *r = LY_VEC_PUSH(c->m->redemptions);
+    ly_redemption *r = LY_MEMBER_PUSH(c->m, c->m->redemptions);
     if (!r)
         return;
     *r = (ly_redemption){ ly_member_key(c->ev->event_id), c->ev->points, NULL, 0 };
     size_t n = strlen(c->ev->reward_id) + 1;
     if ((r->reward_id = malloc(n)))
         memcpy(r->reward_id, c->ev->reward_id, n);
+    else
+        c->m->oom = 1;
 }
 
 /* The points come back like any credit, but lifetime points do not change:
@@ -249,7 +251,7 @@ static int32_t *day_total(ly_ctx *c, int32_t day)
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day == day)
             return &m->days.v[i].points;
-    ly_day_total *d = LY_VEC_PUSH(m->days);
+    ly_day_total *d = LY_MEMBER_PUSH(m, m->days);
     if (!d)
         return NULL;
     *d = (ly_day_total){ day, 0 };
@@ -284,7 +286,7 @@ static int once_used(ly_ctx *c)
         for (uint32_t i = 0; i < m->platforms.n; i++)
             if (m->platforms.v[i] == key)
                 return 1;
-        uint64_t *k = LY_VEC_PUSH(m->platforms);
+        uint64_t *k = LY_MEMBER_PUSH(m, m->platforms);
         if (k)
             *k = key;
         return 0;
@@ -346,9 +348,10 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
                                 int64_t clock, const ly_sink *sink)
 {
     ly_ctx c = { p, m, ev, clock, LY_TIMER_EXPIRY, sink, 0, { INT64_MIN, INT64_MIN }, { 0, 0 } };
+    m->oom = 0;
     if (ev->source == LY_SRC_INTERNAL) {
         apply_internal(&c);
-        return LY_APPLY_OK;
+        return m->oom ? LY_APPLY_ENOMEM : LY_APPLY_OK;
     }
     ly_reject why = precheck(&c);
     if (why != LY_REJECT_NONE) {
@@ -381,7 +384,7 @@ ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_even
         ly_churn_on_mention(&c, ev->sentiment);
     if (ev->type == LY_EV_PROFILE_UPDATE && ev->birthday)
         ly_birthday_set(&c, ev->birthday);
-    return LY_APPLY_OK;
+    return m->oom ? LY_APPLY_ENOMEM : LY_APPLY_OK;
 }
 
 void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink)
@@ -402,10 +405,10 @@ void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink
         sink->output(sink->opaque, &o);
 }
 
-void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
-                    const ly_sink *sink)
+int ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due, const ly_sink *sink)
 {
     ly_ctx c = { p, m, NULL, due, kind, sink, 0, { INT64_MIN, INT64_MIN }, { 0, 0 } };
+    m->oom = 0;
     /* Timers find members that have gone quiet: a good moment to drop the
      * day totals and spend months that can no longer matter. */
     forget_old_days(m, due);
@@ -436,4 +439,5 @@ void ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64
     default:
         break;
     }
+    return m->oom ? -1 : 0;
 }

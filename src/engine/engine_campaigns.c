@@ -51,7 +51,7 @@ static ly_campaign_use *use_of(ly_member *m, uint64_t key, int create)
             return &m->campaigns.v[i];
     if (!create)
         return NULL;
-    ly_campaign_use *u = LY_VEC_PUSH(m->campaigns);
+    ly_campaign_use *u = LY_MEMBER_PUSH(m, m->campaigns);
     if (u)
         *u = (ly_campaign_use){ key, 0, 0 };
     return u;

@@ -31,7 +31,7 @@ static ly_lot *find_lot(ly_member *m, int32_t month)
 /* Lots are kept sorted by month, oldest first, and never empty. */
 static int insert_lot(ly_member *m, int32_t month, int64_t expires, int64_t points)
 {
-    if (!LY_VEC_PUSH(m->lots))
+    if (!LY_MEMBER_PUSH(m, m->lots))
         return -1;
     uint32_t i = m->lots.n - 1;
     for (; i > 0 && m->lots.v[i - 1].month > month; i--)

@@ -33,7 +33,7 @@ void ly_notices_on_new_lot(ly_ctx *c, int64_t expires)
             i++;
         if (i < m->expiry_notices.n && m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires == n.expires)
             continue;
-        if (!LY_VEC_PUSH(m->expiry_notices))
+        if (!LY_MEMBER_PUSH(m, m->expiry_notices))
             return;
         for (uint32_t j = m->expiry_notices.n - 1; j > i; j--)
             m->expiry_notices.v[j] = m->expiry_notices.v[j - 1];
@@ -77,7 +77,7 @@ void ly_notices_on_review(ly_ctx *c)
             i++;
         if (i < m->tier_notices.n && m->tier_notices.v[i] == due)
             continue;
-        if (!LY_VEC_PUSH(m->tier_notices))
+        if (!LY_MEMBER_PUSH(m, m->tier_notices))
             break;
         for (uint32_t j = m->tier_notices.n - 1; j > i; j--)
             m->tier_notices.v[j] = m->tier_notices.v[j - 1];

@@ -41,7 +41,7 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
             return;
         }
     }
-    ly_spend *s = LY_VEC_PUSH(m->spend);
+    ly_spend *s = LY_MEMBER_PUSH(m, m->spend);
     if (s)
         *s = (ly_spend){ month, delta_minor };
 }
@@ -152,8 +152,10 @@ void ly_referral_on_notice(ly_ctx *c)
                         (ev->occurred_at == m->referral_at && strcmp(ev->referred_member_id, m->referrer) >= 0)))
         return;
     char *r = dup_string(ev->referred_member_id);
-    if (!r)
+    if (!r) {
+        m->oom = 1;
         return;
+    }
     free(m->referrer);
     m->referrer = r;
     m->referral_at = ev->occurred_at;
@@ -168,8 +170,10 @@ void ly_referral_on_purchase(ly_ctx *c)
         return;
     if (!m->earliest_purchase_id || c->ev->occurred_at < m->earliest_purchase_at) {
         char *id = dup_string(c->ev->event_id);
-        if (!id)
+        if (!id) {
+            m->oom = 1;
             return;
+        }
         free(m->earliest_purchase_id);
         m->earliest_purchase_id = id;
         m->earliest_purchase_at = c->ev->occurred_at;
@@ -219,7 +223,7 @@ void ly_referral_on_grant(ly_ctx *c)
     for (uint32_t i = 0; i < m->referred.n; i++)
         if (m->referred.v[i] == key)
             return;
-    uint64_t *k = LY_VEC_PUSH(m->referred);
+    uint64_t *k = LY_MEMBER_PUSH(m, m->referred);
     if (!k)
         return;
     *k = key;

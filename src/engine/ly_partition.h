@@ -19,7 +19,10 @@ void ly_partition_destroy(ly_partition *pt); /* accepts NULL */
 /* Moves the clock to max(clock, ev->occurred_at), fires the timers due by
  * then, drops ev if it repeats an event applied within the dedupe window
  * (section 5), else applies it, then fires the timers it scheduled at or
- * before the clock. Returns 0, or -1 when out of memory. */
+ * before the clock. Returns 0, or -1 when out of memory: then the
+ * partition and what it emitted for this call are not whole, and the caller
+ * must drop them (the pipeline stops the partition before committing; a
+ * restart reloads it from Redis). */
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink);
 /* Fires every timer due <= until (the simulation's --until). 0 or -1 (ENOMEM). */
 int ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink);

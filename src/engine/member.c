@@ -113,6 +113,14 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->tier_notices, sizeof *m->tier_notices.v);
 }
 
+void *ly_member_push(ly_member *m, void *vec, size_t elem_size)
+{
+    void *e = ly_vec_push(vec, elem_size);
+    if (!e)
+        m->oom = 1;
+    return e;
+}
+
 void *ly_vec_push(void *vec, size_t elem_size)
 {
     any_vec *v = vec;

@@ -283,7 +283,8 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
     while (pt->heap_n && pt->heap[0].due <= until) {
         timer t = pt->heap[0];
         heap_remove(pt, 0);
-        ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, (ly_timer_kind)t.kind, t.due, sink);
+        if (ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, (ly_timer_kind)t.kind, t.due, sink) < 0)
+            return -1; /* not whole: the caller stops, nothing of it is kept */
         mark_dirty(pt, t.m);
         pt->stats.timers_fired++;
         if (sync_timers(pt, t.m) < 0)
@@ -390,6 +391,8 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
         return -1;
     int was_member = m->exists;
     ly_apply_result r = ly_engine_apply(p, m, ev, pt->clock, sink);
+    if (r == LY_APPLY_ENOMEM)
+        return -1;
     pt->members += !was_member && m->exists;
     mark_dirty(pt, m);
     if (internal)

@@ -79,6 +79,17 @@ void ly_run_log(const char *level, const char *fmt, ...)
     emit_line(level, msg);
 }
 
+void ly_run_fail(runner *r, const char *fmt, ...)
+{
+    if (!r->fatal || !r->err[0]) { /* the first cause is the one to report */
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, sizeof r->err, fmt, ap);
+        va_end(ap);
+    }
+    r->fatal = 1;
+}
+
 static int role_of(const runner *r, const char *topic)
 {
     for (int i = 0; i < NQ; i++)
@@ -114,7 +125,7 @@ static void assign(runner *r, rd_kafka_topic_partition_list_t *parts)
             continue;
         if (!(r->parts[n] = ly_part_load(r, n))) {
             ly_run_log("error", "%s", r->err);
-            r->fatal = 1;
+            ly_run_fail(r, "%s", r->err);
         }
     }
     /* Redis is the truth about what was applied: resume right after it. */

@@ -98,6 +98,9 @@ struct runner {
 };
 
 int64_t ly_run_now_ms(void);
+/* Stops the pipeline: nothing more is committed, run exits 70 with this
+ * message (the first one given wins). Every fatal path goes through it. */
+void ly_run_fail(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ly_run_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* run_part.c */

@@ -29,7 +29,7 @@ static void emit(part *p, const ly_output *o)
     char err[256];
     if (ly_avro_encode_output(r->avro, o, (int32_t)r->cfg->schema_ids[role], &val, err, sizeof err) < 0) {
         ly_run_log("error", "partition=%d cannot encode an output: %s", (int)p->n, err);
-        r->fatal = 1;
+        ly_run_fail(r, "partition %d: cannot encode an output: %s", (int)p->n, err);
     } else {
         add_record(p, role, o->member_id ? o->member_id : "", val.data, val.len);
     }
@@ -111,7 +111,7 @@ static void deliver_locally(runner *r, const ly_event *ev)
     local_rec *l = malloc(sizeof *l + a + b + c);
     if (!l || (t->local.n == t->local.cap && grow_local(t) < 0)) {
         free(l);
-        r->fatal = 1;
+        ly_run_fail(r, "partition %d: out of memory handing over a cross-member record", (int)n);
         return;
     }
     l->ev = *ev;
@@ -127,7 +127,7 @@ static void deliver_locally(runner *r, const ly_event *ev)
         size_t cap = t->copies.cap ? t->copies.cap * 2 : 64;
         uint64_t *v = realloc(t->copies.v, cap * sizeof *v);
         if (!v) {
-            r->fatal = 1;
+            ly_run_fail(r, "partition %d: out of memory handing over a cross-member record", (int)n);
             return;
         }
         t->copies.v = v;
@@ -184,7 +184,7 @@ void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m)
             rd_kafka_message_t **v = realloc(q->v, cap * sizeof *v);
             if (!v) {
                 ly_run_log("error", "partition=%d out of memory buffering input", (int)p->n);
-                p->r->fatal = 1;
+                ly_run_fail(p->r, "partition %d: out of memory buffering input", (int)p->n);
                 rd_kafka_message_destroy(m);
                 return;
             }
@@ -245,7 +245,7 @@ static void decode_head(part *p, int role)
         rd_kafka_message_t *m = q->v[q->head];
         ly_decode_info info;
         if (!q->arena && !(q->arena = ly_arena_new())) {
-            r->fatal = 1;
+            ly_run_fail(r, "partition %d: out of memory decoding input", (int)p->n);
             return;
         }
         const char *buf = m->payload ? m->payload : "";
@@ -257,6 +257,10 @@ static void decode_head(part *p, int role)
             rc = ly_event_decode_json(buf, m->len, role, r->prog.currency, q->arena, &q->ev, &info);
         if (rc == 0) {
             q->decoded = 1;
+            return;
+        }
+        if (rc == LY_DECODE_ENOMEM) { /* not the record's fault: never a dead letter */
+            ly_run_fail(r, "partition %d: out of memory decoding input", (int)p->n);
             return;
         }
         ly_metrics_input(r->metrics, r->cfg->topics[role], "undecodable");
@@ -344,7 +348,8 @@ void ly_part_apply(part *p, int role)
     p->cur_msg = role == LOCAL ? NULL : p->q[role].v[p->q[role].head];
     if (!skip && ly_partition_process(p->pt, ev, &sink) < 0) {
         ly_run_log("error", "partition=%d out of memory in the engine", (int)p->n);
-        p->r->fatal = 1;
+        ly_run_fail(p->r, "partition %d: out of memory in the engine (nothing of the open batch is committed)",
+                    (int)p->n);
         return;
     }
     ly_metrics_count(p->r->metrics, LY_M_DUPLICATES, st->repeats - repeats);
@@ -371,7 +376,7 @@ void ly_part_tick(part *p, int64_t now_ms)
     ly_sink sink = { p, on_output, on_internal };
     uint64_t timers = ly_partition_get_stats(p->pt)->timers_fired;
     if (ly_partition_advance(p->pt, now_ms, &sink) < 0)
-        p->r->fatal = 1;
+        ly_run_fail(p->r, "partition %d: out of memory firing timers", (int)p->n);
     ly_metrics_count(p->r->metrics, LY_M_TIMERS, ly_partition_get_stats(p->pt)->timers_fired - timers);
 }
 

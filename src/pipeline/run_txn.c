@@ -124,8 +124,7 @@ int ly_run_store_batch(runner *r, part *p)
     const char **blobs = malloc((mb.n ? mb.n : 1) * sizeof *blobs);
     int rc = -1;
     if (mb.blobs.oom || chunk.oom || p->pending.oom || !blobs || eb.oom || !erased_ids || !erased_keys) {
-        snprintf(r->err, sizeof r->err, "partition %d: out of memory building a batch", (int)p->n);
-        r->fatal = 1;
+        ly_run_fail(r, "partition %d: out of memory building a batch", (int)p->n);
         goto done;
     }
     for (size_t i = 0; i < mb.n; i++)
@@ -145,9 +144,8 @@ int ly_run_store_batch(runner *r, part *p)
         sleep_ms(backoff);
     }
     if (rc != 0) {
-        snprintf(r->err, sizeof r->err, "partition %d: %s", (int)p->n,
-                 rc == LY_STORE_FENCED ? "taken over by another processor (fenced)" : err);
-        r->fatal = 1;
+        ly_run_fail(r, "partition %d: %s", (int)p->n,
+                    rc == LY_STORE_FENCED ? "taken over by another processor (fenced)" : err);
         goto done;
     }
     p->meta.seq++;
@@ -267,9 +265,8 @@ static int transact(runner *r, const ly_job *job)
             }
         }
         if (e && rd_kafka_error_is_fatal(e)) {
-            snprintf(r->err, sizeof r->err, "kafka transaction: %s", rd_kafka_error_string(e));
+            ly_run_fail(r, "kafka transaction: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
-            r->fatal = 1;
             return -1;
         }
         ly_run_log("warn", "kafka transaction aborted, retrying: %s", e ? rd_kafka_error_string(e) : "produce failed");
@@ -282,9 +279,7 @@ static int transact(runner *r, const ly_job *job)
         ly_metrics_count(r->metrics, LY_M_ABORTS, 1);
         sleep_ms(200LL << (attempt < 5 ? attempt : 5));
     }
-    if (!r->fatal)
-        snprintf(r->err, sizeof r->err, "kafka transaction failed 10 times");
-    r->fatal = 1;
+    ly_run_fail(r, "kafka transaction failed 10 times");
     return -1;
 }
 
@@ -296,8 +291,7 @@ static int ack(runner *r, ly_store *store, int32_t n, int64_t epoch)
         if (rc == 0)
             return 0;
         if (rc == LY_STORE_FENCED || *r->stop) {
-            snprintf(r->err, sizeof r->err, "partition %d: ack: %s", (int)n, err);
-            r->fatal = 1;
+            ly_run_fail(r, "partition %d: ack: %s", (int)n, err);
             return -1;
         }
         ly_run_log("warn", "partition=%d redis unavailable, retrying ack in %lld ms: %s", (int)n, (long long)backoff, err);
@@ -414,7 +408,7 @@ int ly_run_commit(runner *r)
         !(job->ns = calloc((size_t)r->nparts, sizeof *job->ns)) ||
         !(job->epochs = calloc((size_t)r->nparts, sizeof *job->epochs))) {
         job_free(job);
-        r->fatal = 1;
+        ly_run_fail(r, "out of memory handing a batch to the committer");
         return -1;
     }
     for (int32_t i = 0; i < r->nparts && !r->fatal; i++) {

@@ -101,7 +101,10 @@ static int read_lines(sim *s, const char *buf, size_t len)
         pos++;
         ly_event ev;
         ly_decode_info info;
-        if (ly_event_decode_json(line, n, LY_SRC_ANY, currency, s->arena, &ev, &info) < 0) {
+        int rc = ly_event_decode_json(line, n, LY_SRC_ANY, currency, s->arena, &ev, &info);
+        if (rc == LY_DECODE_ENOMEM)
+            return -1;
+        if (rc < 0) {
             s->stats->invalid++;
             dead_letter(s, &info, line, n, pos);
             continue;
@@ -202,7 +205,9 @@ int ly_simulate_write_state(FILE *f, ly_member **all, size_t k, int with_pending
         const ly_member *m = all[i];
         ly_buf id = {0};
         ly_buf_json_string(&id, m->id, strlen(m->id));
-        fprintf(f, " %s: {\n", id.data ? id.data : "\"\"");
+        if (id.oom || !id.data) /* never a state with a blank id */
+            return -1;
+        fprintf(f, " %s: {\n", id.data);
         ly_buf_free(&id);
         time_or_null(f, "first_purchase_at", m->purchase_count ? m->first_purchase : LY_NO_TIME, 0);
         time_or_null(f, "first_seen_at", m->first_seen, 0);
@@ -223,11 +228,8 @@ int ly_simulate_write_state(FILE *f, ly_member **all, size_t k, int with_pending
 static int write_state(sim *s, FILE *f)
 {
     size_t total = 0;
-    for (int32_t p = 0; p < s->np; p++) {
-        size_t n;
-        ly_partition_members(s->parts[p], &n);
-        total += n;
-    }
+    for (int32_t p = 0; p < s->np; p++)
+        total += ly_partition_member_count(s->parts[p]);
     ly_member **all = malloc((total ? total : 1) * sizeof *all);
     if (!all)
         return -1;
@@ -235,12 +237,16 @@ static int write_state(sim *s, FILE *f)
     for (int32_t p = 0; p < s->np; p++) {
         size_t n;
         ly_member **l = ly_partition_members(s->parts[p], &n);
-        for (size_t i = 0; l && i < n; i++)
+        if (!l || k + n > total) { /* out of memory listing them */
+            free(all);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
             all[k++] = l[i];
     }
-    ly_simulate_write_state(f, all, k, ly_program_has_pending(s->opt->program));
+    int rc = ly_simulate_write_state(f, all, k, ly_program_has_pending(s->opt->program));
     free(all);
-    return 0;
+    return rc;
 }
 
 static void sim_free(sim *s)
