@@ -2,6 +2,7 @@
  * instants, then zigzag varints (LEB128) field by field. */
 #include <stdlib.h>
 #include <string.h>
+#include "ly_le.h"
 #include "ly_state.h"
 
 static void put_u(ly_buf *b, uint64_t v)
@@ -28,7 +29,7 @@ static void put_i(ly_buf *b, int64_t v)
 static void put_raw64(ly_buf *b, uint64_t v)
 {
     char tmp[8];
-    memcpy(tmp, &v, 8);
+    ly_put_le64(tmp, v);
     ly_buf_put(b, tmp, 8);
 }
 
@@ -168,7 +169,7 @@ static uint64_t get_raw64(reader *r)
         r->bad = 1;
         return 0;
     }
-    memcpy(&v, r->p, 8);
+    v = ly_get_le64((const char *)r->p);
     r->p += 8;
     return v;
 }

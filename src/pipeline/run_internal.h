@@ -130,6 +130,5 @@ int ly_run_resend(runner *r, part *p, const char *blob, size_t len);
 /* Serialises the open batch of p into p->pending and applies it to Redis. */
 int ly_run_store_batch(runner *r, part *p);
 /* Decodes a stored batch header: seq and offsets. 0 or -1. */
-int ly_run_batch_header(const char *blob, size_t len, int64_t *seq, int64_t off[NQ], const char **records);
 
 #endif

@@ -2,22 +2,17 @@
  * time (PROGRAM.md section 3), the engine, and the open batch's records. */
 #include <stdlib.h>
 #include <string.h>
+#include "ly_batch.h"
 #include "ly_murmur2.h"
 #include "ly_state.h"
 #include "run_internal.h"
 
 /* ---- the open batch ---- */
 
-/* Record layout: role byte, key length, key, value length, value. */
+/* The open batch's records, in the outbox format (ly_batch.h). */
 static void add_record(part *p, int role, const char *key, const char *val, size_t len)
 {
-    char r = (char)role;
-    size_t klen = strlen(key);
-    ly_buf_put(&p->out, &r, 1);
-    ly_state_put_uvarint(&p->out, klen);
-    ly_buf_put(&p->out, key, klen);
-    ly_state_put_uvarint(&p->out, len);
-    ly_buf_put(&p->out, val, len);
+    ly_batch_put_record(&p->out, role, key, strlen(key), val, len);
     p->out_count++;
 }
 
@@ -427,21 +422,18 @@ static int note_quarantined(void *ctx, const char *id)
 }
 
 /* A dedupe chunk: max expiry, then (key, until) pairs, little-endian. */
+static int remember(void *ctx, uint64_t key, int64_t until)
+{
+    part *p = ctx;
+    return ly_partition_remember(p->pt, key, until);
+}
+
 static int load_chunk(void *ctx, const char *blob, size_t len)
 {
     part *p = ctx;
-    if (len < 8 || (len - 8) % 16 != 0)
-        return -1;
     int64_t max_until;
-    memcpy(&max_until, blob, 8);
-    for (size_t i = 8; i < len; i += 16) {
-        uint64_t key;
-        int64_t until;
-        memcpy(&key, blob + i, 8);
-        memcpy(&until, blob + i + 8, 8);
-        if (ly_partition_remember(p->pt, key, until) < 0)
-            return -1;
-    }
+    if (ly_chunk_parse(blob, len, &max_until, remember, p) < 0)
+        return -1;
     if (p->chunks == p->chunk_cap) {
         size_t cap = p->chunk_cap ? p->chunk_cap * 2 : 64;
         int64_t *v = realloc(p->chunk_until, cap * sizeof *v);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "ly_batch.h"
 #include "ly_state.h"
 #include "run_internal.h"
 
@@ -17,21 +18,6 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-int ly_run_batch_header(const char *blob, size_t len, int64_t *seq, int64_t off[NQ], const char **records)
-{
-    const char *p = blob, *end = blob + len;
-    uint64_t v;
-    if (len < 1 || *p++ != 'B' || ly_state_get_uvarint(&p, end, &v) < 0)
-        return -1;
-    *seq = (int64_t)v;
-    for (int i = 0; i < NQ; i++) {
-        if (ly_state_get_uvarint(&p, end, &v) < 0)
-            return -1;
-        off[i] = (int64_t)v - 1;
-    }
-    *records = p;
-    return 0;
-}
 
 typedef struct { ly_buf blobs; size_t n, cap; char **ids; size_t *offs, *lens; } member_batch;
 
@@ -66,12 +52,7 @@ static void collect_member(void *ctx, ly_member *m)
 
 static void collect_seen(void *ctx, uint64_t key, int64_t until)
 {
-    ly_buf *chunk = ctx;
-    if (chunk->len == 0)
-        ly_buf_put(chunk, "\0\0\0\0\0\0\0\0", 8);
-    ly_buf_put(chunk, (const char *)&key, 8);
-    ly_buf_put(chunk, (const char *)&until, 8);
-    memcpy(chunk->data, &until, 8); /* untils only grow: the last is the max */
+    ly_chunk_add(ctx, key, until);
 }
 
 typedef struct { size_t n, cap; char (*ids)[LY_MEMBER_ID_MAX + 1]; char (*keys)[17]; int oom; } erased_batch;
@@ -115,11 +96,7 @@ int ly_run_store_batch(runner *r, part *p)
     while (drop < p->chunks && p->chunk_until[drop] < clock)
         drop++;
     ly_buf_free(&p->pending);
-    char b = 'B';
-    ly_buf_put(&p->pending, &b, 1);
-    ly_state_put_uvarint(&p->pending, (uint64_t)(p->meta.seq + 1));
-    for (int i = 0; i < NQ; i++)
-        ly_state_put_uvarint(&p->pending, (uint64_t)(p->off[i] + 1));
+    ly_batch_put_header(&p->pending, p->meta.seq + 1, p->off);
     ly_buf_put(&p->pending, p->out.data ? p->out.data : "", p->out.len);
     const char **blobs = malloc((mb.n ? mb.n : 1) * sizeof *blobs);
     int rc = -1;
@@ -154,8 +131,8 @@ int ly_run_store_batch(runner *r, part *p)
         p->chunks -= drop;
     }
     if (chunk.len) {
-        int64_t max_until;
-        memcpy(&max_until, chunk.data, 8);
+        int64_t max_until = 0;
+        ly_chunk_parse(chunk.data, chunk.len, &max_until, NULL, NULL);
         if (p->chunks == p->chunk_cap) {
             size_t cap = p->chunk_cap ? p->chunk_cap * 2 : 64;
             int64_t *v = realloc(p->chunk_until, cap * sizeof *v);
@@ -186,30 +163,23 @@ done:
     return rc == 0 ? 0 : -1;
 }
 
-static int produce_records(runner *r, const char *p, const char *end)
+static int produce_records(runner *r, ly_batch *b)
 {
-    while (p < end) {
-        int role = (unsigned char)*p++;
-        uint64_t klen, vlen;
-        if (role >= LY_T_COUNT || ly_state_get_uvarint(&p, end, &klen) < 0 || klen > (uint64_t)(end - p))
-            return -1;
-        const char *k = p;
-        p += klen;
-        if (ly_state_get_uvarint(&p, end, &vlen) < 0 || vlen > (uint64_t)(end - p))
-            return -1;
+    ly_batch_record rec;
+    while (ly_batch_next(b, &rec)) {
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(
-                r->producer, RD_KAFKA_V_TOPIC(r->cfg->topics[role]), RD_KAFKA_V_KEY(k, klen),
-                RD_KAFKA_V_VALUE((void *)p, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                r->producer, RD_KAFKA_V_TOPIC(r->cfg->topics[rec.role]), RD_KAFKA_V_KEY(rec.key, rec.klen),
+                RD_KAFKA_V_VALUE((void *)rec.val, rec.vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
                 break;
             if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                ly_run_log("error", "produce to %s: %s", r->cfg->topics[role], rd_kafka_err2str(e));
+                ly_run_log("error", "produce to %s: %s", r->cfg->topics[rec.role], rd_kafka_err2str(e));
                 return -1;
             }
             rd_kafka_poll(r->producer, 10);
         }
-        p += vlen;
     }
     return 0;
 }
@@ -238,20 +208,18 @@ static int transact(runner *r, const ly_job *job)
         rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
         int ok = e == NULL;
         for (size_t i = 0; ok && i < job->n; i++) {
-            int64_t seq, off[NQ];
-            const char *recs;
             const ly_buf *b = &job->blobs[i];
-            if (ly_run_batch_header(b->data, b->len, &seq, off, &recs) < 0 || produce_records(r, recs, b->data + b->len) < 0)
+            ly_batch batch;
+            if (ly_batch_parse(b->data, b->len, LY_T_COUNT, &batch) < 0 || produce_records(r, &batch) < 0)
                 ok = 0;
         }
         if (ok) {
             rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * (int)job->n);
             for (size_t i = 0; i < job->n; i++) {
-                int64_t seq, off[NQ];
-                const char *recs;
-                /* Parsed once already above; a header that failed never gets here. */
-                if (ly_run_batch_header(job->blobs[i].data, job->blobs[i].len, &seq, off, &recs) == 0)
-                    add_offsets(r, offsets, job->ns[i], off, seq);
+                ly_batch batch;
+                /* Parsed once already above; a batch that failed never gets here. */
+                if (ly_batch_parse(job->blobs[i].data, job->blobs[i].len, LY_T_COUNT, &batch) == 0)
+                    add_offsets(r, offsets, job->ns[i], batch.next_offset, batch.seq);
             }
             if (offsets->cnt > 0)
                 e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, job->cgmd, TXN_TIMEOUT_MS);
@@ -451,10 +419,10 @@ int ly_run_commit(runner *r)
  * again in a transaction of its own. Runs with the committer idle. */
 int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
 {
-    int64_t seq, off[NQ];
-    const char *recs;
-    if (ly_run_batch_header(blob, len, &seq, off, &recs) < 0)
+    ly_batch batch;
+    if (ly_batch_parse(blob, len, LY_T_COUNT, &batch) < 0)
         return -1;
+    int64_t seq = batch.seq, *off = batch.next_offset;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(NQ);
     for (int i = 0; i < NQ; i++)
         rd_kafka_topic_partition_list_add(l, r->cfg->topics[i], p->n);
