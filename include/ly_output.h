@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "ly_buf.h"
 #include "ly_event.h"
 #include "ly_member.h"
 #include "ly_program.h"
@@ -106,20 +107,6 @@ const char *ly_notice_type_name(ly_notice_type t);
 /* Writes the output's event id into buf (at least LY_OUTPUT_ID_MAX bytes). */
 #define LY_OUTPUT_ID_MAX (LY_RECORD_ID_MAX + 24)
 void ly_output_event_id(const ly_output *o, char *buf, size_t len);
-
-/* A growable byte buffer that outputs are serialised into. */
-typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
-void ly_buf_free(ly_buf *b);
-void ly_buf_put(ly_buf *b, const char *s, size_t n);
-/* Grows b by n bytes and returns where they start (NULL on ENOMEM). */
-char *ly_buf_extend(ly_buf *b, size_t n);
-void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal (quoted, escaped). */
-void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
-/* Writes the shortest decimal (15..17 digits) that reads back as v. */
-void ly_format_double(char *buf, size_t len, double v);
-/* Appends the shortest decimal that reads back as the same double. */
-void ly_buf_json_double(ly_buf *b, double v);
 
 /* Appends an input event in the simulate line format (with "source"). */
 void ly_event_json(ly_buf *b, const ly_event *ev);

@@ -129,11 +129,6 @@ int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until)
     return 0;
 }
 
-size_t ly_dedupe_count(const ly_dedupe *d)
-{
-    return d->count;
-}
-
 size_t ly_dedupe_memory(const ly_dedupe *d)
 {
     return sizeof *d + d->cap * sizeof *d->slots + d->fifo_cap * sizeof *d->fifo;

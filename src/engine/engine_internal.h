@@ -28,7 +28,7 @@ void ly_ctx_emit(ly_ctx *c, ly_output *o);
 /* occurred_at of what is being processed. */
 int64_t ly_ctx_time(const ly_ctx *c);
 
-/* A notice output for the current source with the member's figures. */
+/* Context (context.c). A notice output for the current source with the member's figures. */
 ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type);
 
 /* a + b within [-LY_POINTS_MAX, LY_POINTS_MAX] (saturating, never UB). */
@@ -39,6 +39,8 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);
 void ly_lots_debit(ly_ctx *c, int64_t points);
 void ly_lots_expire(ly_ctx *c, int64_t due);
 void ly_lots_schedule(ly_member *m);
+/* The EXPIRY_NOTICE timer: the earliest expiry notice still to come. */
+void ly_lots_schedule_notices(ly_member *m);
 /* Points of the lots that expire at `expires` (several lots may, section 18). */
 int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires);
 
@@ -51,10 +53,8 @@ int64_t ly_campaigns_apply(ly_ctx *c, ly_tier tier, int64_t release_at);
 void ly_pending_schedule(ly_member *m);
 void ly_pending_release(ly_ctx *c, int64_t due);
 
-/* Section 13 (engine_notices.c) */
-void ly_notices_on_new_lot(ly_ctx *c, int64_t expires);
+/* Section 13 (engine_notices.c; lots and tiers schedule their notices) */
 void ly_notices_fire_expiry(ly_ctx *c, int64_t due);
-void ly_notices_on_review(ly_ctx *c);
 void ly_notices_fire_tier(ly_ctx *c, int64_t due);
 
 /* Section 14 (engine_notices.c: a birthday is a yearly notice that pays) */

@@ -1,4 +1,5 @@
-/* PROGRAM.md section 7: point lots, FIFO debits, negative balances, expiry.
+/* PROGRAM.md section 7: point lots, FIFO debits, negative balances, expiry,
+ * and the expiry notices a new lot comes with (section 13).
  * A lot's expiry instant is fixed when the lot is created, by the program
  * version of that moment (section 17); lots whose instants coincide expire
  * together (section 18). */
@@ -40,12 +41,34 @@ static int insert_lot(ly_member *m, int32_t month, int64_t expires, int64_t poin
     return 0;
 }
 
-int64_t ly_points_add(int64_t a, int64_t b)
+void ly_lots_schedule_notices(ly_member *m)
 {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r) || r > LY_POINTS_MAX)
-        return b > 0 ? LY_POINTS_MAX : -LY_POINTS_MAX;
-    return r < -LY_POINTS_MAX ? -LY_POINTS_MAX : r;
+    m->due[LY_TIMER_EXPIRY_NOTICE] = m->expiry_notices.n ? m->expiry_notices.v[0].due : LY_NO_TIMER;
+}
+
+/* Section 13: notices are fixed at the lot's first credit, with that moment's days; a
+ * due time already passed is skipped for good. Lots expiring at the same
+ * instant share their notices. */
+static void add_expiry_notices(ly_ctx *c, int64_t expires)
+{
+    ly_member *m = c->m;
+    for (size_t d = 0; d < c->p->n_expiry_notices; d++) {
+        ly_expiry_notice n = { expires - c->p->expiry_notice_ms[d], expires };
+        if (n.due <= c->clock)
+            continue;
+        uint32_t i = 0;
+        while (i < m->expiry_notices.n && (m->expiry_notices.v[i].due < n.due ||
+                                           (m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires < n.expires)))
+            i++;
+        if (i < m->expiry_notices.n && m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires == n.expires)
+            continue;
+        if (!LY_MEMBER_PUSH(m, m->expiry_notices))
+            return;
+        for (uint32_t j = m->expiry_notices.n - 1; j > i; j--)
+            m->expiry_notices.v[j] = m->expiry_notices.v[j - 1];
+        m->expiry_notices.v[i] = n;
+    }
+    ly_lots_schedule_notices(m);
 }
 
 /* A credit first pays off a negative balance; the rest goes into the lot of
@@ -75,7 +98,7 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
         return;
     if (expires < m->due[LY_TIMER_EXPIRY])
         m->due[LY_TIMER_EXPIRY] = expires;
-    ly_notices_on_new_lot(c, expires);
+    add_expiry_notices(c, expires);
 }
 
 /* A debit takes the oldest lots first; what they do not cover goes negative. */

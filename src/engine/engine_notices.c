@@ -4,44 +4,6 @@
 #include "engine_internal.h"
 #include "ly_time.h"
 
-ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type)
-{
-    ly_output o = ly_ctx_reward(c, LY_RW_COUNT, 0);
-    o.topic = LY_TOPIC_NOTICES;
-    o.notice = type;
-    return o;
-}
-
-static void schedule_expiry_notices(ly_member *m)
-{
-    m->due[LY_TIMER_EXPIRY_NOTICE] = m->expiry_notices.n ? m->expiry_notices.v[0].due : LY_NO_TIMER;
-}
-
-/* Notices are fixed at the lot's first credit, with that moment's days; a
- * due time already passed is skipped for good. Lots expiring at the same
- * instant share their notices. */
-void ly_notices_on_new_lot(ly_ctx *c, int64_t expires)
-{
-    ly_member *m = c->m;
-    for (size_t d = 0; d < c->p->n_expiry_notices; d++) {
-        ly_expiry_notice n = { expires - c->p->expiry_notice_ms[d], expires };
-        if (n.due <= c->clock)
-            continue;
-        uint32_t i = 0;
-        while (i < m->expiry_notices.n && (m->expiry_notices.v[i].due < n.due ||
-                                           (m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires < n.expires)))
-            i++;
-        if (i < m->expiry_notices.n && m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires == n.expires)
-            continue;
-        if (!LY_MEMBER_PUSH(m, m->expiry_notices))
-            return;
-        for (uint32_t j = m->expiry_notices.n - 1; j > i; j--)
-            m->expiry_notices.v[j] = m->expiry_notices.v[j - 1];
-        m->expiry_notices.v[i] = n;
-    }
-    schedule_expiry_notices(m);
-}
-
 void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
@@ -59,31 +21,7 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
     for (uint32_t i = done; i < m->expiry_notices.n; i++)
         m->expiry_notices.v[i - done] = m->expiry_notices.v[i];
     m->expiry_notices.n -= done;
-    schedule_expiry_notices(m);
-}
-
-/* Called whenever the review moves or is dropped: its notices follow it. */
-void ly_notices_on_review(ly_ctx *c)
-{
-    ly_member *m = c->m;
-    int64_t review = m->due[LY_TIMER_TIER_REVIEW];
-    m->tier_notices.n = 0;
-    for (size_t d = 0; review != LY_NO_TIMER && d < c->p->n_tier_notices; d++) {
-        int64_t due = review - c->p->tier_notice_ms[d];
-        if (due <= c->clock)
-            continue;
-        uint32_t i = 0;
-        while (i < m->tier_notices.n && m->tier_notices.v[i] < due)
-            i++;
-        if (i < m->tier_notices.n && m->tier_notices.v[i] == due)
-            continue;
-        if (!LY_MEMBER_PUSH(m, m->tier_notices))
-            break;
-        for (uint32_t j = m->tier_notices.n - 1; j > i; j--)
-            m->tier_notices.v[j] = m->tier_notices.v[j - 1];
-        m->tier_notices.v[i] = due;
-    }
-    m->due[LY_TIMER_TIER_NOTICE] = m->tier_notices.n ? m->tier_notices.v[0] : LY_NO_TIMER;
+    ly_lots_schedule_notices(m);
 }
 
 /* Evaluated with the version and the spend at its due time. */

@@ -46,6 +46,30 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
         *s = (ly_spend){ month, delta_minor };
 }
 
+/* Section 13, called whenever the review moves or is dropped: its notices follow it. */
+static void schedule_tier_notices(ly_ctx *c)
+{
+    ly_member *m = c->m;
+    int64_t review = m->due[LY_TIMER_TIER_REVIEW];
+    m->tier_notices.n = 0;
+    for (size_t d = 0; review != LY_NO_TIMER && d < c->p->n_tier_notices; d++) {
+        int64_t due = review - c->p->tier_notice_ms[d];
+        if (due <= c->clock)
+            continue;
+        uint32_t i = 0;
+        while (i < m->tier_notices.n && m->tier_notices.v[i] < due)
+            i++;
+        if (i < m->tier_notices.n && m->tier_notices.v[i] == due)
+            continue;
+        if (!LY_MEMBER_PUSH(m, m->tier_notices))
+            break;
+        for (uint32_t j = m->tier_notices.n - 1; j > i; j--)
+            m->tier_notices.v[j] = m->tier_notices.v[j - 1];
+        m->tier_notices.v[i] = due;
+    }
+    m->due[LY_TIMER_TIER_NOTICE] = m->tier_notices.n ? m->tier_notices.v[0] : LY_NO_TIMER;
+}
+
 static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
 {
     ly_member *m = c->m;
@@ -53,7 +77,7 @@ static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
     m->tier = (uint8_t)to;
     m->tier_since = since;
     m->due[LY_TIMER_TIER_REVIEW] = to == LY_TIER_BASIC ? LY_NO_TIMER : since + c->p->tier_review_ms;
-    ly_notices_on_review(c);
+    schedule_tier_notices(c);
     ly_output o = ly_ctx_reward(c, why, 0);
     o.old_tier = from;
     o.new_tier = to;
@@ -98,7 +122,7 @@ void ly_tiers_review(ly_ctx *c, int64_t due)
         return;
     }
     m->due[LY_TIMER_TIER_REVIEW] = m->tier == LY_TIER_BASIC ? LY_NO_TIMER : due + c->p->tier_review_ms;
-    ly_notices_on_review(c);
+    schedule_tier_notices(c);
 }
 
 /* Checked once after all the credits of an event, ascending, once ever each. */

@@ -19,7 +19,6 @@ uint64_t ly_dedupe_key(uint64_t member_key, const char *event_id);
 int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock);
 /* Remembers key until `until` (nondecreasing across calls). 0 or -1 on ENOMEM. */
 int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until);
-size_t ly_dedupe_count(const ly_dedupe *d);
 /* How many keys were ever added; with ly_dedupe_tail, what a batch added. */
 uint64_t ly_dedupe_added(const ly_dedupe *d);
 /* Calls cb for the newest n entries still remembered, oldest first. */

@@ -102,6 +102,7 @@ int64_t ly_run_now_ms(void);
  * message (the first one given wins). Every fatal path goes through it. */
 void ly_run_fail(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ly_run_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ly_run_log_format(int json); /* logfmt (0) or JSON lines (1), chosen once at start */
 
 /* run_part.c */
 part *ly_part_load(runner *r, int32_t n);   /* claims n in Redis, loads it, re-sends its outbox */
@@ -113,7 +114,10 @@ int ly_part_peek(part *p, int *role);  /* 1 ready (*role), 0 waiting for an inpu
 int ly_part_before(const part *a, int ra, const part *b, int rb); /* head order across partitions */
 void ly_part_apply(part *p, int role);
 void ly_part_tick(part *p, int64_t now_ms);         /* clock=wall: timers on wall time */
-int ly_part_has_batch(const part *p);
+static inline int ly_part_has_batch(const part *p)
+{
+    return p->events > 0 || p->out_count > 0;
+}
 int ly_part_idle(const part *p);                    /* nothing buffered on internal, nothing open */
 
 /* run_txn.c */

@@ -157,11 +157,6 @@ static void on_internal(void *opaque, const ly_event *ev)
     deliver_locally(p->r, ev);
 }
 
-int ly_part_has_batch(const part *p)
-{
-    return p->events > 0 || p->out_count > 0;
-}
-
 /* ---- queues ---- */
 
 void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m)

@@ -9,21 +9,6 @@
 #include "ly_file.h"
 #include "program_table.h"
 
-static const char *const tier_names[LY_TIER_COUNT] = { "BASIC", "SILVER", "GOLD", "DIAMOND" };
-
-const char *ly_tier_name(ly_tier t)
-{
-    return (unsigned)t < LY_TIER_COUNT ? tier_names[t] : "?";
-}
-
-int ly_tier_parse(const char *name)
-{
-    for (int t = 0; t < LY_TIER_COUNT; t++)
-        if (strcmp(name, tier_names[t]) == 0)
-            return t;
-    return -1;
-}
-
 typedef struct {
     yaml_document_t *doc;
     const char *file;

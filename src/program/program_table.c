@@ -1,5 +1,6 @@
 /* The program key table: one row per key of a program file. Parsing,
  * validation, the written program and docs/program-keys.md all come from it. */
+#include <string.h>
 #include <stddef.h>
 #include "program_table.h"
 #include "ly_time.h"
@@ -115,6 +116,21 @@ const ly_program_key ly_program_keys[] = {
       "CLV discount rate per month (0.01 is about 12.7% a year)" },
 };
 const size_t ly_program_nkeys = sizeof ly_program_keys / sizeof ly_program_keys[0];
+
+static const char *const tier_names[LY_TIER_COUNT] = { "BASIC", "SILVER", "GOLD", "DIAMOND" };
+
+const char *ly_tier_name(ly_tier t)
+{
+    return (unsigned)t < LY_TIER_COUNT ? tier_names[t] : "?";
+}
+
+int ly_tier_parse(const char *name)
+{
+    for (int t = 0; t < LY_TIER_COUNT; t++)
+        if (strcmp(name, tier_names[t]) == 0)
+            return t;
+    return -1;
+}
 
 void ly_program_reference(ly_program *p)
 {

@@ -1,0 +1,23 @@
+/* A growable byte buffer (an allocation failure is sticky: b->oom, and
+ * nothing more is written) and exact number formatting. */
+#ifndef LY_BUF_H
+#define LY_BUF_H
+#include <stddef.h>
+
+typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
+void ly_buf_free(ly_buf *b);
+/* Makes room for `more` bytes and a NUL. 0, or -1 (then b->oom). */
+int ly_buf_reserve(ly_buf *b, size_t more);
+void ly_buf_put(ly_buf *b, const char *s, size_t n);
+/* Grows b by n bytes and returns where they start (NULL on ENOMEM). */
+char *ly_buf_extend(ly_buf *b, size_t n);
+void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal (quoted, escaped). */
+void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
+/* Writes the shortest decimal (15..17 digits) that reads back as v. */
+void ly_format_double(char *buf, size_t len, double v);
+/* Appends the shortest decimal that reads back as the same double (null
+ * for NaN and infinities, which JSON lacks). */
+void ly_buf_json_double(ly_buf *b, double v);
+
+#endif
