@@ -1,9 +1,11 @@
 /* The option machinery: long options from a table, --help from the same table. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ly_config.h"
 
 static void print_help(const command *c, FILE *f)
 {
@@ -67,3 +69,28 @@ int cli_i64(const char *cmd, const char *opt, const char *s, int64_t min, int64_
     return 0;
 }
 
+/* Defaults, then the file, then the command line and the environment. */
+int cli_load_config(ly_config *c, const char *config, const char *brokers, const char *redis)
+{
+    char err[600];
+    ly_config_defaults(c);
+    const char *env = getenv("LY_KAFKA_BOOTSTRAP");
+    if (env && *env && ly_config_set(c, "kafka.bootstrap.servers", env, "$LY_KAFKA_BOOTSTRAP", err, sizeof err) < 0)
+        goto bad;
+    if (config && ly_config_load(c, config, err, sizeof err) < 0)
+        goto bad;
+    if (brokers && ly_config_set(c, "kafka.bootstrap.servers", brokers, "--brokers", err, sizeof err) < 0)
+        goto bad;
+    if (redis) {
+        char host[256];
+        const char *colon = strrchr(redis, ':');
+        snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - redis) : (int)strlen(redis), redis);
+        if (ly_config_set(c, "redis.host", host, "--redis", err, sizeof err) < 0 ||
+            (colon && ly_config_set(c, "redis.port", colon + 1, "--redis", err, sizeof err) < 0))
+            goto bad;
+    }
+    return 0;
+bad:
+    fprintf(stderr, "loyalty: %s\n", err);
+    return -1;
+}

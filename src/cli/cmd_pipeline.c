@@ -45,32 +45,6 @@ static int pipe_opt(void *ctx, int key, const char *arg)
     return -1;
 }
 
-/* Defaults, then the file, then the command line and the environment. */
-int cli_load_config(ly_config *c, const char *config, const char *brokers, const char *redis)
-{
-    char err[600];
-    ly_config_defaults(c);
-    const char *env = getenv("LY_KAFKA_BOOTSTRAP");
-    if (env && *env && ly_config_set(c, "kafka.bootstrap.servers", env, "$LY_KAFKA_BOOTSTRAP", err, sizeof err) < 0)
-        goto bad;
-    if (config && ly_config_load(c, config, err, sizeof err) < 0)
-        goto bad;
-    if (brokers && ly_config_set(c, "kafka.bootstrap.servers", brokers, "--brokers", err, sizeof err) < 0)
-        goto bad;
-    if (redis) {
-        char host[256];
-        const char *colon = strrchr(redis, ':');
-        snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - redis) : (int)strlen(redis), redis);
-        if (ly_config_set(c, "redis.host", host, "--redis", err, sizeof err) < 0 ||
-            (colon && ly_config_set(c, "redis.port", colon + 1, "--redis", err, sizeof err) < 0))
-            goto bad;
-    }
-    return 0;
-bad:
-    fprintf(stderr, "loyalty: %s\n", err);
-    return -1;
-}
-
 static int load_config(ly_config *c, const pipe_args *a)
 {
     return cli_load_config(c, a->config, a->brokers, a->redis);

@@ -81,7 +81,7 @@ check program-check-bad 78 "$bin" program check "$tmp/typo.yaml"
 printf 'log.format=xml\n' >"$tmp/bad5.properties"
 check config-check-log-format 78 "$bin" config check "$tmp/bad5.properties"
 
-# Issue 15.3: produce with no broker reachable fails and says how many events
+# Produce with no broker reachable fails and says how many events
 # were not delivered.
 printf 'kafka.bootstrap.servers=127.0.0.1:1\nkafka.message.timeout.ms=1500\n' >"$tmp/down.properties"
 printf '{"source":"purchases","event_id":"a1","member_id":"m1","occurred_at":1736503200000,"kind":"PURCHASE","order_id":"o1","amount_minor":100,"currency":"USD"}\n' >"$tmp/one.jsonl"
@@ -92,7 +92,7 @@ check program-retail 0 "$bin" program check "$root/programs/retail.yaml"
 check program-at 0 "$bin" program --check "$root/programs/retail.yaml" --print --at 1756684800000
 contains program-at-window "$tmp/out" "pending_days: 0"
 
-# Issue 15.9: small ones, each a clear error and the documented exit code.
+# Small ones, each a clear error and the documented exit code.
 check config-dev-zero 78 timeout 10 "$bin" config check /dev/zero
 contains config-dev-zero-msg "$tmp/err" "not a regular file"
 check program-dev-zero 78 timeout 10 "$bin" program check /dev/zero

@@ -21,7 +21,7 @@ expect alpha 4.414 '%.3g'
 expect a 0.793 '%.3g'
 expect b 2.426 '%.3g'
 expect log_likelihood -9582.4 '%.5g'
-# Issue 17: Gamma-Gamma on the same calibration, Fader, Hardie & Lee (2005).
+# Gamma-Gamma on the same calibration, Fader, Hardie & Lee (2005).
 gg() { grep -o "\"gamma_gamma\":{[^}]*}" "$tmp/fit.json" | grep -o "\"$1\":[-0-9.e+]*" | cut -d: -f2; }
 expect_gg() {
   local have; have=$(printf "$3" "$(gg "$1")"); local want; want=$(printf "$3" "$2")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4, test 4: garbage bytes, unknown schema ids and invalid events in
+# Garbage bytes, unknown schema ids and invalid events in
 # every input topic are dead-lettered with their reasons; everything else is
 # processed as simulate does.
 BIN="$1" CMP="$2"
@@ -18,7 +18,7 @@ for src in purchases interactions social; do
     kcat -P -b "$LY_KAFKA_BOOTSTRAP" -t "garbage.$src" -k m-bad
   garbage=$((garbage + 3))
 done
-# Issue 15.1: a record near the broker's message size whose dead letter would
+# A record near the broker's message size whose dead letter would
 # not fit; its dead letter carries the first 64 KiB and the full length.
 { printf '{"event_id":"huge","member_id":"m-huge","occurred_at":1.5,"pad":"'; head -c 990000 /dev/zero | tr '\0' x; printf '"}'; } >"$work/huge.json"
 huge_len=$(wc -c <"$work/huge.json")
@@ -40,7 +40,7 @@ done
 grep -q '"event_id":"bad-social"' "$work/dlq.jsonl"
 grep '"event_id":"huge"' "$work/dlq.jsonl" | grep -q "\"original_length\":$huge_len,.*\"original_truncated\":true"
 echo "oversized input: dead letter of $(grep '"event_id":"huge"' "$work/dlq.jsonl" | wc -c) bytes for $huge_len bytes"
-# Issue 15.5: every dead letter, the rules' ones too, carries its origin.
+# Every dead letter, the rules' ones too, carries its origin.
 [ "$(grep -c '"source_topic":"garbage\.' "$work/dlq.jsonl")" = "$have" ]
 [ "$(grep -c -e '"original":' -e '"original_base64":' "$work/dlq.jsonl")" = "$have" ]
 grep -q '"reason":"refund_exceeds_order"' "$work/dlq.jsonl"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4, test 3: two processors in one group on 6 partitions, one killed
+# Two processors in one group on 6 partitions, one killed
 # mid-run and not restarted: the other takes its partitions over and the
 # results are the same.
 BIN="$1" CMP="$2"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15.2: 1,000 idle HTTP connections held open while events flow, with
+# 1,000 idle HTTP connections held open while events flow, with
 # the processor's soft fd limit at 1024: processing goes on (the result
 # equals simulate), /healthz answers within 2 seconds, the process is not
 # killed by SIGPIPE when clients vanish.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4, test 2: the processor killed with SIGKILL at random moments and
+# The processor killed with SIGKILL at random moments and
 # restarted each time gives the same results, with no duplicate output.
 BIN="$1" CMP="$2"
 . "$(dirname "$0")/lib.sh"

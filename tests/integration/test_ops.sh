@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6: /metrics counters against the events sent, /readyz before and
+# /metrics counters against the events sent, /readyz before and
 # after assignment, SIGHUP with a good and a bad program, SIGTERM mid-stream
 # with a clean exit and nothing lost (results still equal simulate).
 BIN="$1" CMP="$2"
@@ -44,7 +44,7 @@ grep -q '^loyalty_transactions_committed_total [1-9]' "$work/metrics.txt"
 grep -q '^loyalty_batch_seconds_count [1-9]' "$work/metrics.txt"
 grep -q '^loyalty_assigned_partitions 2' "$work/metrics.txt"
 grep -q '^loyalty_consumer_lag{topic="ops.purchases",partition="0"} 0' "$work/metrics.txt"
-# Issue 15.9: the internal topic ends with transaction markers; caught up is lag 0.
+# The internal topic ends with transaction markers; caught up is lag 0.
 sleep 1.5; get /metrics >"$work/metrics2.txt"
 grep '^loyalty_consumer_lag{topic="ops.internal"' "$work/metrics2.txt" >"$work/ilag.txt"
 [ -s "$work/ilag.txt" ] && ! grep -qv ' 0$' "$work/ilag.txt"

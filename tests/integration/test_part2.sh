@@ -14,7 +14,7 @@ retail="$src/programs/retail.yaml"
 cfg=$(config part2 2 p1)
 printf 'program=%s\n' "$retail" >>"$cfg"
 "$BIN" topics create --config "$cfg" --partitions 2
-# Issue 15.6: asked again with another count, it reports what the cluster has.
+# Asked again with another count, it reports what the cluster has.
 "$BIN" topics create --config "$cfg" --partitions 3 2>"$work/topics.txt"
 grep -q '0 created, 8 already there' "$work/topics.txt"
 grep -q 'part2.notices: 2 partitions' "$work/topics.txt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4, test 1: gen -> produce -> run --drain (clock=event) equals
+# gen -> produce -> run --drain (clock=event) equals
 # simulate --partitions N on the same file.
 BIN="$1" CMP="$2"
 . "$(dirname "$0")/lib.sh"

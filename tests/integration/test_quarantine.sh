@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15.8: one corrupt member state in Redis does not stop the processor.
+# One corrupt member state in Redis does not stop the processor.
 # state dump prints the others and exits 65; run sets the member aside in
 # :quarantine (its records are dead-lettered quarantined_member, nothing is
 # applied to a fresh record over it) and processes everyone else.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7: a short pipeline under valgrind (memcheck): no definite leaks,
+# A short pipeline under valgrind (memcheck): no definite leaks,
 # no invalid reads or writes, no use of uninitialised values.
 BIN="$1" CMP="$2"
 . "$(dirname "$0")/lib.sh"

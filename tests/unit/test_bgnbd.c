@@ -94,7 +94,7 @@ static void rel(double got, double want)
         fail_msg("%.17g differs from %.17g", got, want);
 }
 
-/* Issue 17: expected spend and 12-month CLV (1% a month) of three CDNOW
+/* Expected spend and 12-month CLV (1% a month) of three CDNOW
  * customers, with the parameters `loyalty fit` finds on the 39-week
  * calibration, against an independent computation (docs/churn.md). */
 static void test_clv_of_cdnow_customers(void **s)

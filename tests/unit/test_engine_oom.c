@@ -1,4 +1,4 @@
-/* Issue 11: the engine never loses state or output silently when memory
+/* The engine never loses state or output silently when memory
  * runs out. Every allocation of a run (engine, partition, simulation) is made
  * to fail in turn, the N-th one for N = 1, 2, ...: the run either reports
  * the failure (and its partial results are not used) or, when it says it

@@ -121,7 +121,7 @@ static void test_errors_name_file_line_key_rule(void **s)
     expect_error("notices: {tier_days: [400]}\n", "notices.tier_days: 400 must be below tiers.review_days (365)");
     expect_error("welcome_bonus: 1\nwelcome_bonus: 2\n", "t.yaml:2: welcome_bonus: appears twice in one mapping");
     expect_error("a: 1\n---\nb: 2\n", "one YAML document");
-    /* Issue 15.7: numbers whose arithmetic could overflow are refused. */
+    /* Numbers whose arithmetic could overflow are refused. */
     expect_error("earning: {rate_bp: 100000000}\ntiers: {DIAMOND: {multiplier_bp: 1000000}}\n", "more than 10^15 points");
     expect_error("churn: {sentiment: {keep: 0.5}}\n", "keep (0.5) + weight (0.3) must be 1");
     expect_error("a: [\n", "t.yaml:2: syntax error");
