@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ly_batch.h"
+#include "ly_merge.h"
 #include "ly_murmur2.h"
 #include "ly_state.h"
 #include "run_internal.h"
@@ -262,25 +263,14 @@ static void decode_head(part *p, int role)
 /* The sort key of a head: (occurred_at, rank, offset); records delivered
  * in-process sort with the internal topic's rank, in production order, before
  * its records of the same instant. */
-typedef struct { int64_t at; int rank; int64_t pos; } head_key;
-
-static head_key key_of(const part *p, int role)
+static ly_merge_key key_of(const part *p, int role)
 {
     if (role == LOCAL) {
         const local_rec *l = p->local.v[p->local.head];
-        return (head_key){ l->ev.occurred_at, LY_T_INTERNAL, INT64_MIN + (int64_t)l->seq };
+        return (ly_merge_key){ l->ev.occurred_at, LY_T_INTERNAL, INT64_MIN + (int64_t)l->seq, p->n };
     }
     const inq *q = &p->q[role];
-    return (head_key){ q->ev.occurred_at, role, q->v[q->head]->offset };
-}
-
-static int key_before(head_key a, head_key b)
-{
-    if (a.at != b.at)
-        return a.at < b.at;
-    if (a.rank != b.rank)
-        return a.rank < b.rank;
-    return a.pos < b.pos;
+    return (ly_merge_key){ q->ev.occurred_at, role, q->v[q->head]->offset, p->n };
 }
 
 /* Section 3: the next event is the head with the smallest key, once every
@@ -289,22 +279,23 @@ static int key_before(head_key a, head_key b)
  * -1 nothing to do. */
 int ly_part_peek(part *p, int *role_out)
 {
-    int best = -1, waiting = 0;
+    ly_merge_head heads[NQ + 1] = { { 0, 0, { 0, 0, 0, 0 } } }; /* the inputs, then LOCAL */
     for (int role = 0; role < NQ; role++) {
-        inq *q = &p->q[role];
         decode_head(p, role);
-        if (!q->decoded) {
-            waiting |= !at_end(q);
-            continue;
-        }
-        if (best < 0 || key_before(key_of(p, role), key_of(p, best)))
-            best = role;
+        heads[role].present = p->q[role].decoded;
+        heads[role].at_end = at_end(&p->q[role]);
+        if (heads[role].present)
+            heads[role].key = key_of(p, role);
     }
-    if (p->local.head < p->local.n && (best < 0 || key_before(key_of(p, LOCAL), key_of(p, best))))
-        best = LOCAL;
+    heads[LOCAL].present = p->local.head < p->local.n;
+    heads[LOCAL].at_end = 1; /* in-process records are all here */
+    if (heads[LOCAL].present)
+        heads[LOCAL].key = key_of(p, LOCAL);
+    int best;
+    ly_merge_state st = ly_merge_pick(heads, NQ + 1, &best);
     if (best < 0)
-        return waiting ? 0 : -1;
-    if (waiting) {
+        return st == LY_MERGE_WAIT ? 0 : -1;
+    if (st == LY_MERGE_WAIT) {
         if (p->r->cfg->clock == LY_CLOCK_EVENT)
             return 0;
         int64_t now = ly_run_now_ms();
@@ -320,10 +311,8 @@ int ly_part_peek(part *p, int *role_out)
 
 int ly_part_before(const part *a, int ra, const part *b, int rb)
 {
-    head_key x = key_of(a, ra), y = key_of(b, rb);
-    if (x.at != y.at || x.rank != y.rank || x.pos != y.pos)
-        return key_before(x, y);
-    return a->n < b->n;
+    ly_merge_key x = key_of(a, ra), y = key_of(b, rb);
+    return ly_merge_before(&x, &y);
 }
 
 void ly_part_apply(part *p, int role)

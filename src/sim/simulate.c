@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "ly_merge.h"
 #include "ly_murmur2.h"
 #include "ly_partition.h"
 #include "ly_simulate.h"
@@ -116,29 +117,23 @@ static int read_lines(sim *s, const char *buf, size_t len)
     return s->oom ? -1 : 0;
 }
 
-static int head_less(const queued *a, int ra, const queued *b, int rb)
+/* The next record of partition p and its merge key, or NULL when drained:
+ * the file holds everything, so every source is present or at its end. */
+static queue *partition_head(sim *s, int32_t p, ly_merge_key *key)
 {
-    if (a->ev.occurred_at != b->ev.occurred_at)
-        return a->ev.occurred_at < b->ev.occurred_at;
-    if (ra != rb)
-        return ra < rb;
-    return a->pos < b->pos;
-}
-
-/* The next record of partition p, and its queue, or NULL when drained. */
-static queue *partition_head(sim *s, int32_t p, int *rank)
-{
-    queue *best = NULL;
+    ly_merge_head heads[LY_SRC_COUNT];
     for (int r = 0; r < LY_SRC_COUNT; r++) {
-        queue *q = &s->queues[p * LY_SRC_COUNT + r];
-        if (q->head == q->n)
-            continue;
-        if (!best || head_less(&q->v[q->head], r, &best->v[best->head], *rank)) {
-            best = q;
-            *rank = r;
-        }
+        const queue *q = &s->queues[p * LY_SRC_COUNT + r];
+        heads[r].present = q->head < q->n;
+        heads[r].at_end = !heads[r].present;
+        if (heads[r].present)
+            heads[r].key = (ly_merge_key){ q->v[q->head].ev.occurred_at, r, (int64_t)q->v[q->head].pos, p };
     }
-    return best;
+    int best;
+    if (ly_merge_pick(heads, LY_SRC_COUNT, &best) != LY_MERGE_READY)
+        return NULL;
+    *key = heads[best].key;
+    return &s->queues[p * LY_SRC_COUNT + best];
 }
 
 static double now_s(void)
@@ -155,15 +150,15 @@ static int run(sim *s)
     double t0 = now_s();
     for (;;) {
         int32_t bp = -1;
-        int brank = 0;
+        ly_merge_key bkey = { 0, 0, 0, 0 };
         queue *bq = NULL;
         for (int32_t p = 0; p < s->np; p++) {
-            int rank;
-            queue *q = partition_head(s, p, &rank);
-            if (q && (!bq || head_less(&q->v[q->head], rank, &bq->v[bq->head], brank))) {
+            ly_merge_key key;
+            queue *q = partition_head(s, p, &key);
+            if (q && (!bq || ly_merge_before(&key, &bkey))) {
                 bq = q;
                 bp = p;
-                brank = rank;
+                bkey = key;
             }
         }
         if (!bq)
