@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_grow.h"
 #include "cli.h"
 #include "ly_avro.h"
 #include "ly_config.h"
@@ -489,17 +490,13 @@ static int collect(void *ctx, const char *id, const char *blob, size_t len)
         free(m);
         return 0;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1024;
-        ly_member **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            ly_member_clear(m);
-            free(m);
-            return -1;
-        }
-        l->v = v;
-        l->cap = cap;
+    ly_member **v = ly_grow(l->v, &l->cap, l->n, sizeof *v, 1024);
+    if (!v) {
+        ly_member_clear(m);
+        free(m);
+        return -1;
     }
+    l->v = v;
     l->v[l->n++] = m;
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ly_buf.h"
+#include "ly_grow.h"
 
 void ly_buf_free(ly_buf *b)
 {
@@ -116,3 +117,16 @@ void ly_buf_json_double(ly_buf *b, double v)
     ly_buf_put(b, tmp, strlen(tmp));
 }
 
+
+void *ly_grow(void *v, size_t *cap, size_t n, size_t elem_size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t want = *cap ? *cap * 2 : first;
+    if (want <= n)
+        want = n + 1;
+    void *nv = realloc(v, want * elem_size);
+    if (nv)
+        *cap = want;
+    return nv;
+}

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_grow.h"
 #include "ly_dedupe.h"
 #include "ly_partition.h"
 #include "ly_time.h"
@@ -245,14 +246,10 @@ static int sync_timers(ly_partition *pt, ly_member *m)
             sift_down(pt, (size_t)pos);
             sift_up(pt, (size_t)m->heap_pos[k]);
         } else if (pos < 0 && m->due[k] != LY_NO_TIMER) {
-            if (pt->heap_n == pt->heap_cap) {
-                size_t cap = pt->heap_cap ? pt->heap_cap * 2 : 1024;
-                timer *h = realloc(pt->heap, cap * sizeof *h);
-                if (!h)
-                    return -1;
-                pt->heap = h;
-                pt->heap_cap = cap;
-            }
+            timer *h = ly_grow(pt->heap, &pt->heap_cap, pt->heap_n, sizeof *h, 1024);
+            if (!h)
+                return -1;
+            pt->heap = h;
             heap_set(pt, pt->heap_n++, (timer){ m->due[k], m, k });
             sift_up(pt, pt->heap_n - 1);
         }
@@ -264,16 +261,12 @@ static void mark_dirty(ly_partition *pt, ly_member *m)
 {
     if (m->dirty)
         return;
-    if (pt->dirty_n == pt->dirty_cap) {
-        size_t cap = pt->dirty_cap ? pt->dirty_cap * 2 : 256;
-        ly_member **d = realloc(pt->dirty, cap * sizeof *d);
-        if (!d) {
-            pt->dirty_oom = 1;
-            return;
-        }
-        pt->dirty = d;
-        pt->dirty_cap = cap;
+    ly_member **d = ly_grow(pt->dirty, &pt->dirty_cap, pt->dirty_n, sizeof *d, 256);
+    if (!d) {
+        pt->dirty_oom = 1;
+        return;
     }
+    pt->dirty = d;
     m->dirty = 1;
     pt->dirty[pt->dirty_n++] = m;
 }
@@ -324,14 +317,10 @@ static void remove_member(ly_partition *pt, ly_member *m)
 
 static int log_erased(ly_partition *pt, uint64_t key, const char *id)
 {
-    if (pt->erased_log_n == pt->erased_log_cap) {
-        size_t cap = pt->erased_log_cap ? pt->erased_log_cap * 2 : 16;
-        erased_entry *v = realloc(pt->erased_log, cap * sizeof *v);
-        if (!v)
-            return -1;
-        pt->erased_log = v;
-        pt->erased_log_cap = cap;
-    }
+    erased_entry *v = ly_grow(pt->erased_log, &pt->erased_log_cap, pt->erased_log_n, sizeof *v, 16);
+    if (!v)
+        return -1;
+    pt->erased_log = v;
     erased_entry *e = &pt->erased_log[pt->erased_log_n++];
     e->key = key;
     snprintf(e->id, sizeof e->id, "%s", id);

@@ -1,20 +1,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "ly_grow.h"
 #include "ly_gammagamma.h"
 
 int ly_gg_add(ly_gg_data *d, int64_t x, double m_x)
 {
     if (x < 1 || !(m_x > 0))
         return 0;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 1024;
-        ly_gg_customer *v = realloc(d->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        d->v = v;
-        d->cap = cap;
-    }
+    ly_gg_customer *v = ly_grow(d->v, &d->cap, d->n, sizeof *v, 1024);
+    if (!v)
+        return -1;
+    d->v = v;
     d->v[d->n++] = (ly_gg_customer){ x, m_x };
     return 0;
 }

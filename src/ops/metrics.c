@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_grow.h"
 #include "ly_metrics.h"
 
 /* Labelled counters are few (topics x kinds), so a small array of
@@ -47,14 +48,10 @@ static void bump(ly_metrics *m, const char *family, const char *labels, double v
             m->s[i].value = set ? v : m->s[i].value + v;
             return;
         }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        series *s = realloc(m->s, cap * sizeof *s);
-        if (!s)
-            return;
-        m->s = s;
-        m->cap = cap;
-    }
+    series *grown = ly_grow(m->s, &m->cap, m->n, sizeof *grown, 64);
+    if (!grown)
+        return;
+    m->s = grown;
     series *s = &m->s[m->n++];
     snprintf(s->family, sizeof s->family, "%s", family);
     snprintf(s->labels, sizeof s->labels, "%s", labels);

@@ -2,6 +2,7 @@
  * time (PROGRAM.md section 3), the engine, and the open batch's records. */
 #include <stdlib.h>
 #include <string.h>
+#include "ly_grow.h"
 #include "ly_batch.h"
 #include "ly_merge.h"
 #include "ly_murmur2.h"
@@ -119,16 +120,12 @@ static void deliver_locally(runner *r, const ly_event *ev)
     l->ev.member_id = l->buf + a;
     l->ev.referred_member_id = l->buf + a + b;
     t->local.v[t->local.n++] = l;
-    if (t->copies.n == t->copies.cap) {
-        size_t cap = t->copies.cap ? t->copies.cap * 2 : 64;
-        uint64_t *v = realloc(t->copies.v, cap * sizeof *v);
-        if (!v) {
-            ly_run_fail(r, "partition %d: out of memory handing over a cross-member record", (int)n);
-            return;
-        }
-        t->copies.v = v;
-        t->copies.cap = cap;
+    uint64_t *v = ly_grow(t->copies.v, &t->copies.cap, t->copies.n, sizeof *v, 64);
+    if (!v) {
+        ly_run_fail(r, "partition %d: out of memory handing over a cross-member record", (int)n);
+        return;
     }
+    t->copies.v = v;
     t->copies.v[t->copies.n++] = ly_member_key(ev->event_id);
 }
 
@@ -418,14 +415,10 @@ static int load_chunk(void *ctx, const char *blob, size_t len)
     int64_t max_until;
     if (ly_chunk_parse(blob, len, &max_until, remember, p) < 0)
         return -1;
-    if (p->chunks == p->chunk_cap) {
-        size_t cap = p->chunk_cap ? p->chunk_cap * 2 : 64;
-        int64_t *v = realloc(p->chunk_until, cap * sizeof *v);
-        if (!v)
-            return -1;
-        p->chunk_until = v;
-        p->chunk_cap = cap;
-    }
+    int64_t *v = ly_grow(p->chunk_until, &p->chunk_cap, p->chunks, sizeof *v, 64);
+    if (!v)
+        return -1;
+    p->chunk_until = v;
     p->chunk_until[p->chunks++] = max_until;
     return 0;
 }

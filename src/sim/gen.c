@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ly_grow.h"
 #include "ly_gen.h"
 #include "ly_time.h"
 
@@ -98,16 +99,12 @@ typedef struct { gev *v; size_t n, cap; uint64_t next_id; int oom; } gvec;
 
 static gev *add(gvec *g, int64_t t, uint32_t member, uint8_t kind, uint8_t type)
 {
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 4096;
-        gev *v = realloc(g->v, cap * sizeof *v);
-        if (!v) {
-            g->oom = 1;
-            return NULL;
-        }
-        g->v = v;
-        g->cap = cap;
+    gev *v = ly_grow(g->v, &g->cap, g->n, sizeof *v, 4096);
+    if (!v) {
+        g->oom = 1;
+        return NULL;
     }
+    g->v = v;
     gev *e = &g->v[g->n++];
     memset(e, 0, sizeof *e);
     e->t = t, e->member = member, e->kind = kind, e->type = type, e->id = ++g->next_id;

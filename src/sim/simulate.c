@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "ly_grow.h"
 #include "ly_merge.h"
 #include "ly_murmur2.h"
 #include "ly_partition.h"
@@ -28,14 +29,10 @@ typedef struct {
 static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_t pos)
 {
     queue *q = &s->queues[part * LY_SRC_COUNT + source];
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 1024;
-        queued *v = realloc(q->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        q->v = v;
-        q->cap = cap;
-    }
+    queued *v = ly_grow(q->v, &q->cap, q->n, sizeof *v, 1024);
+    if (!v)
+        return -1;
+    q->v = v;
     q->v[q->n++] = (queued){ *ev, pos };
     return 0;
 }
