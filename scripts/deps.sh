@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyajl-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev
   redis-server kcat default-jre-headless maven valgrind clang
+  libjs-chart.js chromium
 )
 
 missing=()

@@ -44,6 +44,6 @@ int cli_load_config(struct ly_config *c, const char *config, const char *brokers
 void print_help_of(const command *c);
 
 extern const command cli_simulate, cli_gen, cli_program, cli_topics, cli_run, cli_produce, cli_consume, cli_state,
-    cli_member, cli_fit, cli_config;
+    cli_member, cli_fit, cli_config, cli_report;
 
 #endif

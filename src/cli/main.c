@@ -9,7 +9,7 @@
 /* ---- dispatch ---- */
 
 static const command *const commands[] = {
-    &cli_run, &cli_simulate, &cli_gen, &cli_program, &cli_topics, &cli_produce, &cli_consume, &cli_state, &cli_member, &cli_fit, &cli_config,
+    &cli_run, &cli_simulate, &cli_gen, &cli_program, &cli_topics, &cli_produce, &cli_consume, &cli_state, &cli_member, &cli_fit, &cli_config, &cli_report,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
