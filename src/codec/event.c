@@ -101,31 +101,12 @@ void ly_arena_destroy(ly_arena *a)
     free(a);
 }
 
-char *ly_arena_strndup(ly_arena *a, const char *s, size_t len)
+/* Room for len bytes at alignment `align` (1 or 8) in the newest block, or
+ * in a new one: where they start, or NULL on ENOMEM. */
+static char *room(ly_arena *a, size_t len, size_t align)
 {
     block *b = a->head;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
-        block *nb = malloc(sizeof *nb + cap);
-        if (!nb)
-            return NULL;
-        nb->next = a->head;
-        nb->used = 0;
-        nb->cap = cap;
-        a->head = b = nb;
-        a->bytes += sizeof *nb + cap;
-    }
-    char *d = b->data + b->used;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    b->used += len + 1;
-    return d;
-}
-
-void *ly_arena_alloc(ly_arena *a, size_t len)
-{
-    block *b = a->head;
-    size_t pad = b ? (8 - b->used % 8) % 8 : 0;
+    size_t pad = b ? (align - b->used % align) % align : 0;
     if (!b || b->cap - b->used < len + pad) {
         size_t cap = len > 65536 ? len : 65536;
         block *nb = malloc(sizeof *nb + cap);
@@ -138,9 +119,24 @@ void *ly_arena_alloc(ly_arena *a, size_t len)
         a->bytes += sizeof *nb + cap;
         pad = 0;
     }
-    void *p = b->data + b->used + pad;
+    char *p = b->data + b->used + pad;
     b->used += pad + len;
     return p;
+}
+
+char *ly_arena_strndup(ly_arena *a, const char *s, size_t len)
+{
+    char *d = room(a, len + 1, 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+void *ly_arena_alloc(ly_arena *a, size_t len)
+{
+    return room(a, len, 8);
 }
 
 size_t ly_arena_bytes(const ly_arena *a)

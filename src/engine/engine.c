@@ -83,15 +83,7 @@ static int64_t purchase_points(const ly_program *p, const ly_member *m, const ly
 /* The purchase's own points: credited, or pending until release_at (section 12). */
 static void emit_purchase_points(ly_ctx *c, int64_t pts, int64_t release_at)
 {
-    ly_output out;
-    if (release_at != LY_NO_TIME) {
-        out = ly_ctx_reward(c, LY_RW_POINTS_PENDING, pts);
-        out.release_at = release_at;
-    } else {
-        ly_lots_credit(c, pts, c->ev->occurred_at);
-        out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);
-    }
-    out.reason = "PURCHASE";
+    ly_output out = ly_pending_or_credit(c, LY_RW_POINTS_EARNED, pts, release_at);
     ly_ctx_emit(c, &out);
 }
 

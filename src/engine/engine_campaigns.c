@@ -79,16 +79,8 @@ static int64_t capped(const ly_campaign *k, const ly_campaign_use *u, int64_t pt
 
 static void emit(ly_ctx *c, const ly_campaign *k, int64_t pts, int64_t release_at)
 {
-    ly_output o;
-    if (release_at != LY_NO_TIME) {
-        o = ly_ctx_reward(c, LY_RW_POINTS_PENDING, pts);
-        o.release_at = release_at;
-    } else {
-        ly_lots_credit(c, pts, c->ev->occurred_at);
-        o = ly_ctx_reward(c, LY_RW_CAMPAIGN_BONUS, pts);
-    }
+    ly_output o = ly_pending_or_credit(c, LY_RW_CAMPAIGN_BONUS, pts, release_at);
     o.campaign_id = k->id;
-    o.reason = "PURCHASE";
     ly_ctx_emit(c, &o);
 }
 

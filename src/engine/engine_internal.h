@@ -49,7 +49,10 @@ int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires);
  * their sum. tier is the tier before the purchase. */
 int64_t ly_campaigns_apply(ly_ctx *c, ly_tier tier, int64_t release_at);
 
-/* Section 12 (engine_pending.c) */
+/* Section 12 (engine_pending.c). A purchase's points: credited as
+ * `credited` (POINTS_EARNED, CAMPAIGN_BONUS), or POINTS_PENDING when
+ * release_at is set; the output (reason PURCHASE) is the caller's to emit. */
+ly_output ly_pending_or_credit(ly_ctx *c, ly_reward_type credited, int64_t pts, int64_t release_at);
 void ly_pending_schedule(ly_member *m);
 void ly_pending_release(ly_ctx *c, int64_t due);
 

@@ -18,6 +18,20 @@ void ly_pending_schedule(ly_member *m)
     m->due[LY_TIMER_RELEASE] = due;
 }
 
+ly_output ly_pending_or_credit(ly_ctx *c, ly_reward_type credited, int64_t pts, int64_t release_at)
+{
+    ly_output o;
+    if (release_at != LY_NO_TIME) {
+        o = ly_ctx_reward(c, LY_RW_POINTS_PENDING, pts);
+        o.release_at = release_at;
+    } else {
+        ly_lots_credit(c, pts, c->ev->occurred_at);
+        o = ly_ctx_reward(c, credited, pts);
+    }
+    o.reason = "PURCHASE";
+    return o;
+}
+
 void ly_pending_release(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
