@@ -37,7 +37,7 @@ awk '{ print } NR % 100 == 37 { print }' "$work/events.jsonl" >"$work/all.jsonl"
 events=$(grep -c . "$work/all.jsonl")
 
 declare -A pid
-start() { "$BIN" run --config "${cfg[$1]}" 2>>"$work/p$1.log" & pid[$1]=$!; }
+start() { "$BIN" run --config "${cfg[$1]}" 2>>"$work/p$1.log" & pid[$1]=$!; pids+=("$!"); } # pids: killed on exit (lib.sh)
 for i in 1 2 3; do start "$i"; done
 alive=(1 2 3)
 restarts=0 done_kills=0
