@@ -31,6 +31,14 @@ typedef struct ly_report_campaign {
     int64_t uses, points, members;
 } ly_report_campaign;
 
+/* A member with a HIGH churn alert, ranked by its CLV at the alert. */
+#define LY_REPORT_TOP_AT_RISK 20
+typedef struct ly_report_at_risk {
+    char member_id[65];
+    int64_t detected_at;
+    double clv;
+} ly_report_at_risk;
+
 typedef struct ly_report ly_report;
 
 /* A report (caller destroys) or NULL on ENOMEM. */
@@ -52,6 +60,9 @@ const ly_report_month *ly_report_month_at(const ly_report *r, size_t i);
 size_t ly_report_campaigns(const ly_report *r);
 const ly_report_campaign *ly_report_campaign_at(const ly_report *r, size_t i);
 int64_t ly_report_members(const ly_report *r);
+/* The HIGH alerts with the highest CLV (at most LY_REPORT_TOP_AT_RISK, the
+ * latest alert of a member counting), highest first. */
+size_t ly_report_top_at_risk(const ly_report *r, const ly_report_at_risk **top);
 
 /* Writers. point_value: currency units per point (0.01: 100 points = 1.00).
  * b may be NULL; with it, the two runs side by side with differences. */

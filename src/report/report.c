@@ -60,6 +60,8 @@ struct ly_report {
     keyset members, campaign_members, dead_letters, recent;
     uint64_t ring[RECENT];
     size_t ring_n;
+    ly_report_at_risk top[LY_REPORT_TOP_AT_RISK]; /* highest clv first */
+    size_t n_top;
     ly_arena *arena; /* for event lines, renewed now and then */
     size_t arena_lines;
     int finished;
@@ -188,6 +190,32 @@ static int reward(ly_report *r, ly_report_month *mo, json_t *o)
     return 0;
 }
 
+/* Keeps the top members by CLV among HIGH alerts; a member's later alert
+ * replaces its earlier one. Bounded: LY_REPORT_TOP_AT_RISK entries. */
+static void note_at_risk(ly_report *r, const char *member, int64_t at, double clv)
+{
+    if (!member)
+        return;
+    size_t i = 0;
+    while (i < r->n_top && strcmp(r->top[i].member_id, member) != 0)
+        i++;
+    if (i < r->n_top) {
+        if (at < r->top[i].detected_at)
+            return;
+        for (; i + 1 < r->n_top; i++) /* take it out; it goes back in below */
+            r->top[i] = r->top[i + 1];
+        r->n_top--;
+    }
+    if (r->n_top == LY_REPORT_TOP_AT_RISK && clv <= r->top[r->n_top - 1].clv)
+        return;
+    size_t k = r->n_top < LY_REPORT_TOP_AT_RISK ? r->n_top++ : r->n_top - 1;
+    for (; k > 0 && r->top[k - 1].clv < clv; k--)
+        r->top[k] = r->top[k - 1];
+    snprintf(r->top[k].member_id, sizeof r->top[k].member_id, "%s", member);
+    r->top[k].detected_at = at;
+    r->top[k].clv = clv;
+}
+
 static int output_line(ly_report *r, const char *line, size_t len)
 {
     json_error_t e;
@@ -208,8 +236,11 @@ static int output_line(ly_report *r, const char *line, size_t len)
         const char *level = str(o, "risk_level");
         int high = level && !strcmp(level, "HIGH");
         mo->alerts[high ? 2 : 1]++;
-        if (high)
-            mo->clv_at_risk += json_number_value(json_object_get(o, "clv"));
+        json_t *clv = json_object_get(o, "clv");
+        if (high && json_is_number(clv)) {
+            mo->clv_at_risk += json_number_value(clv);
+            note_at_risk(r, str(o, "member_id"), at, json_number_value(clv));
+        }
     } else if (mo && topic && !strcmp(topic, "notices")) {
         mo->notices++;
         const char *type = str(o, "type");
@@ -340,6 +371,12 @@ size_t ly_report_campaigns(const ly_report *r)
 const ly_report_campaign *ly_report_campaign_at(const ly_report *r, size_t i)
 {
     return &r->campaigns[i];
+}
+
+size_t ly_report_top_at_risk(const ly_report *r, const ly_report_at_risk **top)
+{
+    *top = r->top;
+    return r->n_top;
 }
 
 int64_t ly_report_members(const ly_report *r)

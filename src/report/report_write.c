@@ -173,6 +173,18 @@ static void md_monthly(FILE *out, const ly_report *rep, const row *rows, size_t 
     }
 }
 
+static void md_at_risk(FILE *out, const ly_report *rep, const char *name)
+{
+    const ly_report_at_risk *top;
+    size_t n = ly_report_top_at_risk(rep, &top);
+    if (!n)
+        return;
+    fprintf(out, "\n### Members at risk, by CLV (%s): the win-back budget's first calls\n\n"
+                 "| member | HIGH alert at (ms) | CLV |\n| --- | ---: | ---: |\n", name);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "| %s | %lld | %.2f |\n", top[i].member_id, (long long)top[i].detected_at, top[i].clv);
+}
+
 static void md_campaigns(FILE *out, const ly_report *rep, double pv, const char *name)
 {
     size_t n = ly_report_campaigns(rep);
@@ -222,6 +234,7 @@ int ly_report_write_markdown(const ly_report_view *v, FILE *out)
         snprintf(title, sizeof title, "Members, tiers and churn (%s)", names[k]);
         md_monthly(out, reps[k], rows[k], ns[k], title, 16, NF);
         md_campaigns(out, reps[k], v->point_value, names[k]);
+        md_at_risk(out, reps[k], names[k]);
     }
     return ferror(out) ? -1 : 0;
 }
@@ -244,6 +257,16 @@ static void json_run(ly_buf *b, const ly_report *rep, const row *rows, size_t n,
             ly_buf_printf(b, ",\"%s\":", figures[f].key);
             ly_buf_json_double(b, figures[f].get(&rows[i]));
         }
+        ly_buf_printf(b, "}");
+    }
+    const ly_report_at_risk *top;
+    size_t n_top = ly_report_top_at_risk(rep, &top);
+    ly_buf_printf(b, "],\"at_risk_by_clv\":[");
+    for (size_t i = 0; i < n_top; i++) {
+        ly_buf_printf(b, "%s{\"member_id\":", i ? "," : "");
+        ly_buf_json_string(b, top[i].member_id, strlen(top[i].member_id));
+        ly_buf_printf(b, ",\"detected_at\":%lld,\"clv\":", (long long)top[i].detected_at);
+        ly_buf_json_double(b, top[i].clv);
         ly_buf_printf(b, "}");
     }
     ly_buf_printf(b, "],\"campaigns\":[");

@@ -51,6 +51,16 @@ body=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-
 echo "chromium: $body"
 ok html-charts "[ \"\$(echo '$body' | grep -o 'data-charts=\"[0-9]*\"')\" = 'data-charts=\"5\"' ]"
 ok html-no-errors "echo '$body' | grep -q 'data-errors=\"0\"'"
+# With a value model (fitted on CDNOW), HIGH alerts carry CLV: the report
+# ranks the members at risk by it, highest first.
+"$root/tests/data/cdnow/to_events.sh" >"$tmp/cdnow.jsonl"
+"$bin" fit --input "$tmp/cdnow.jsonl" --until 1759190400000 --out "$tmp/fitted.yaml" >/dev/null 2>&1
+"$bin" simulate --input "$tmp/cdnow.jsonl" --program "$tmp/fitted.yaml" --until 1790726400000 --out "$tmp/c.jsonl" 2>/dev/null
+"$bin" report --events "$tmp/cdnow.jsonl" --outputs "$tmp/c.jsonl" --json "$tmp/c.json" --md "$tmp/c.md" 2>/dev/null
+clvs=$(grep -o '"at_risk_by_clv":\[[^]]*\]' "$tmp/c.json" | grep -o '"clv":[0-9.e+-]*' | cut -d: -f2)
+ok at-risk-ranked "[ \"$(echo "$clvs" | wc -l)\" = 20 ] && [ \"$(echo "$clvs" | sort -gr)\" = \"$clvs\" ]"
+ok at-risk-table "grep -q 'Members at risk, by CLV' \"$tmp/c.md\""
+ok clv-at-risk "awk -v v=\"$(jget "$tmp/c.json" clv_at_risk)\" 'BEGIN { exit !(v > 0) }'"
 # Usage errors are clear.
 "$bin" report --events "$tmp/ev.jsonl" 2>/dev/null; ok usage "[ $? = 64 ]"
 echo "report: $pass passed, $fail failed"
