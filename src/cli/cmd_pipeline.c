@@ -171,10 +171,10 @@ static int run_run(int argc, char **argv)
     if (rc)
         fprintf(stderr, "loyalty run: %s\n", err);
     fprintf(stderr,
-            "run: %llu events, %llu outputs (%llu dead letters), %llu batches, %llu transactions (%llu aborted), "
-            "%llu rebalances, %llu batches re-sent, %llu Redis redirections\n",
-            st.events, st.outputs, st.dead_letters, st.batches, st.transactions, st.aborts, st.rebalances, st.resent,
-            st.redis_redirections);
+            "run: %llu events, %llu outputs (%llu dead letters, %llu notices), %llu batches, %llu transactions "
+            "(%llu aborted), %llu rebalances, %llu batches re-sent, %llu Redis redirections\n",
+            st.events, st.outputs, st.dead_letters, st.notices, st.batches, st.transactions, st.aborts, st.rebalances,
+            st.resent, st.redis_redirections);
     return rc;
 }
 

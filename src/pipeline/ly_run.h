@@ -20,6 +20,7 @@ typedef struct ly_run_options {
 
 typedef struct ly_run_stats {
     unsigned long long events, dead_letters, outputs, batches, transactions, aborts, rebalances, resent;
+    unsigned long long notices;
     unsigned long long redis_redirections; /* Redis Cluster MOVED/ASK followed */
 } ly_run_stats;
 

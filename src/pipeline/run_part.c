@@ -40,6 +40,8 @@ static void emit(part *p, const ly_output *o)
         r->stats->dead_letters++;
         ly_metrics_dead_letter(r->metrics, ly_reject_name(o->reject));
     }
+    if (o->topic == LY_TOPIC_NOTICES)
+        r->stats->notices++;
     ly_buf_free(&val);
 }
 
