@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ly_bgnbd.h"
+#include "ly_nelder_mead.h"
 
 static uint64_t pattern_hash(int64_t x, double t_x, double T)
 {
@@ -194,80 +195,11 @@ static double prepared_ll(prepared *pr, const ly_bgnbd_params *p)
 
 /* ---- Nelder-Mead on log-parameters (minimising -LL) ---- */
 
-static double objective(prepared *pr, const double u[4])
+static double objective(void *ctx, const double *u)
 {
     ly_bgnbd_params p = { exp(u[0]), exp(u[1]), exp(u[2]), exp(u[3]) };
-    double ll = prepared_ll(pr, &p);
+    double ll = prepared_ll(ctx, &p);
     return isfinite(ll) ? -ll : HUGE_VAL;
-}
-
-static int nelder_mead(prepared *d, double u[4], double *best, int max_iter)
-{
-    double s[5][4], f[5];
-    for (int i = 0; i < 5; i++) {
-        memcpy(s[i], u, sizeof s[i]);
-        if (i)
-            s[i][i - 1] += 0.5;
-        f[i] = objective(d, s[i]);
-    }
-    int it;
-    for (it = 0; it < max_iter; it++) {
-        /* order: s[0] best, s[4] worst */
-        for (int i = 1; i < 5; i++)
-            for (int j = i; j > 0 && f[j] < f[j - 1]; j--) {
-                double t = f[j];
-                f[j] = f[j - 1], f[j - 1] = t;
-                for (int k = 0; k < 4; k++) {
-                    double v = s[j][k];
-                    s[j][k] = s[j - 1][k], s[j - 1][k] = v;
-                }
-            }
-        double spread = 0;
-        for (int i = 1; i < 5; i++)
-            for (int k = 0; k < 4; k++)
-                spread = fmax(spread, fabs(s[i][k] - s[0][k]));
-        if (fabs(f[4] - f[0]) <= 1e-10 * fabs(f[0]) && spread < 1e-9)
-            break;
-        double c[4] = {0}, xr[4], xe[4], xc[4];
-        for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 4; k++)
-                c[k] += s[i][k] / 4.0;
-        for (int k = 0; k < 4; k++)
-            xr[k] = c[k] + (c[k] - s[4][k]);
-        double fr = objective(d, xr);
-        if (fr < f[0]) {
-            for (int k = 0; k < 4; k++)
-                xe[k] = c[k] + 2.0 * (xr[k] - c[k]);
-            double fe = objective(d, xe);
-            memcpy(s[4], fe < fr ? xe : xr, sizeof s[4]);
-            f[4] = fe < fr ? fe : fr;
-        } else if (fr < f[3]) {
-            memcpy(s[4], xr, sizeof s[4]);
-            f[4] = fr;
-        } else {
-            int outside = fr < f[4];
-            for (int k = 0; k < 4; k++)
-                xc[k] = outside ? c[k] + 0.5 * (xr[k] - c[k]) : c[k] + 0.5 * (s[4][k] - c[k]);
-            double fc = objective(d, xc);
-            if (fc < (outside ? fr : f[4])) {
-                memcpy(s[4], xc, sizeof s[4]);
-                f[4] = fc;
-            } else {
-                for (int i = 1; i < 5; i++) {
-                    for (int k = 0; k < 4; k++)
-                        s[i][k] = s[0][k] + 0.5 * (s[i][k] - s[0][k]);
-                    f[i] = objective(d, s[i]);
-                }
-            }
-        }
-    }
-    int bi = 0;
-    for (int i = 1; i < 5; i++)
-        if (f[i] < f[bi])
-            bi = i;
-    memcpy(u, s[bi], sizeof s[bi]);
-    *best = f[bi];
-    return it;
 }
 
 /* Standard errors: the inverse of minus the Hessian of LL in the original
@@ -345,7 +277,7 @@ int ly_bgnbd_fit_data(const ly_bgnbd_data *d, ly_bgnbd_fit *out, char *errstr, s
             u[k] = log(starts[s][k]);
         do { /* restart from the optimum until it stops moving */
             prev = f;
-            out->iterations += nelder_mead(&pr, u, &f, 5000);
+            out->iterations += ly_nelder_mead(objective, &pr, 4, u, &f, 5000, 1e-10);
             out->restarts++;
         } while (f < prev - 1e-9 * fabs(f) && out->restarts < 100);
         if (f < best) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "ly_grow.h"
 #include "ly_gammagamma.h"
+#include "ly_nelder_mead.h"
 
 int ly_gg_add(ly_gg_data *d, int64_t x, double m_x)
 {
@@ -35,80 +36,11 @@ double ly_gg_log_likelihood(const ly_gg_data *d, const ly_gg_params *p)
     return ll;
 }
 
-static double objective(const ly_gg_data *d, const double u[3])
+static double objective(void *ctx, const double *u)
 {
     ly_gg_params p = { exp(u[0]), exp(u[1]), exp(u[2]) };
-    double ll = ly_gg_log_likelihood(d, &p);
+    double ll = ly_gg_log_likelihood(ctx, &p);
     return isfinite(ll) ? -ll : HUGE_VAL;
-}
-
-/* Nelder-Mead in three log-parameters; returns iterations used. */
-static int nelder_mead(const ly_gg_data *d, double u[3], double *best)
-{
-    double s[4][3], f[4];
-    for (int i = 0; i < 4; i++) {
-        for (int k = 0; k < 3; k++)
-            s[i][k] = u[k] + (i == k + 1 ? 0.5 : 0.0);
-        f[i] = objective(d, s[i]);
-    }
-    int it = 0;
-    for (; it < 5000; it++) {
-        /* order: f[0] best .. f[3] worst */
-        for (int i = 1; i < 4; i++)
-            for (int j = i; j > 0 && f[j] < f[j - 1]; j--) {
-                double tf = f[j];
-                f[j] = f[j - 1], f[j - 1] = tf;
-                for (int k = 0; k < 3; k++) {
-                    double t = s[j][k];
-                    s[j][k] = s[j - 1][k], s[j - 1][k] = t;
-                }
-            }
-        double spread = 0;
-        for (int i = 1; i < 4; i++)
-            for (int k = 0; k < 3; k++)
-                spread = fmax(spread, fabs(s[i][k] - s[0][k]));
-        if (fabs(f[3] - f[0]) <= 1e-12 * fabs(f[0]) && spread < 1e-9)
-            break;
-        double c[3] = { 0, 0, 0 }, r[3], e[3], k2[3];
-        for (int i = 0; i < 3; i++)
-            for (int k = 0; k < 3; k++)
-                c[k] += s[i][k] / 3.0;
-        for (int k = 0; k < 3; k++)
-            r[k] = c[k] + (c[k] - s[3][k]);
-        double fr = objective(d, r);
-        if (fr < f[0]) {
-            for (int k = 0; k < 3; k++)
-                e[k] = c[k] + 2.0 * (c[k] - s[3][k]);
-            double fe = objective(d, e);
-            const double *take = fe < fr ? e : r;
-            for (int k = 0; k < 3; k++)
-                s[3][k] = take[k];
-            f[3] = fe < fr ? fe : fr;
-        } else if (fr < f[2]) {
-            for (int k = 0; k < 3; k++)
-                s[3][k] = r[k];
-            f[3] = fr;
-        } else {
-            for (int k = 0; k < 3; k++)
-                k2[k] = c[k] + 0.5 * (s[3][k] - c[k]);
-            double fc = objective(d, k2);
-            if (fc < f[3]) {
-                for (int k = 0; k < 3; k++)
-                    s[3][k] = k2[k];
-                f[3] = fc;
-            } else {
-                for (int i = 1; i < 4; i++) {
-                    for (int k = 0; k < 3; k++)
-                        s[i][k] = s[0][k] + 0.5 * (s[i][k] - s[0][k]);
-                    f[i] = objective(d, s[i]);
-                }
-            }
-        }
-    }
-    for (int k = 0; k < 3; k++)
-        u[k] = s[0][k];
-    *best = f[0];
-    return it;
 }
 
 int ly_gg_fit_data(const ly_gg_data *d, ly_gg_fit *out, char *errstr, size_t errlen)
@@ -126,7 +58,7 @@ int ly_gg_fit_data(const ly_gg_data *d, ly_gg_fit *out, char *errstr, size_t err
     int iterations = 0;
     do {
         prev = best;
-        iterations += nelder_mead(d, u, &best);
+        iterations += ly_nelder_mead(objective, (void *)d, 3, u, &best, 5000, 1e-12);
     } while (best < prev - 1e-10 * fabs(best) && iterations < 50000);
     out->p = (ly_gg_params){ exp(u[0]), exp(u[1]), exp(u[2]) };
     out->log_likelihood = -best;
