@@ -127,6 +127,10 @@ typedef struct ly_decode_info {
 #define LY_DECODE_ENOMEM (-2)
 int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
                          ly_arena *arena, ly_event *ev, ly_decode_info *info);
+/* The same through the general (yajl) parser alone, without the fast path
+ * for the usual shape of events: the oracle the fast path is fuzzed against. */
+int ly_event_decode_json_general(const char *buf, size_t len, int source, const char *currency,
+                                 ly_arena *arena, ly_event *ev, ly_decode_info *info);
 
 /* Syntax checks of PROGRAM.md section 1, exposed for tests and other decoders. */
 int ly_event_valid_member_id(const char *s, size_t len);

@@ -51,6 +51,7 @@ typedef struct {
 
 typedef struct ly_member {
     char id[LY_MEMBER_ID_MAX + 1];
+    uint64_t key;           /* ly_member_key(id): compared before the id */
     uint8_t exists;
     uint8_t tier;
     uint8_t inactivity;     /* ly_risk raised by CHURN timers */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event_fields.h"
+#include "event_scan.h"
 #include "ly_utf8.h"
 
 #define MIN_TIME 946684800000LL  /* 2000-01-01 */
@@ -622,8 +623,8 @@ static int parse(dec *d, const char *buf, size_t len)
     return st == yajl_status_ok ? 0 : -1;
 }
 
-int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
-                         ly_arena *arena, ly_event *ev, ly_decode_info *info)
+static int decode(const char *buf, size_t len, int source, const char *currency, ly_arena *arena, ly_event *ev,
+                  ly_decode_info *info, int fast)
 {
     memset(ev, 0, sizeof *ev);
     if (info) {
@@ -648,16 +649,35 @@ int ly_event_decode_json(const char *buf, size_t len, int source, const char *cu
         }
         return -1;
     }
-    if (parse(&d, buf, len) < 0) {
-        if (d.not_object)
-            return bad(&d.f, "(event)", "must be a JSON object");
-        if (d.duplicate)
-            return bad(&d.f, "(event)", "a field appears twice");
-        if (d.oom)
-            return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
-        return -1;
+    int scanned = fast ? ly_event_scan_json(buf, len, &d.f, arena) : 0;
+    if (scanned == LY_DECODE_ENOMEM)
+        return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
+    if (!scanned) {
+        memset(&d.f.v, 0, sizeof d.f.v);
+        d.f.n_lines = 0;
+        if (parse(&d, buf, len) < 0) {
+            if (d.not_object)
+                return bad(&d.f, "(event)", "must be a JSON object");
+            if (d.duplicate)
+                return bad(&d.f, "(event)", "a field appears twice");
+            if (d.oom)
+                return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
+            return -1;
+        }
     }
     d.f.oom = 0;
     int rc = ly_event_from_fields(&d.f, source, currency, ev);
     return rc < 0 && d.f.oom ? LY_DECODE_ENOMEM : rc;
+}
+
+int ly_event_decode_json(const char *buf, size_t len, int source, const char *currency,
+                         ly_arena *arena, ly_event *ev, ly_decode_info *info)
+{
+    return decode(buf, len, source, currency, arena, ev, info, 1);
+}
+
+int ly_event_decode_json_general(const char *buf, size_t len, int source, const char *currency,
+                                 ly_arena *arena, ly_event *ev, ly_decode_info *info)
+{
+    return decode(buf, len, source, currency, arena, ev, info, 0);
 }

@@ -63,23 +63,54 @@ void ly_output_set_original(ly_output *o, const char *bytes, size_t len)
     o->original_full_len = len;
 }
 
+/* An id writer that cuts like snprintf; ids are on simulate's hot path. */
+typedef struct { char *p; size_t left; } id_writer;
+
+static void id_put(id_writer *w, const char *s)
+{
+    for (; *s && w->left > 1; w->left--)
+        *w->p++ = *s++;
+    *w->p = '\0';
+}
+
+static void id_int(id_writer *w, char sep, int64_t v)
+{
+    char tmp[24];
+    int i = sizeof tmp - 1;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    tmp[i] = '\0';
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    tmp[--i] = sep;
+    id_put(w, tmp + i);
+}
+
 void ly_output_event_id(const ly_output *o, char *buf, size_t len)
 {
-    if (o->event_id)
-        snprintf(buf, len, "%s", o->event_id);
-    else if (o->topic == LY_TOPIC_DLQ)
-        snprintf(buf, len, "%s", o->source_event_id ? o->source_event_id : "");
-    else if (o->source_event_id)
-        snprintf(buf, len, "%s#%d", o->source_event_id, o->seq);
-    else if (o->topic == LY_TOPIC_NOTICES && o->notice == LY_NOTICE_POINTS_EXPIRY)
-        snprintf(buf, len, "%s#%s#%lld#%lld", o->member_id, ly_timer_kind_name(o->timer),
-                 (long long)o->occurred_at, (long long)o->expires_at);
-    else if (o->seq > 1)
-        snprintf(buf, len, "%s#%s#%lld#%d", o->member_id, ly_timer_kind_name(o->timer),
-                 (long long)o->occurred_at, o->seq);
-    else
-        snprintf(buf, len, "%s#%s#%lld", o->member_id, ly_timer_kind_name(o->timer),
-                 (long long)o->occurred_at);
+    if (len == 0)
+        return;
+    id_writer w = { buf, len };
+    *buf = '\0';
+    if (o->event_id) {
+        id_put(&w, o->event_id);
+    } else if (o->topic == LY_TOPIC_DLQ) {
+        id_put(&w, o->source_event_id ? o->source_event_id : "");
+    } else if (o->source_event_id) {
+        id_put(&w, o->source_event_id);
+        id_int(&w, '#', o->seq);
+    } else {
+        id_put(&w, o->member_id);
+        id_put(&w, "#");
+        id_put(&w, ly_timer_kind_name(o->timer));
+        id_int(&w, '#', o->occurred_at);
+        if (o->topic == LY_TOPIC_NOTICES && o->notice == LY_NOTICE_POINTS_EXPIRY)
+            id_int(&w, '#', o->expires_at);
+        else if (o->seq > 1)
+            id_int(&w, '#', o->seq);
+    }
 }
 
 /* Outputs are the hot path of simulate: no printf for keys and integers. */

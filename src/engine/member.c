@@ -7,6 +7,7 @@ void ly_member_init(ly_member *m, const char *id)
 {
     memset(m, 0, sizeof *m);
     snprintf(m->id, sizeof m->id, "%s", id);
+    m->key = ly_member_key(m->id);
     m->first_seen = LY_NO_TIME;
     m->tier_since = LY_NO_TIME;
     m->first_purchase = m->last_purchase = LY_NO_TIME;

@@ -118,9 +118,9 @@ void ly_partition_destroy(ly_partition *pt)
     free(pt);
 }
 
-static size_t slot_of(const ly_partition *pt, const char *id)
+static size_t slot_of(const ly_partition *pt, const ly_member *m)
 {
-    return (size_t)ly_member_key(id) & (pt->cap - 1);
+    return (size_t)m->key & (pt->cap - 1);
 }
 
 /* Lookups by a key computed once per event (it also keys the dedupe). */
@@ -129,7 +129,7 @@ static ly_member *find_keyed(ly_partition *pt, const char *id, uint64_t key)
     for (size_t i = (size_t)key & (pt->cap - 1);; i = (i + 1) & (pt->cap - 1)) {
         if (!pt->slots[i])
             return NULL;
-        if (strcmp(pt->slots[i]->id, id) == 0)
+        if (pt->slots[i]->key == key && strcmp(pt->slots[i]->id, id) == 0)
             return pt->slots[i];
     }
 }
@@ -151,7 +151,7 @@ static int grow(ly_partition *pt)
     for (size_t i = 0; i < old_cap; i++) {
         if (!old[i])
             continue;
-        size_t j = slot_of(pt, old[i]->id);
+        size_t j = slot_of(pt, old[i]);
         while (slots[j])
             j = (j + 1) & (pt->cap - 1);
         slots[j] = old[i];
@@ -295,13 +295,13 @@ static void remove_member(ly_partition *pt, ly_member *m)
     for (size_t i = 0; m->dirty && i < pt->dirty_n; i++)
         if (pt->dirty[i] == m)
             pt->dirty[i] = pt->dirty[--pt->dirty_n];
-    size_t i = slot_of(pt, m->id);
+    size_t i = slot_of(pt, m);
     while (pt->slots[i] != m)
         i = (i + 1) & (pt->cap - 1);
     pt->slots[i] = NULL;
     /* Backward-shift deletion keeps every probe chain unbroken. */
     for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j]; j = (j + 1) & (pt->cap - 1)) {
-        size_t home = slot_of(pt, pt->slots[j]->id);
+        size_t home = slot_of(pt, pt->slots[j]);
         int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             pt->slots[i] = pt->slots[j];
@@ -454,7 +454,7 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
         free(m);
         return -1;
     }
-    size_t i = slot_of(pt, m->id);
+    size_t i = slot_of(pt, m);
     while (pt->slots[i])
         i = (i + 1) & (pt->cap - 1);
     pt->slots[i] = m;

@@ -23,12 +23,18 @@ typedef struct {
     ly_buf line;
     uint64_t internal_seq;
     ly_sim_stats *stats;
+    double started;
     int oom;
 } sim;
 
 static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_t pos)
 {
     queue *q = &s->queues[part * LY_SRC_COUNT + source];
+    if (q->head > 0 && q->head * 2 >= q->n) { /* reuse the room of what was taken */
+        memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+        q->n -= q->head;
+        q->head = 0;
+    }
     queued *v = ly_grow(q->v, &q->cap, q->n, sizeof *v, 1024);
     if (!v)
         return -1;
@@ -37,15 +43,25 @@ static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_
     return 0;
 }
 
+/* Lines gather in one buffer written in large pieces: one fwrite per output
+ * line showed in simulate's profile. */
+#define WRITE_CHUNK (1u << 20)
+
+static void flush_lines(sim *s)
+{
+    if (s->line.len)
+        fwrite(s->line.data, 1, s->line.len, s->out);
+    s->line.len = 0;
+}
+
 static void write_line(sim *s, const ly_output *o)
 {
-    s->line.len = 0;
     ly_output_json(&s->line, o);
     ly_buf_put(&s->line, "\n", 1);
     if (s->line.oom)
         s->oom = 1;
-    else
-        fwrite(s->line.data, 1, s->line.len, s->out);
+    else if (s->line.len >= WRITE_CHUNK)
+        flush_lines(s);
     s->stats->outputs[o->topic]++;
 }
 
@@ -82,10 +98,81 @@ static void dead_letter(sim *s, const ly_decode_info *info, const char *line, si
     write_line(s, &o);
 }
 
-static int read_lines(sim *s, const char *buf, size_t len)
+/* The next record of partition p and its merge key. Input sources are at
+ * their end only once the whole input is read; internal records are made
+ * while processing, so an empty internal queue has nothing coming. */
+static ly_merge_state partition_head(sim *s, int32_t p, int input_read, queue **head, ly_merge_key *key)
+{
+    ly_merge_head heads[LY_SRC_COUNT];
+    for (int r = 0; r < LY_SRC_COUNT; r++) {
+        const queue *q = &s->queues[p * LY_SRC_COUNT + r];
+        heads[r].present = q->head < q->n;
+        heads[r].at_end = !heads[r].present && (input_read || r == LY_SRC_INTERNAL);
+        if (heads[r].present)
+            heads[r].key = (ly_merge_key){ q->v[q->head].ev.occurred_at, r, (int64_t)q->v[q->head].pos, p };
+    }
+    int best;
+    ly_merge_state st = ly_merge_pick(heads, LY_SRC_COUNT, &best);
+    if (st == LY_MERGE_READY) {
+        *key = heads[best].key;
+        *head = &s->queues[p * LY_SRC_COUNT + best];
+    }
+    return st;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Processes records while the next one is known: every partition's head
+ * is decided (the partitions interleave by their heads, so one that is
+ * still waiting for a source holds all back). */
+static int drain(sim *s, int input_read)
+{
+    ly_sink sink = { s, on_output, on_internal };
+    for (;;) {
+        int32_t bp = -1;
+        ly_merge_key bkey = { 0, 0, 0, 0 };
+        queue *bq = NULL;
+        for (int32_t p = 0; p < s->np; p++) {
+            ly_merge_key key;
+            queue *q;
+            ly_merge_state st = partition_head(s, p, input_read, &q, &key);
+            if (st == LY_MERGE_WAIT)
+                return 0;
+            if (st == LY_MERGE_READY && (!bq || ly_merge_before(&key, &bkey))) {
+                bq = q;
+                bp = p;
+                bkey = key;
+            }
+        }
+        if (!bq)
+            return 0;
+        ly_event ev = bq->v[bq->head++].ev;
+        if (ly_partition_process(s->parts[bp], &ev, &sink) < 0 || s->oom)
+            return -1;
+    }
+}
+
+static void progress(sim *s, size_t read, size_t len)
+{
+    double t = now_s() - s->started + 1e-9;
+    fprintf(stderr, "\rsimulate: %llu lines, %.0f lines/s, %.0f%% done ", (unsigned long long)s->stats->lines,
+            (double)s->stats->lines / t, len ? 100.0 * (double)read / (double)len : 100.0);
+}
+
+/* One pass: each line is decoded, queued for its partition and source, and
+ * processed as soon as the merge can tell it is next, so the queues hold
+ * only the look-ahead the merge needs. Dead letters of invalid lines are
+ * written when read (the examples allow "first or in place"). */
+static int read_and_run(sim *s, const char *buf, size_t len)
 {
     const char *currency = s->opt->program->currency;
     uint64_t pos = 0;
+    s->started = now_s();
     for (const char *p = buf, *end = buf + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -97,6 +184,8 @@ static int read_lines(sim *s, const char *buf, size_t len)
             continue;
         s->stats->lines++;
         pos++;
+        if (s->opt->progress && (pos & 0xFFFF) == 0)
+            progress(s, (size_t)(p - buf), len);
         ly_event ev;
         ly_decode_info info;
         int rc = ly_event_decode_json(line, n, LY_SRC_ANY, currency, s->arena, &ev, &info);
@@ -108,71 +197,20 @@ static int read_lines(sim *s, const char *buf, size_t len)
             continue;
         }
         int32_t part = ly_murmur2_partition(ev.member_id, strlen(ev.member_id), s->np);
-        if (enqueue(s, part, ev.source, &ev, pos) < 0)
+        if (enqueue(s, part, ev.source, &ev, pos) < 0 || drain(s, 0) < 0)
             return -1;
     }
-    return s->oom ? -1 : 0;
-}
-
-/* The next record of partition p and its merge key, or NULL when drained:
- * the file holds everything, so every source is present or at its end. */
-static queue *partition_head(sim *s, int32_t p, ly_merge_key *key)
-{
-    ly_merge_head heads[LY_SRC_COUNT];
-    for (int r = 0; r < LY_SRC_COUNT; r++) {
-        const queue *q = &s->queues[p * LY_SRC_COUNT + r];
-        heads[r].present = q->head < q->n;
-        heads[r].at_end = !heads[r].present;
-        if (heads[r].present)
-            heads[r].key = (ly_merge_key){ q->v[q->head].ev.occurred_at, r, (int64_t)q->v[q->head].pos, p };
-    }
-    int best;
-    if (ly_merge_pick(heads, LY_SRC_COUNT, &best) != LY_MERGE_READY)
-        return NULL;
-    *key = heads[best].key;
-    return &s->queues[p * LY_SRC_COUNT + best];
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int run(sim *s)
-{
+    if (drain(s, 1) < 0)
+        return -1;
     ly_sink sink = { s, on_output, on_internal };
-    uint64_t done = 0, total = s->stats->lines - s->stats->invalid;
-    double t0 = now_s();
-    for (;;) {
-        int32_t bp = -1;
-        ly_merge_key bkey = { 0, 0, 0, 0 };
-        queue *bq = NULL;
-        for (int32_t p = 0; p < s->np; p++) {
-            ly_merge_key key;
-            queue *q = partition_head(s, p, &key);
-            if (q && (!bq || ly_merge_before(&key, &bkey))) {
-                bq = q;
-                bp = p;
-                bkey = key;
-            }
-        }
-        if (!bq)
-            break;
-        ly_event ev = bq->v[bq->head++].ev;
-        if (ly_partition_process(s->parts[bp], &ev, &sink) < 0 || s->oom)
-            return -1;
-        if (s->opt->progress && (++done & 0xFFFF) == 0)
-            fprintf(stderr, "\rsimulate: %llu events, %.0f events/s, %.0f%% done ", (unsigned long long)done,
-                    (double)done / (now_s() - t0 + 1e-9), total ? 100.0 * (double)done / (double)total : 100.0);
-    }
     if (s->opt->until != INT64_MIN)
         for (int32_t p = 0; p < s->np; p++)
             if (ly_partition_advance(s->parts[p], s->opt->until, &sink) < 0)
                 return -1;
-    if (s->opt->progress)
+    if (s->opt->progress) {
+        progress(s, len, len);
         fputc('\n', stderr);
+    }
     return s->oom ? -1 : 0;
 }
 
@@ -271,9 +309,9 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
         if (!(s.parts[p] = ly_partition_new(opt->program)))
             rc = -1;
     if (rc == 0)
-        rc = read_lines(&s, buf, len);
+        rc = read_and_run(&s, buf, len);
     if (rc == 0)
-        rc = run(&s);
+        flush_lines(&s);
     if (rc < 0)
         snprintf(errstr, errlen, "simulate: out of memory");
     for (int32_t p = 0; rc == 0 && p < s.np; p++) {

@@ -49,6 +49,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (!ly_utf8_valid(out.data ? out.data : "", out.len))
             abort();
+        /* The fast path and the general parser agree on every input: the
+         * same outcome, the same event, the same dead letter. */
+        ly_event gev;
+        ly_decode_info ginfo;
+        int grc = ly_event_decode_json_general(buf, size, source, "USD", arena, &gev, &ginfo);
+        ly_buf again = {0};
+        if (grc == 0)
+            ly_event_json(&again, &gev);
+        if (grc != rc || (rc == 0 && (again.len != out.len || memcmp(again.data, out.data, out.len) != 0)) ||
+            (rc != 0 && (ginfo.reject != info.reject || strcmp(ginfo.detail, info.detail) != 0 ||
+                         strcmp(ginfo.event_id, info.event_id) != 0 || strcmp(ginfo.member_id, info.member_id) != 0 ||
+                         ginfo.source != info.source)))
+            abort();
+        ly_buf_free(&again);
         ly_buf_free(&out);
     }
     ly_arena_destroy(arena);

@@ -1,0 +1,258 @@
+/* The fast path of the JSON event decoder: a scanner for the shape events
+ * have in practice (one object of scalar fields, plus "lines"), which fills
+ * the same field table as yajl's parser. It accepts only what it fully
+ * understands and answers "not sure" for everything else (escapes, nested
+ * values, duplicates, exotic whitespace, long numbers, any syntax error), so
+ * the general decoder stays the single authority on what an event means;
+ * the event_json fuzz target checks that both agree on every input. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "event_scan.h"
+
+typedef struct {
+    const char *p, *end;
+    ly_arena *arena;
+    int oom;
+} scan;
+
+enum { NOT_SURE = 0, DONE = 1 };
+
+static void skip_space(scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static int at(scan *s, char c)
+{
+    skip_space(s);
+    if (s->p < s->end && *s->p == c) {
+        s->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* A string without escapes or control characters (the input is valid UTF-8
+ * already): its bytes, between the quotes. */
+static int plain_string(scan *s, const char **str, size_t *len)
+{
+    if (!at(s, '"'))
+        return 0;
+    const char *b = s->p;
+    while (s->p < s->end) {
+        unsigned char c = (unsigned char)*s->p;
+        if (c == '"') {
+            *str = b;
+            *len = (size_t)(s->p - b);
+            s->p++;
+            return 1;
+        }
+        if (c == '\\' || c < 0x20)
+            return 0;
+        s->p++;
+    }
+    return 0;
+}
+
+static int delimiter_follows(const scan *s)
+{
+    if (s->p == s->end)
+        return 1;
+    char c = *s->p;
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int digits(scan *s)
+{
+    const char *b = s->p;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+        s->p++;
+    return s->p > b;
+}
+
+/* JSON's number grammar; integers of up to 18 digits exactly as strtoll
+ * reads them, others through strtod as yajl does. */
+static int number(scan *s, ly_field_value *v)
+{
+    const char *b = s->p;
+    int negative = *s->p == '-', is_double = 0;
+    s->p += negative;
+    if (s->p < s->end && *s->p == '0')
+        s->p++;
+    else if (!digits(s))
+        return 0;
+    size_t int_digits = (size_t)(s->p - b) - (size_t)negative;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (!digits(s))
+            return 0;
+        is_double = 1;
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (!digits(s))
+            return 0;
+        is_double = 1;
+    }
+    if (!delimiter_follows(s))
+        return 0;
+    if (!is_double) {
+        if (int_digits > 18)
+            return 0;
+        int64_t x = 0;
+        for (const char *d = b + negative; d < s->p; d++)
+            x = x * 10 + (*d - '0');
+        if (v)
+            v->kind = LY_V_INT, v->i = negative ? -x : x, v->d = (double)v->i;
+        return 1;
+    }
+    char tmp[64];
+    size_t n = (size_t)(s->p - b);
+    if (n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, b, n);
+    tmp[n] = '\0';
+    double d = strtod(tmp, NULL);
+    if (isinf(d)) /* yajl calls that an overflow */
+        return 0;
+    if (v)
+        v->kind = LY_V_DOUBLE, v->d = d;
+    return 1;
+}
+
+static int word(scan *s, const char *w, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
+        return 0;
+    s->p += n;
+    return delimiter_follows(s);
+}
+
+/* A scalar value into v (NULL: an unknown field, read and dropped). */
+static int scalar(scan *s, ly_field_value *v)
+{
+    skip_space(s);
+    if (s->p == s->end)
+        return 0;
+    switch (*s->p) {
+    case '"': {
+        const char *str;
+        size_t len;
+        if (!plain_string(s, &str, &len))
+            return 0;
+        if (v) {
+            v->kind = LY_V_STRING;
+            v->len = len;
+            if (!(v->s = ly_arena_strndup(s->arena, str, len))) {
+                s->oom = 1;
+                return 0;
+            }
+        }
+        return 1;
+    }
+    case 'n':
+        if (!word(s, "null", 4))
+            return 0;
+        if (v)
+            v->kind = LY_V_NULL;
+        return 1;
+    case 't':
+    case 'f':
+        if (!word(s, *s->p == 't' ? "true" : "false", *s->p == 't' ? 4 : 5))
+            return 0;
+        if (v)
+            v->kind = LY_V_OTHER;
+        return 1;
+    default:
+        return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) && number(s, v);
+    }
+}
+
+static ly_field_value *line_field(ly_line_fields *l, const char *k, size_t n)
+{
+    if (n == 3 && memcmp(k, "sku", 3) == 0)
+        return &l->sku;
+    if (n == 8 && memcmp(k, "category", 8) == 0)
+        return &l->category;
+    if (n == 12 && memcmp(k, "amount_minor", 12) == 0)
+        return &l->amount_minor;
+    return NULL;
+}
+
+static int line_object(scan *s, ly_line_fields *l)
+{
+    memset(l, 0, sizeof *l);
+    if (!at(s, '{'))
+        return 0;
+    if (at(s, '}'))
+        return 1;
+    do {
+        const char *k;
+        size_t n;
+        if (!plain_string(s, &k, &n) || !at(s, ':'))
+            return 0;
+        ly_field_value *v = line_field(l, k, n);
+        if ((v && v->kind != LY_V_NONE) || !scalar(s, v))
+            return 0;
+    } while (at(s, ','));
+    return at(s, '}');
+}
+
+static int lines_array(scan *s, ly_fields *f)
+{
+    s->p++; /* the '[' */
+    f->v[LY_F_LINES].kind = LY_V_ARRAY;
+    if (at(s, ']'))
+        return 1;
+    do {
+        if (f->n_lines == LY_MAX_LINES || !line_object(s, &f->lines[f->n_lines]))
+            return 0;
+        f->n_lines++;
+    } while (at(s, ','));
+    return at(s, ']');
+}
+
+static int field_index(const char *k, size_t n)
+{
+    /* Keys hold no NUL (control characters send us to the general path),
+     * so strncmp stops inside both strings. */
+    for (int i = 0; i < LY_F_COUNT; i++)
+        if (ly_field_names[i][0] == k[0] && strncmp(ly_field_names[i], k, n) == 0 && ly_field_names[i][n] == '\0')
+            return i;
+    return -1;
+}
+
+static int member(scan *s, ly_fields *f)
+{
+    const char *k;
+    size_t n;
+    if (!plain_string(s, &k, &n) || !at(s, ':'))
+        return 0;
+    int i = field_index(k, n);
+    if (i >= 0 && f->v[i].kind != LY_V_NONE) /* a duplicate: the general decoder says so */
+        return 0;
+    skip_space(s);
+    if (i == LY_F_LINES && s->p < s->end && *s->p == '[')
+        return lines_array(s, f);
+    return scalar(s, i >= 0 ? &f->v[i] : NULL);
+}
+
+int ly_event_scan_json(const char *buf, size_t len, ly_fields *f, ly_arena *arena)
+{
+    scan s = { buf, buf + len, arena, 0 };
+    int ok = at(&s, '{');
+    if (ok && !at(&s, '}')) {
+        do
+            ok = member(&s, f);
+        while (ok && at(&s, ','));
+        ok = ok && at(&s, '}');
+    }
+    if (s.oom)
+        return LY_DECODE_ENOMEM;
+    skip_space(&s);
+    return ok && s.p == s.end ? DONE : NOT_SURE;
+}
