@@ -107,7 +107,7 @@ void ly_arena_destroy(ly_arena *a)
 static char *room(ly_arena *a, size_t len, size_t align)
 {
     block *b = a->head;
-    size_t pad = b ? (align - b->used % align) % align : 0;
+    size_t pad = b ? (0 - b->used) & (align - 1) : 0; /* align is 1 or 8 */
     if (!b || b->cap - b->used < len + pad) {
         size_t cap = len > 65536 ? len : 65536;
         block *nb = malloc(sizeof *nb + cap);
@@ -373,8 +373,9 @@ static int get_type(ly_fields *d, int f, int source, ly_event_type *out)
     const char *s;
     if (get_string(d, f, &s) < 0)
         return -1;
+    size_t len = d->v[f].len;
     for (int t = source_types[source][0]; t <= source_types[source][1]; t++) {
-        if (strcmp(s, type_names[t]) == 0) {
+        if (strncmp(type_names[t], s, len) == 0 && type_names[t][len] == '\0') {
             *out = (ly_event_type)t;
             return 0;
         }
@@ -578,9 +579,9 @@ int ly_event_from_fields(ly_fields *d, int source, const char *currency, ly_even
     ev->source = (ly_source)source;
     if (get_string(d, LY_F_EVENT_ID, &ev->event_id) < 0 || get_string(d, LY_F_MEMBER_ID, &ev->member_id) < 0)
         return -1;
-    if (!ly_event_valid_event_id(ev->event_id, strlen(ev->event_id)))
+    if (!ly_event_valid_event_id(ev->event_id, d->v[LY_F_EVENT_ID].len))
         return bad(d, "event_id", "must be 1..128 characters in 0x21..0x7E");
-    if (!ly_event_valid_member_id(ev->member_id, strlen(ev->member_id)))
+    if (!ly_event_valid_member_id(ev->member_id, d->v[LY_F_MEMBER_ID].len))
         return bad(d, "member_id", "must be 1..64 characters of [A-Za-z0-9_.:@-]");
     if (get_int(d, LY_F_OCCURRED_AT, MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
         return -1;
@@ -627,9 +628,10 @@ static int decode(const char *buf, size_t len, int source, const char *currency,
                   ly_decode_info *info, int fast)
 {
     memset(ev, 0, sizeof *ev);
-    if (info) {
-        memset(info, 0, sizeof *info);
+    if (info) { /* the strings are read up to their NUL: no need to clear them whole */
+        info->reject = LY_REJECT_NONE;
         info->source = source;
+        info->event_id[0] = info->member_id[0] = info->detail[0] = '\0';
     }
     /* The line table is large and filled as lines appear: not zeroed here. */
     dec d;

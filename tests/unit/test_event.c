@@ -6,7 +6,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ly_utf8.h"
+#include "ly_buf.h"
 #include "ly_event.h"
+#include "ly_output.h"
 
 static ly_arena *arena;
 static ly_decode_info info;
@@ -159,6 +161,71 @@ static void test_section1_strict_utf8(void **s)
     assert_true(ly_utf8_valid(out, strlen(out)));
 }
 
+/* The fast path (event_scan.c) and the general parser agree: every field of
+ * the table, and the shapes where the fast path must step aside. */
+static void agree(const char *json)
+{
+    for (int source = LY_SRC_ANY; source <= LY_SRC_SOCIAL; source++) {
+        ly_event a, b;
+        ly_decode_info ia, ib;
+        int ra = ly_event_decode_json(json, strlen(json), source, "USD", arena, &a, &ia);
+        int rb = ly_event_decode_json_general(json, strlen(json), source, "USD", arena, &b, &ib);
+        if (ra != rb)
+            fail_msg("fast %d, general %d for source %d: %s", ra, rb, source, json);
+        if (ra == 0) {
+            ly_buf ja = {0}, jb = {0};
+            ly_event_json(&ja, &a);
+            ly_event_json(&jb, &b);
+            assert_string_equal(ja.data, jb.data);
+            ly_buf_free(&ja);
+            ly_buf_free(&jb);
+        } else {
+            assert_int_equal(ia.reject, ib.reject);
+            assert_string_equal(ia.detail, ib.detail);
+            assert_string_equal(ia.event_id, ib.event_id);
+            assert_string_equal(ia.member_id, ib.member_id);
+        }
+    }
+}
+
+static void test_fast_path_agrees_with_general(void **s)
+{
+    (void)s;
+    static const char *const lines[] = {
+        P(PURCHASE_FIELDS ",\"channel\":\"app\",\"store_id\":\"s-1\",\"lines\":[{\"sku\":\"A\",\"category\":\"c\",\"amount_minor\":60},"
+                          "{\"sku\":\"B\",\"category\":null,\"amount_minor\":40,\"x\":true}]"),
+        P(PURCHASE_FIELDS ",\"lines\":[]"),
+        P(PURCHASE_FIELDS ",\"lines\":[1]"),
+        P(PURCHASE_FIELDS ",\"lines\":[{\"sku\":\"A\",\"sku\":\"B\",\"amount_minor\":100}]"),
+        P(PURCHASE_FIELDS ",\"lines\":{\"sku\":\"A\"}"),
+        P(",\"kind\":\"REFUND\",\"order_id\":\"o1\",\"amount_minor\":-0,\"currency\":\"USD\""),
+        P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":1e2,\"currency\":\"USD\""),
+        P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":0100,\"currency\":\"USD\""),
+        P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":9223372036854775807,\"currency\":\"USD\""),
+        P(",\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":99999999999999999999,\"currency\":\"USD\""),
+        P(",\"kind\":\"PURCHASE\",\"order_id\":\"o\\u0031\",\"amount_minor\":100,\"currency\":\"USD\""),
+        P(PURCHASE_FIELDS ",\"currency\":\"USD\""),
+        P(PURCHASE_FIELDS) " x",
+        " \t\r\n" P(PURCHASE_FIELDS) "\n ",
+        P(PURCHASE_FIELDS) "\f",
+        I(",\"type\":\"REDEEM\",\"points\":5,\"reward_id\":\"R\""),
+        I(",\"type\":\"REDEEM_CANCEL\",\"redeem_event_id\":\"e0\""),
+        I(",\"type\":\"PROFILE_UPDATE\",\"birthday\":\"02-29\""),
+        I(",\"type\":\"PROFILE_UPDATE\",\"birthday\":null"),
+        I(",\"type\":\"ERASE\",\"nested\":{\"a\":[1,{\"b\":2}]}"),
+        I(",\"type\":\"CHECK_IN\",\"occurred_at\":1"),
+        S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":-0.25"),
+        S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":1E0"),
+        S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":1e999"),
+        S(",\"type\":\"MENTION\",\"platform\":\"x\",\"sentiment\":.5"),
+        S(",\"type\":\"REFERRAL\",\"platform\":\"x\",\"referred_member_id\":\"m2\""),
+        S(",\"type\":\"SHARE\",\"platform\":false"),
+        "[]", "{}", "", "{", "{\"source\":\"purchases\"", "{\"\":1}", "null",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        agree(lines[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_section1_currency_after_structure),
         cmocka_unit_test(test_decoder_survives_garbage),
         cmocka_unit_test(test_section1_strict_utf8),
+        cmocka_unit_test(test_fast_path_agrees_with_general),
     };
     return cmocka_run_group_tests_name("event", tests, setup, teardown);
 }
