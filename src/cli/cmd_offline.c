@@ -80,11 +80,12 @@ static int run_simulate(int argc, char **argv)
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     fprintf(stderr,
             "simulate: %llu lines (%llu invalid, %llu repeats dropped, %llu rejected), %llu members; "
-            "%llu rewards, %llu churn alerts, %llu notices, %llu dead letters; %.3f s, %.0f events/s\n",
+            "%llu rewards, %llu churn alerts, %llu notices, %llu dead letters; %.3f s, %.0f events/s; engine memory %llu bytes\n",
             (unsigned long long)st.lines, (unsigned long long)st.invalid, (unsigned long long)st.repeats,
             (unsigned long long)st.rejected, (unsigned long long)st.members,
             (unsigned long long)st.outputs[LY_TOPIC_REWARDS], (unsigned long long)st.outputs[LY_TOPIC_CHURN],
-            (unsigned long long)st.outputs[LY_TOPIC_NOTICES], (unsigned long long)st.outputs[LY_TOPIC_DLQ], s, (double)st.lines / (s > 0 ? s : 1e-9));
+            (unsigned long long)st.outputs[LY_TOPIC_NOTICES], (unsigned long long)st.outputs[LY_TOPIC_DLQ], s, (double)st.lines / (s > 0 ? s : 1e-9),
+            (unsigned long long)st.memory_bytes);
     return EX_OK;
 }
 

@@ -7,6 +7,9 @@
 #include "ly_time.h"
 
 typedef struct { int64_t due; ly_member *m; uint8_t kind; } timer;
+/* A member table slot keeps the member's key beside the pointer: probing
+ * compares keys without touching members (each a cache miss). */
+typedef struct { uint64_t key; ly_member *m; } slot;
 
 /* Section 16: erased member keys, open addressing (0 marks a free slot;
  * a key of 0 is stored as 1, a 2^-64 collision at worst). */
@@ -17,7 +20,7 @@ struct ly_partition {
     const ly_program *prog;
     int64_t clock;
     /* open addressing, linear probing, power-of-two size */
-    ly_member **slots;
+    slot *slots;
     size_t cap, count; /* count: records, members or not */
     size_t members;    /* records that are members */
     timer *heap;
@@ -104,8 +107,8 @@ void ly_partition_destroy(ly_partition *pt)
     if (!pt)
         return;
     for (size_t i = 0; pt->slots && i < pt->cap; i++) {
-        ly_member_clear(pt->slots[i]);
-        free(pt->slots[i]);
+        ly_member_clear(pt->slots[i].m);
+        free(pt->slots[i].m);
     }
     free(pt->slots);
     ly_dedupe_destroy(pt->seen);
@@ -127,10 +130,10 @@ static size_t slot_of(const ly_partition *pt, const ly_member *m)
 static ly_member *find_keyed(ly_partition *pt, const char *id, uint64_t key)
 {
     for (size_t i = (size_t)key & (pt->cap - 1);; i = (i + 1) & (pt->cap - 1)) {
-        if (!pt->slots[i])
+        if (!pt->slots[i].m)
             return NULL;
-        if (pt->slots[i]->key == key && strcmp(pt->slots[i]->id, id) == 0)
-            return pt->slots[i];
+        if (pt->slots[i].key == key && strcmp(pt->slots[i].m->id, id) == 0)
+            return pt->slots[i].m;
     }
 }
 
@@ -142,17 +145,17 @@ ly_member *ly_partition_find(ly_partition *pt, const char *id)
 static int grow(ly_partition *pt)
 {
     size_t old_cap = pt->cap;
-    ly_member **old = pt->slots;
-    ly_member **slots = calloc(old_cap * 2, sizeof *slots);
+    slot *old = pt->slots;
+    slot *slots = calloc(old_cap * 2, sizeof *slots);
     if (!slots)
         return -1;
     pt->slots = slots;
     pt->cap = old_cap * 2;
     for (size_t i = 0; i < old_cap; i++) {
-        if (!old[i])
+        if (!old[i].m)
             continue;
-        size_t j = slot_of(pt, old[i]);
-        while (slots[j])
+        size_t j = slot_of(pt, old[i].m);
+        while (slots[j].m)
             j = (j + 1) & (pt->cap - 1);
         slots[j] = old[i];
     }
@@ -172,9 +175,9 @@ static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
         return NULL;
     ly_member_init(m, id);
     size_t i = (size_t)key & (pt->cap - 1);
-    while (pt->slots[i])
+    while (pt->slots[i].m)
         i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = m;
+    pt->slots[i] = (slot){ m->key, m };
     pt->count++;
     return m;
 }
@@ -296,16 +299,16 @@ static void remove_member(ly_partition *pt, ly_member *m)
         if (pt->dirty[i] == m)
             pt->dirty[i] = pt->dirty[--pt->dirty_n];
     size_t i = slot_of(pt, m);
-    while (pt->slots[i] != m)
+    while (pt->slots[i].m != m)
         i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = NULL;
+    pt->slots[i] = (slot){ 0, NULL };
     /* Backward-shift deletion keeps every probe chain unbroken. */
-    for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j]; j = (j + 1) & (pt->cap - 1)) {
-        size_t home = slot_of(pt, pt->slots[j]);
+    for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j].m; j = (j + 1) & (pt->cap - 1)) {
+        size_t home = slot_of(pt, pt->slots[j].m);
         int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             pt->slots[i] = pt->slots[j];
-            pt->slots[j] = NULL;
+            pt->slots[j] = (slot){ 0, NULL };
             i = j;
         }
     }
@@ -432,8 +435,8 @@ ly_member **ly_partition_members(ly_partition *pt, size_t *n)
         return NULL;
     pt->listing = l;
     for (size_t i = 0; i < pt->cap; i++)
-        if (pt->slots[i] && pt->slots[i]->exists)
-            l[(*n)++] = pt->slots[i];
+        if (pt->slots[i].m && pt->slots[i].m->exists)
+            l[(*n)++] = pt->slots[i].m;
     return l;
 }
 
@@ -442,8 +445,8 @@ size_t ly_partition_memory(const ly_partition *pt)
     size_t n = sizeof *pt + pt->cap * sizeof *pt->slots + pt->heap_cap * sizeof *pt->heap +
                ly_dedupe_memory(pt->seen);
     for (size_t i = 0; i < pt->cap; i++)
-        if (pt->slots[i])
-            n += sizeof(ly_member) + ly_member_heap_bytes(pt->slots[i]);
+        if (pt->slots[i].m)
+            n += sizeof(ly_member) + ly_member_heap_bytes(pt->slots[i].m);
     return n;
 }
 
@@ -455,9 +458,9 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
         return -1;
     }
     size_t i = slot_of(pt, m);
-    while (pt->slots[i])
+    while (pt->slots[i].m)
         i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = m;
+    pt->slots[i] = (slot){ m->key, m };
     pt->count++;
     pt->members += m->exists;
     /* State written before lots carried their expiry (state version 1). */
