@@ -73,6 +73,14 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
         return;
     char *o = b->data + b->len;
     *o++ = '"';
+    /* Ids and names rarely need escaping: copy the plain run in one go. */
+    size_t plain = 0;
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')
+        plain++;
+    memcpy(o, s, plain);
+    o += plain;
+    s += plain;
+    n -= plain;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '"' || ch == '\\') {

@@ -226,6 +226,16 @@ static void test_fast_path_agrees_with_general(void **s)
         agree(lines[i]);
 }
 
+static void test_json_string_escapes(void **s)
+{
+    (void)s;
+    ly_buf b = {0};
+    ly_buf_json_string(&b, "plain-id", 8);
+    ly_buf_json_string(&b, "a\"b\\c\x01" "d\xC3\xA9", 9);
+    assert_string_equal(b.data, "\"plain-id\"\"a\\\"b\\\\c\\u0001" "d\xC3\xA9\"");
+    ly_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_decoder_survives_garbage),
         cmocka_unit_test(test_section1_strict_utf8),
         cmocka_unit_test(test_fast_path_agrees_with_general),
+        cmocka_unit_test(test_json_string_escapes),
     };
     return cmocka_run_group_tests_name("event", tests, setup, teardown);
 }
