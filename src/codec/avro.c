@@ -20,6 +20,10 @@ typedef struct {
     avro_value_iface_t *iface;
     avro_value_t value;
     int have;
+    /* Where each event field sits in the record, -1 when the schema has
+     * none: looked up once, since avro-c formats an error message for every
+     * lookup of a missing field (that was the processor's top cost). */
+    int field[LY_F_COUNT];
 } codec_of;
 
 struct ly_avro {
@@ -76,6 +80,10 @@ ly_avro *ly_avro_new(char *errstr, size_t errlen)
             return NULL;
         }
         c->have = 1;
+        for (int f = 0; f < LY_F_COUNT; f++)
+            c->field[f] = avro_typeof(c->schema) == AVRO_RECORD
+                              ? avro_schema_record_field_get_index(c->schema, ly_field_names[f])
+                              : -1;
     }
     return a;
 }
@@ -421,25 +429,34 @@ static void take_lines(avro_value_t *arr, ly_fields *f, ly_arena *arena)
     }
 }
 
-static void take(avro_value_t *rec, ly_fields *f, int which, ly_arena *arena)
+static void copy_value(avro_value_t v, ly_field_value *fv, ly_arena *arena, int *oom);
+
+static void take(avro_value_t *rec, const codec_of *c, ly_fields *f, int which, ly_arena *arena)
 {
     avro_value_t v, b;
+    if (c->field[which] < 0 || avro_value_get_by_index(rec, (size_t)c->field[which], &v, NULL) != 0)
+        return;
     if (which == LY_F_LINES) {
-        if (avro_value_get_by_name(rec, "lines", &v, NULL) == 0 && avro_value_get_type(&v) == AVRO_UNION) {
+        if (avro_value_get_type(&v) == AVRO_UNION) {
             int disc = 0;
             if (avro_value_get_discriminant(&v, &disc) == 0 && disc == 1 && avro_value_get_current_branch(&v, &b) == 0)
                 take_lines(&b, f, arena);
         }
         return;
     }
-    take_value(rec, ly_field_names[which], &f->v[which], arena, &f->oom);
+    copy_value(v, &f->v[which], arena, &f->oom);
 }
 
 static void take_value(avro_value_t *rec, const char *name, ly_field_value *fv, ly_arena *arena, int *oom)
 {
-    avro_value_t v, b;
-    if (avro_value_get_by_name(rec, name, &v, NULL) != 0)
-        return;
+    avro_value_t v;
+    if (avro_value_get_by_name(rec, name, &v, NULL) == 0)
+        copy_value(v, fv, arena, oom);
+}
+
+static void copy_value(avro_value_t v, ly_field_value *fv, ly_arena *arena, int *oom)
+{
+    avro_value_t b;
     avro_type_t t = avro_value_get_type(&v);
     if (t == AVRO_UNION) {
         int disc = 0;
@@ -523,8 +540,9 @@ int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, co
     f.oom = 0;
     f.arena = arena;
     f.info = info;
+    const codec_of *c = rec == &a->cur[role].value ? &a->cur[role] : &a->legacy[role];
     for (int i = LY_F_EVENT_ID; i < LY_F_COUNT; i++)
-        take(rec, &f, i, arena);
+        take(rec, c, &f, i, arena);
     int rc = ly_event_from_fields(&f, (int)role, currency, ev);
     return rc < 0 && f.oom ? LY_DECODE_ENOMEM : rc;
 }
