@@ -18,9 +18,15 @@ typedef struct {
 
 enum { NOT_SURE = 0, DONE = 1 };
 
+/* JSON's whitespace less \v and \f, which yajl also takes: those go to it. */
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static void skip_space(scan *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    while (s->p < s->end && is_space(*s->p))
         s->p++;
 }
 
@@ -61,7 +67,7 @@ static int delimiter_follows(const scan *s)
     if (s->p == s->end)
         return 1;
     char c = *s->p;
-    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return c == ',' || c == '}' || c == ']' || is_space(c);
 }
 
 static int digits(scan *s)
