@@ -34,6 +34,11 @@ typedef struct {
     int64_t amount, refunded, points; /* points: own plus campaign points */
     int64_t release_at;               /* section 12: LY_NO_TIME once released or never pending */
 } ly_order;
+/* Orders are kept for good (refunds may come any time) and are most of a
+ * member's memory. Most end settled - released, never refunded, amount and
+ * points below 2^32 - and those keep only what a later refund needs, in 16
+ * bytes instead of 40. Use the ly_member_order_* functions, not the arrays. */
+typedef struct { uint64_t key; uint32_t amount, points; } ly_order_settled;
 /* Section 13: an expiry notice due at `due` for the lots expiring at `expires`. */
 typedef struct { int64_t due, expires; } ly_expiry_notice;
 /* Section 11: what campaign `key` has given the member. */
@@ -79,7 +84,8 @@ typedef struct ly_member {
     LY_VEC(ly_lot) lots;
     LY_VEC(ly_spend) spend;
     LY_VEC(ly_day_total) days;
-    LY_VEC(ly_order) orders;
+    LY_VEC(ly_order) orders;             /* open: pending, refunded or too big to settle */
+    LY_VEC(ly_order_settled) settled;    /* the other orders */
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
     LY_VEC(uint64_t) referred;  /* as referrer R: the members whose bonus was paid */
     LY_VEC(ly_campaign_use) campaigns;
@@ -103,6 +109,20 @@ int64_t ly_member_pending_points(const ly_member *m);
 void ly_member_shrink(ly_member *m);
 /* Bytes owned by the record besides sizeof(ly_member). */
 size_t ly_member_heap_bytes(const ly_member *m);
+
+/* Section 5 orders, whichever form they are kept in. */
+uint32_t ly_member_order_count(const ly_member *m);
+/* The i-th order (i < ly_member_order_count): settled ones first. */
+ly_order ly_member_order_at(const ly_member *m, uint32_t i);
+/* Copies order `key` to *o and returns 1, or returns 0 when there is none. */
+int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o);
+/* Adds order o (its key must be new) or, with replace, stores o over the
+ * order with its key; either way in the smallest form it fits. On ENOMEM
+ * marks m->oom (the order is then lost, and the engine reports it). */
+void ly_member_order_put(ly_member *m, const ly_order *o, int replace);
+/* Moves every open order that can settle into the compact form (after a
+ * release or a load). Never loses an order: without memory it stays open. */
+void ly_member_orders_settle(ly_member *m);
 
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);

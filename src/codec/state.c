@@ -102,12 +102,12 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, m->days.n);
     for (uint32_t i = 0; i < m->days.n; i++)
         put_i(b, m->days.v[i].day), put_i(b, m->days.v[i].points);
-    put_u(b, m->orders.n);
-    for (uint32_t i = 0; i < m->orders.n; i++) {
-        const ly_order *o = &m->orders.v[i];
-        put_raw64(b, o->key);
-        put_i(b, o->amount), put_i(b, o->refunded), put_i(b, o->points);
-        put_i(b, o->release_at == LY_NO_TIME ? 0 : o->release_at); /* no release is ever at 0 */
+    put_u(b, ly_member_order_count(m));
+    for (uint32_t i = 0; i < ly_member_order_count(m); i++) {
+        ly_order o = ly_member_order_at(m, i);
+        put_raw64(b, o.key);
+        put_i(b, o.amount), put_i(b, o.refunded), put_i(b, o.points);
+        put_i(b, o.release_at == LY_NO_TIME ? 0 : o.release_at); /* no release is ever at 0 */
     }
     put_u(b, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
@@ -303,6 +303,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
         ly_member_clear(m);
         return -1;
     }
+    ly_member_orders_settle(m);
     return 0;
 }
 

@@ -23,13 +23,9 @@ void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink)
         sink->output(sink->opaque, &o);
 }
 
-static ly_order *find_order(ly_member *m, const char *order_id)
+static int find_order(const ly_member *m, const char *order_id, ly_order *o)
 {
-    uint64_t key = ly_member_key(order_id);
-    for (uint32_t i = 0; i < m->orders.n; i++)
-        if (m->orders.v[i].key == key)
-            return &m->orders.v[i];
-    return NULL;
+    return ly_member_order_get(m, ly_member_key(order_id), o);
 }
 
 static ly_redemption *find_redemption(ly_member *m, const char *event_id)
@@ -45,13 +41,13 @@ static ly_redemption *find_redemption(ly_member *m, const char *event_id)
 static ly_reject precheck(ly_ctx *c)
 {
     const ly_event *ev = c->ev;
+    ly_order o;
     if (ev->type == LY_EV_PURCHASE)
-        return find_order(c->m, ev->order_id) ? LY_REJECT_DUPLICATE_ORDER : LY_REJECT_NONE;
+        return find_order(c->m, ev->order_id, &o) ? LY_REJECT_DUPLICATE_ORDER : LY_REJECT_NONE;
     if (ev->type == LY_EV_REFUND) {
-        ly_order *o = find_order(c->m, ev->order_id);
-        if (!o)
+        if (!find_order(c->m, ev->order_id, &o))
             return LY_REJECT_UNKNOWN_ORDER;
-        if (ev->amount_minor > o->amount - o->refunded)
+        if (ev->amount_minor > o.amount - o.refunded)
             return LY_REJECT_REFUND_EXCEEDS_ORDER;
     }
     if (ev->type == LY_EV_REDEEM_CANCEL && !find_redemption(c->m, ev->redeem_event_id))
@@ -98,9 +94,8 @@ static void apply_purchase(ly_ctx *c)
     if (pts > 0)
         emit_purchase_points(c, pts, release_at);
     pts += ly_campaigns_apply(c, tier, release_at);
-    ly_order *o = LY_MEMBER_PUSH(m, m->orders);
-    if (o)
-        *o = (ly_order){ ly_member_key(ev->order_id), ev->amount_minor, 0, pts, release_at };
+    ly_order o = { ly_member_key(ev->order_id), ev->amount_minor, 0, pts, release_at };
+    ly_member_order_put(m, &o, 0);
     if (release_at != LY_NO_TIME && release_at < m->due[LY_TIMER_RELEASE])
         m->due[LY_TIMER_RELEASE] = release_at;
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
@@ -123,14 +118,16 @@ static void apply_purchase(ly_ctx *c)
 static void apply_refund(ly_ctx *c)
 {
     ly_member *m = c->m;
-    ly_order *o = find_order(m, c->ev->order_id);
-    int64_t reversed = (int64_t)((__int128)o->points * o->refunded / o->amount);
-    o->refunded += c->ev->amount_minor;
-    int64_t reverse = (int64_t)((__int128)o->points * o->refunded / o->amount) - reversed;
+    ly_order o;
+    find_order(m, c->ev->order_id, &o); /* precheck found it */
+    int64_t reversed = (int64_t)((__int128)o.points * o.refunded / o.amount);
+    o.refunded += c->ev->amount_minor;
+    ly_member_order_put(m, &o, 1);
+    int64_t reverse = (int64_t)((__int128)o.points * o.refunded / o.amount) - reversed;
     ly_tiers_add_spend(c, -c->ev->amount_minor, c->ev->occurred_at);
     if (reverse <= 0)
         return;
-    int pending = o->release_at != LY_NO_TIME;
+    int pending = o.release_at != LY_NO_TIME;
     if (!pending) {
         ly_lots_debit(c, reverse);
         m->lifetime = ly_points_add(m->lifetime, -reverse);

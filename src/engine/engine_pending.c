@@ -43,6 +43,7 @@ void ly_pending_release(ly_ctx *c, int64_t due)
         delta += still_pending(o);
         o->release_at = LY_NO_TIME;
     }
+    ly_member_orders_settle(m);
     ly_pending_schedule(m);
     if (delta <= 0)
         return;

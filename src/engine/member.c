@@ -30,6 +30,7 @@ void ly_member_clear(ly_member *m)
     free(m->spend.v);
     free(m->days.v);
     free(m->orders.v);
+    free(m->settled.v);
     free(m->platforms.v);
     free(m->referred.v);
     for (uint32_t i = 0; i < m->redemptions.n; i++)
@@ -43,6 +44,7 @@ void ly_member_clear(ly_member *m)
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
     memset(&m->orders, 0, sizeof m->orders);
+    memset(&m->settled, 0, sizeof m->settled);
     memset(&m->platforms, 0, sizeof m->platforms);
     memset(&m->referred, 0, sizeof m->referred);
     memset(&m->campaigns, 0, sizeof m->campaigns);
@@ -66,7 +68,8 @@ size_t ly_member_heap_bytes(const ly_member *m)
 {
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
                m->days.cap * sizeof *m->days.v +
-               m->orders.cap * sizeof *m->orders.v + m->platforms.cap * sizeof *m->platforms.v +
+               m->orders.cap * sizeof *m->orders.v + m->settled.cap * sizeof *m->settled.v +
+               m->platforms.cap * sizeof *m->platforms.v +
                m->referred.cap * sizeof *m->referred.v + m->campaigns.cap * sizeof *m->campaigns.v +
                m->redemptions.cap * sizeof *m->redemptions.v +
                m->expiry_notices.cap * sizeof *m->expiry_notices.v + m->tier_notices.cap * sizeof *m->tier_notices.v;
@@ -106,12 +109,104 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->spend, sizeof *m->spend.v);
     shrink(&m->days, sizeof *m->days.v);
     shrink(&m->orders, sizeof *m->orders.v);
+    shrink(&m->settled, sizeof *m->settled.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
     shrink(&m->referred, sizeof *m->referred.v);
     shrink(&m->campaigns, sizeof *m->campaigns.v);
     shrink(&m->redemptions, sizeof *m->redemptions.v);
     shrink(&m->expiry_notices, sizeof *m->expiry_notices.v);
     shrink(&m->tier_notices, sizeof *m->tier_notices.v);
+}
+
+static int can_settle(const ly_order *o)
+{
+    return o->release_at == LY_NO_TIME && o->refunded == 0 && o->amount > 0 && o->amount <= UINT32_MAX &&
+           o->points >= 0 && o->points <= UINT32_MAX;
+}
+
+static int64_t find_open(const ly_member *m, uint64_t key)
+{
+    for (uint32_t i = 0; i < m->orders.n; i++)
+        if (m->orders.v[i].key == key)
+            return i;
+    return -1;
+}
+
+static int64_t find_settled(const ly_member *m, uint64_t key)
+{
+    for (uint32_t i = 0; i < m->settled.n; i++)
+        if (m->settled.v[i].key == key)
+            return i;
+    return -1;
+}
+
+uint32_t ly_member_order_count(const ly_member *m)
+{
+    return m->settled.n + m->orders.n;
+}
+
+ly_order ly_member_order_at(const ly_member *m, uint32_t i)
+{
+    if (i >= m->settled.n)
+        return m->orders.v[i - m->settled.n];
+    const ly_order_settled *s = &m->settled.v[i];
+    return (ly_order){ s->key, s->amount, 0, s->points, LY_NO_TIME };
+}
+
+int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
+{
+    int64_t i = find_settled(m, key);
+    if (i >= 0) {
+        *o = ly_member_order_at(m, (uint32_t)i);
+        return 1;
+    }
+    if ((i = find_open(m, key)) < 0)
+        return 0;
+    *o = m->orders.v[i];
+    return 1;
+}
+
+static int push_settled(ly_member *m, const ly_order *o)
+{
+    ly_order_settled *s = ly_vec_push(&m->settled, sizeof *s);
+    if (!s)
+        return -1;
+    *s = (ly_order_settled){ o->key, (uint32_t)o->amount, (uint32_t)o->points };
+    return 0;
+}
+
+void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
+{
+    int64_t s = replace ? find_settled(m, o->key) : -1, w = replace ? find_open(m, o->key) : -1;
+    if (can_settle(o) && s >= 0) {
+        m->settled.v[s] = (ly_order_settled){ o->key, (uint32_t)o->amount, (uint32_t)o->points };
+        return;
+    }
+    if (w >= 0) {
+        m->orders.v[w] = *o;
+        return;
+    }
+    if (can_settle(o) && push_settled(m, o) == 0)
+        return;
+    ly_order *n = ly_member_push(m, &m->orders, sizeof *n);
+    if (!n)
+        return;
+    *n = *o;
+    if (s >= 0)
+        m->settled.v[s] = m->settled.v[--m->settled.n];
+}
+
+void ly_member_orders_settle(ly_member *m)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < m->orders.n; i++)
+        if (!can_settle(&m->orders.v[i]) || push_settled(m, &m->orders.v[i]) < 0)
+            m->orders.v[keep++] = m->orders.v[i];
+    m->orders.n = keep;
+    if (keep == 0) {
+        free(m->orders.v);
+        memset(&m->orders, 0, sizeof m->orders);
+    }
 }
 
 void *ly_member_push(ly_member *m, void *vec, size_t elem_size)

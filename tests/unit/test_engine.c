@@ -183,6 +183,31 @@ static void test_section5_duplicate_and_unknown_orders(void **s)
     assert_int_equal(member("m")->balance, 110);
 }
 
+/* Orders are kept in a compact form once settled (member.c); a refund must
+ * see the same order whichever form it is in, and a big one never settles. */
+static void test_section5_refunds_of_compact_and_big_orders(void **s)
+{
+    (void)s;
+    purchase("p1", "m", T0, "o1", 1000);
+    purchase("p2", "m", T0 + 1, "o2", 6000000000LL); /* above 2^32 minor units */
+    const ly_member *m = member("m");
+    assert_int_equal(m->settled.n, 1);
+    assert_int_equal(m->orders.n, 1);
+    int64_t big = find("p2#1")->o.points_delta, balance = m->balance;
+    assert_true(big > UINT32_MAX / 1000);
+    refund("r1", "m", T0 + 2, "o1", 500);
+    expect("r1#1", LY_RW_POINTS_REVERSED, -5, balance - 5);
+    assert_int_equal(m->settled.n, 0); /* refunded: kept in full from now on */
+    assert_int_equal(ly_member_order_count(m), 2);
+    refund("r2", "m", T0 + 3, "o1", 501);
+    assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_REFUND_EXCEEDS_ORDER);
+    refund("r3", "m", T0 + 4, "o2", 2000000001LL);
+    int64_t third = (int64_t)((__int128)big * 2000000001LL / 6000000000LL);
+    expect("r3#1", LY_RW_POINTS_REVERSED, -third, balance - 5 - third);
+    purchase("p3", "m", T0 + 5, "o2", 10);
+    assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_DUPLICATE_ORDER);
+}
+
 static void test_section5_dedupe_window_24h(void **s)
 {
     (void)s;
@@ -568,6 +593,7 @@ int main(void)
         T(test_section11_caps_count_points_and_uses),
         T(test_section5_partial_refunds_in_parts_reverse_exactly),
         T(test_section5_duplicate_and_unknown_orders),
+        T(test_section5_refunds_of_compact_and_big_orders),
         T(test_section5_dedupe_window_24h),
         T(test_section5_zero_point_purchase_emits_nothing),
         T(test_section6_daily_cap_at_its_boundary),

@@ -120,7 +120,9 @@ static void test_version1_state_still_loads(void **s)
     assert_int_equal(m->due[LY_TIMER_TIER_REVIEW], t0 + 365 * 86400000LL);
     assert_int_equal(m->due[LY_TIMER_CHURN], t0 + 14 * 86400000LL);
     assert_int_equal(m->due[LY_TIMER_RELEASE], LY_NO_TIMER);
-    assert_int_equal(m->orders.v[0].release_at, LY_NO_TIME);
+    assert_int_equal(ly_member_order_count(m), 1);
+    assert_int_equal(ly_member_order_at(m, 0).release_at, LY_NO_TIME);
+    assert_int_equal(ly_member_order_at(m, 0).points, 1000);
     assert_int_equal(ly_member_pending_points(m), 0);
     assert_int_equal(m->balance, 1100);
     ly_program p;
