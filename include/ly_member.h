@@ -23,8 +23,10 @@ typedef enum {
 typedef enum { LY_RISK_NONE, LY_RISK_MEDIUM, LY_RISK_HIGH } ly_risk;
 
 /* Section 7. A lot's expiry is fixed by the version in force at its first
- * credit (section 17). */
-typedef struct { int32_t month; int64_t expires; int64_t points; } ly_lot;
+ * credit (section 17). Expiry is always a month's start, so the month is
+ * kept (16 bytes a lot, not 24); LY_NO_MONTH until known (state version 1). */
+#define LY_NO_MONTH INT32_MIN
+typedef struct { int32_t month, expires_month; int64_t points; } ly_lot;
 typedef struct { int32_t month; int64_t net_minor; } ly_spend;    /* section 8 */
 typedef struct { int32_t day; int32_t points; } ly_day_total;     /* section 6; cap <= 10^9 */
 /* Section 5 orders. Reversed points are not stored: they are always
@@ -109,6 +111,9 @@ int64_t ly_member_pending_points(const ly_member *m);
 void ly_member_shrink(ly_member *m);
 /* Bytes owned by the record besides sizeof(ly_member). */
 size_t ly_member_heap_bytes(const ly_member *m);
+
+/* The lot's expiry instant (epoch ms). */
+int64_t ly_lot_expires(const ly_lot *l);
 
 /* Section 5 orders, whichever form they are kept in. */
 uint32_t ly_member_order_count(const ly_member *m);

@@ -410,7 +410,7 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
         ly_buf_put(b, i ? ",{" : "{", i ? 2 : 1);
         kstr(b, "month", month, &lf);
         kint(b, "points", m->lots.v[i].points, &lf);
-        kint(b, "expires_at", m->lots.v[i].expires, &lf);
+        kint(b, "expires_at", ly_lot_expires(&m->lots.v[i]), &lf);
         ly_buf_put(b, "}", 1);
     }
     ly_buf_put(b, "]", 1);

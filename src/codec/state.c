@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ly_le.h"
 #include "ly_state.h"
+#include "ly_time.h"
 
 static void put_u(ly_buf *b, uint64_t v)
 {
@@ -95,7 +96,7 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_str(b, m->earliest_purchase_id);
     put_u(b, m->lots.n);
     for (uint32_t i = 0; i < m->lots.n; i++)
-        put_i(b, m->lots.v[i].month), put_i(b, m->lots.v[i].expires), put_i(b, m->lots.v[i].points);
+        put_i(b, m->lots.v[i].month), put_i(b, ly_lot_expires(&m->lots.v[i])), put_i(b, m->lots.v[i].points);
     put_u(b, m->spend.n);
     for (uint32_t i = 0; i < m->spend.n; i++)
         put_i(b, m->spend.v[i].month), put_i(b, m->spend.v[i].net_minor);
@@ -160,6 +161,17 @@ static int64_t get_i(reader *r)
 {
     uint64_t u = get_u(r);
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* A lot's expiry: stored as an instant, kept as its month; anything but a
+ * month's start is corrupt. */
+static int32_t expiry_month(reader *r)
+{
+    int64_t ms = get_i(r);
+    int32_t month = ly_time_month(ms);
+    if (ly_time_month_start(month) != ms)
+        r->bad = 1;
+    return month;
 }
 
 static uint64_t get_raw64(reader *r)
@@ -276,7 +288,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
     READ_VEC(&r, m->lots, n,
-             (e_->month = (int32_t)get_i(&r), e_->expires = version == 1 ? LY_NO_TIME : get_i(&r),
+             (e_->month = (int32_t)get_i(&r), e_->expires_month = version == 1 ? LY_NO_MONTH : expiry_month(&r),
               e_->points = get_i(&r)));
     n = get_count(&r, 2);
     READ_VEC(&r, m->spend, n, (e_->month = (int32_t)get_i(&r), e_->net_minor = get_i(&r)));

@@ -6,19 +6,21 @@
 #include "engine_internal.h"
 #include "ly_time.h"
 
-static int64_t lot_expiry(const ly_program *p, int32_t month)
+/* Lots expire at a month's start; comparing months instead of instants is
+ * exact: start(e) <= t exactly when e <= month(t). */
+static int32_t lot_expiry_month(const ly_program *p, int32_t month)
 {
-    return ly_time_month_start(month + p->lot_expiry_months);
+    return month + p->lot_expiry_months;
 }
 
 /* The EXPIRY timer is due at the earliest expiry instant of any lot. */
 void ly_lots_schedule(ly_member *m)
 {
-    int64_t due = LY_NO_TIMER;
+    int32_t first = INT32_MAX;
     for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].expires < due)
-            due = m->lots.v[i].expires;
-    m->due[LY_TIMER_EXPIRY] = due;
+        if (m->lots.v[i].expires_month < first)
+            first = m->lots.v[i].expires_month;
+    m->due[LY_TIMER_EXPIRY] = m->lots.n ? ly_time_month_start(first) : LY_NO_TIMER;
 }
 
 static ly_lot *find_lot(ly_member *m, int32_t month)
@@ -30,14 +32,14 @@ static ly_lot *find_lot(ly_member *m, int32_t month)
 }
 
 /* Lots are kept sorted by month, oldest first, and never empty. */
-static int insert_lot(ly_member *m, int32_t month, int64_t expires, int64_t points)
+static int insert_lot(ly_member *m, int32_t month, int32_t expires_month, int64_t points)
 {
     if (!LY_MEMBER_PUSH(m, m->lots))
         return -1;
     uint32_t i = m->lots.n - 1;
     for (; i > 0 && m->lots.v[i - 1].month > month; i--)
         m->lots.v[i] = m->lots.v[i - 1];
-    m->lots.v[i] = (ly_lot){ month, expires, points };
+    m->lots.v[i] = (ly_lot){ month, expires_month, points };
     return 0;
 }
 
@@ -93,8 +95,9 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
         lot->points = ly_points_add(lot->points, to_lot);
         return;
     }
-    int64_t expires = lot_expiry(c->p, month);
-    if (insert_lot(m, month, expires, to_lot) < 0)
+    int32_t expires_month = lot_expiry_month(c->p, month);
+    int64_t expires = ly_time_month_start(expires_month);
+    if (insert_lot(m, month, expires_month, to_lot) < 0)
         return;
     if (expires < m->due[LY_TIMER_EXPIRY])
         m->due[LY_TIMER_EXPIRY] = expires;
@@ -128,8 +131,9 @@ void ly_lots_expire(ly_ctx *c, int64_t due)
     ly_member *m = c->m;
     int64_t expired = 0;
     uint32_t keep = 0;
+    int32_t due_month = ly_time_month(due);
     for (uint32_t i = 0; i < m->lots.n; i++) {
-        if (m->lots.v[i].expires <= due)
+        if (m->lots.v[i].expires_month <= due_month)
             expired += m->lots.v[i].points;
         else
             m->lots.v[keep++] = m->lots.v[i];
@@ -147,7 +151,7 @@ int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires)
 {
     int64_t sum = 0;
     for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].expires == expires)
+        if (ly_lot_expires(&m->lots.v[i]) == expires)
             sum += m->lots.v[i].points;
     return sum;
 }
@@ -155,8 +159,9 @@ int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires)
 int64_t ly_engine_points_expiring(const ly_program *p, const ly_member *m, int64_t c)
 {
     int64_t sum = 0;
+    int32_t last = ly_time_month(c + p->expiring_horizon_ms);
     for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].expires <= c + p->expiring_horizon_ms)
+        if (m->lots.v[i].expires_month <= last)
             sum += m->lots.v[i].points;
     return sum;
 }

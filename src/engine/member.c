@@ -2,6 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ly_member.h"
+#include "ly_time.h"
+
+int64_t ly_lot_expires(const ly_lot *l)
+{
+    return ly_time_month_start(l->expires_month);
+}
 
 void ly_member_init(ly_member *m, const char *id)
 {

@@ -488,9 +488,9 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
     /* State written before lots carried their expiry (state version 1). */
     for (uint32_t l = 0; l < m->lots.n; l++) {
         int32_t month = m->lots.v[l].month;
-        if (m->lots.v[l].expires == LY_NO_TIME)
-            m->lots.v[l].expires =
-                ly_time_month_start(month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months);
+        if (m->lots.v[l].expires_month == LY_NO_MONTH)
+            m->lots.v[l].expires_month =
+                month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months;
     }
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         m->heap_pos[k] = -1;

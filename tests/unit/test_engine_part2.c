@@ -248,7 +248,7 @@ static void test_section17_each_event_uses_its_version(void **s)
     expect("p2#1", LY_TOPIC_REWARDS, LY_RW_POINTS_EARNED, 20, 130);
     purchase("p0", "m", T0 - DAY, "o0", 1000);     /* late, at v1's time: 10 points */
     expect("p0#1", LY_TOPIC_REWARDS, LY_RW_POINTS_EARNED, 10, 140);
-    assert_int_equal(member("m")->lots.v[0].expires, 1769904000000LL); /* fixed by v1 at the first credit */
+    assert_int_equal(ly_lot_expires(&member("m")->lots.v[0]), 1769904000000LL); /* fixed by v1 at the first credit */
 }
 
 /* ---- section 1: points never overflow ---- */
