@@ -76,7 +76,7 @@ typedef struct ly_member {
     int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
     double sentiment;
     int64_t due[LY_TIMER_COUNT];
-    int32_t heap_pos[LY_TIMER_COUNT]; /* the partition's timer queue index; -1: not queued */
+    int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
     /* Referral as the referred member F: the referral kept and the earliest purchase. */
     int64_t referral_at;    /* LY_NO_TIME when none */

@@ -20,10 +20,9 @@ void ly_member_init(ly_member *m, const char *id)
     m->high_alert_at = LY_NO_TIME;
     m->referral_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
-    for (int k = 0; k < LY_TIMER_COUNT; k++) {
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
         m->due[k] = LY_NO_TIMER;
-        m->heap_pos[k] = -1;
-    }
+    m->timer_pos = -1;
 }
 
 void ly_member_clear(ly_member *m)

@@ -6,10 +6,14 @@
 #include "ly_partition.h"
 #include "ly_time.h"
 
-/* id_hi, id_lo: the member id's first 16 bytes, big-endian, so ties on
+/* The timer queue holds one entry per member, due at the member's earliest
+ * timer: the next timer of the partition, in (due, member_id, kind) order,
+ * is the earliest kind of the first member. One entry instead of one per
+ * kind keeps the queue a third of the size and moves it a third as often.
+ * id_hi, id_lo: the member id's first 16 bytes, big-endian, so ties on
  * `due` (many timers share a month's start) are mostly ordered without
  * reading the member: with a million members those reads dominated. */
-typedef struct { int64_t due; uint64_t id_hi, id_lo; ly_member *m; uint8_t kind; } timer;
+typedef struct { int64_t due; uint64_t id_hi, id_lo; ly_member *m; } timer;
 /* A member table slot keeps the member's key beside the pointer: probing
  * compares keys without touching members (each a cache miss). */
 typedef struct { uint64_t key; ly_member *m; } slot;
@@ -185,7 +189,7 @@ static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
     return m;
 }
 
-/* Timers fire in (due, member_id, kind) order. */
+/* Members' entries in (due, member_id) order. */
 static int timer_less(const timer *a, const timer *b)
 {
     if (a->due != b->due)
@@ -194,17 +198,15 @@ static int timer_less(const timer *a, const timer *b)
         return a->id_hi < b->id_hi;
     if (a->id_lo != b->id_lo)
         return a->id_lo < b->id_lo;
-    int c = a->m == b->m ? 0 : strcmp(a->m->id, b->m->id);
-    return c != 0 ? c < 0 : a->kind < b->kind;
+    return a->m != b->m && strcmp(a->m->id, b->m->id) < 0;
 }
 
-/* The queue is an indexed binary heap: each member knows where its timers
- * sit, so a rescheduled timer moves in place and the queue holds at most one
- * entry per (member, kind). */
+/* The queue is an indexed binary heap: each member knows where its entry
+ * sits, so a rescheduled member moves in place. */
 static void heap_set(ly_partition *pt, size_t i, timer t)
 {
     pt->heap[i] = t;
-    t.m->heap_pos[t.kind] = (int32_t)i;
+    t.m->timer_pos = (int32_t)i;
 }
 
 static void sift_up(ly_partition *pt, size_t i)
@@ -236,12 +238,13 @@ static void sift_down(ly_partition *pt, size_t i)
 
 static void heap_remove(ly_partition *pt, size_t i)
 {
-    pt->heap[i].m->heap_pos[pt->heap[i].kind] = -1;
+    pt->heap[i].m->timer_pos = -1;
     if (i == --pt->heap_n)
         return;
     heap_set(pt, i, pt->heap[pt->heap_n]);
+    ly_member *moved = pt->heap[i].m;
     sift_down(pt, i);
-    sift_up(pt, pt->heap[i].m->heap_pos[pt->heap[i].kind]);
+    sift_up(pt, (size_t)moved->timer_pos);
 }
 
 static uint64_t big_endian_at(const char *p)
@@ -254,32 +257,49 @@ static uint64_t big_endian_at(const char *p)
 
 /* The id is NUL-padded to its array's end (ly_member_init clears it), so
  * the prefixes compare as strcmp would. */
-static timer new_timer(ly_member *m, uint8_t kind)
+static timer new_timer(ly_member *m, int64_t due)
 {
-    return (timer){ m->due[kind], big_endian_at(m->id), big_endian_at(m->id + 8), m, kind };
+    return (timer){ due, big_endian_at(m->id), big_endian_at(m->id + 8), m };
+}
+
+static int64_t earliest_due(const ly_member *m)
+{
+    int64_t due = LY_NO_TIMER;
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        if (m->due[k] < due)
+            due = m->due[k];
+    return due;
 }
 
 /* Brings the queue in line with what the member wants (m->due[]). */
 static int sync_timers(ly_partition *pt, ly_member *m)
 {
-    for (uint8_t k = 0; k < LY_TIMER_COUNT; k++) {
-        int32_t pos = m->heap_pos[k];
-        if (pos >= 0 && m->due[k] == LY_NO_TIMER) {
-            heap_remove(pt, (size_t)pos);
-        } else if (pos >= 0 && pt->heap[pos].due != m->due[k]) {
-            pt->heap[pos].due = m->due[k];
-            sift_down(pt, (size_t)pos);
-            sift_up(pt, (size_t)m->heap_pos[k]);
-        } else if (pos < 0 && m->due[k] != LY_NO_TIMER) {
-            timer *h = ly_grow(pt->heap, &pt->heap_cap, pt->heap_n, sizeof *h, 1024);
-            if (!h)
-                return -1;
-            pt->heap = h;
-            heap_set(pt, pt->heap_n++, new_timer(m, k));
-            sift_up(pt, pt->heap_n - 1);
-        }
+    int64_t due = earliest_due(m);
+    int32_t pos = m->timer_pos;
+    if (pos >= 0 && due == LY_NO_TIMER) {
+        heap_remove(pt, (size_t)pos);
+    } else if (pos >= 0 && pt->heap[pos].due != due) {
+        pt->heap[pos].due = due;
+        sift_down(pt, (size_t)pos);
+        sift_up(pt, (size_t)m->timer_pos);
+    } else if (pos < 0 && due != LY_NO_TIMER) {
+        timer *h = ly_grow(pt->heap, &pt->heap_cap, pt->heap_n, sizeof *h, 1024);
+        if (!h)
+            return -1;
+        pt->heap = h;
+        heap_set(pt, pt->heap_n++, new_timer(m, due));
+        sift_up(pt, pt->heap_n - 1);
     }
     return 0;
+}
+
+/* The first kind, in firing order, due at `due`. */
+static ly_timer_kind kind_due(const ly_member *m, int64_t due)
+{
+    int k = 0;
+    while (k < LY_TIMER_COUNT - 1 && m->due[k] != due)
+        k++;
+    return (ly_timer_kind)k;
 }
 
 static void mark_dirty(ly_partition *pt, ly_member *m)
@@ -300,8 +320,7 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
 {
     while (pt->heap_n && pt->heap[0].due <= until) {
         timer t = pt->heap[0];
-        heap_remove(pt, 0);
-        if (ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, (ly_timer_kind)t.kind, t.due, sink) < 0)
+        if (ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, kind_due(t.m, t.due), t.due, sink) < 0)
             return -1; /* not whole: the caller stops, nothing of it is kept */
         mark_dirty(pt, t.m);
         pt->stats.timers_fired++;
@@ -314,9 +333,8 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
 /* Section 16: the record and its timers go; the id is remembered. */
 static void remove_member(ly_partition *pt, ly_member *m)
 {
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
-        if (m->heap_pos[k] >= 0)
-            heap_remove(pt, (size_t)m->heap_pos[k]);
+    if (m->timer_pos >= 0)
+        heap_remove(pt, (size_t)m->timer_pos);
     for (size_t i = 0; m->dirty && i < pt->dirty_n; i++)
         if (pt->dirty[i] == m)
             pt->dirty[i] = pt->dirty[--pt->dirty_n];
@@ -492,8 +510,7 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
             m->lots.v[l].expires_month =
                 month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months;
     }
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
-        m->heap_pos[k] = -1;
+    m->timer_pos = -1;
     return sync_timers(pt, m);
 }
 

@@ -63,7 +63,7 @@ static void test_members_roundtrip(void **s)
         assert_int_equal(back.balance, ms[i]->balance);
         assert_int_equal(back.lots.n, ms[i]->lots.n);
         assert_int_equal(back.due[LY_TIMER_CHURN], ms[i]->due[LY_TIMER_CHURN]);
-        assert_int_equal(back.heap_pos[0], -1);
+        assert_int_equal(back.timer_pos, -1);
         ly_member_clear(&back);
         ly_buf_free(&a);
         ly_buf_free(&b);
