@@ -57,7 +57,7 @@ typedef struct {
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
 
 typedef struct ly_member {
-    char id[LY_MEMBER_ID_MAX + 1];
+    char *id;               /* owned; NUL-padded to at least 16 bytes (the timer queue reads them) */
     uint64_t key;           /* ly_member_key(id): compared before the id */
     uint8_t exists;
     uint8_t tier;
@@ -101,8 +101,9 @@ typedef struct ly_member {
     int64_t first_purchase_minor;            /* the earliest purchase's amount */
 } ly_member;
 
-/* Initialises a blank record for id (not yet existing, no timers). */
-void ly_member_init(ly_member *m, const char *id);
+/* Initialises a blank record for id (not yet existing, no timers). 0, or
+ * -1 on ENOMEM (m is then blank and ly_member_clear accepts it). */
+int ly_member_init(ly_member *m, const char *id);
 /* Frees what the record owns (not the record itself). Accepts NULL. */
 void ly_member_clear(ly_member *m);
 /* Section 12: points of orders not yet released. */

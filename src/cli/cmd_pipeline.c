@@ -478,7 +478,13 @@ static int collect(void *ctx, const char *id, const char *blob, size_t len)
         fprintf(stderr, "loyalty: out of memory\n");
         return -1;
     }
-    if (ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
+    int rc = ly_state_decode(blob, len, id, m, err, sizeof err);
+    if (rc == LY_STATE_ENOMEM) {
+        fprintf(stderr, "loyalty: %s\n", err);
+        free(m);
+        return -1;
+    }
+    if (rc < 0) {
         /* One unreadable member does not hide the others. */
         fprintf(stderr, "loyalty: %s (left out; see docs/runbook.md)\n", err);
         free(m);

@@ -11,9 +11,12 @@
 
 /* Appends the encoding of m to out. */
 void ly_state_encode(const ly_member *m, ly_buf *out);
+#define LY_STATE_ENOMEM (-2)
 /* Decodes buf[0..len) into *m, initialised for id first (m owns what it
- * allocates; free with ly_member_clear). 0, or -1 with errstr when the bytes
- * are not a member state of a known version. */
+ * allocates; free with ly_member_clear). 0; -1 with errstr when the bytes
+ * are not a member state of a known version; LY_STATE_ENOMEM with errstr
+ * when memory ran out (the bytes may be fine: not a reason to quarantine).
+ * On failure m owns nothing. */
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen);
 
 /* The varints of the encoding, shared with the pipeline's outbox records. */

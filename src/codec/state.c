@@ -138,7 +138,8 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_i(b, m->first_purchase_minor);
 }
 
-typedef struct { const unsigned char *p, *end; int bad; } reader;
+/* oom: an allocation failed (the bytes may be fine); it implies bad. */
+typedef struct { const unsigned char *p, *end; int bad, oom; } reader;
 
 static uint64_t get_u(reader *r)
 {
@@ -197,7 +198,7 @@ static char *get_str(reader *r)
     }
     char *s = malloc(n + 1);
     if (!s) {
-        r->bad = 1;
+        r->bad = r->oom = 1;
         return NULL;
     }
     memcpy(s, r->p, n);
@@ -222,7 +223,7 @@ static uint32_t get_count(reader *r, size_t min_bytes_each)
         for (uint32_t i_ = 0; i_ < (count) && !(r)->bad; i_++) { \
             __typeof__((vec).v) e_ = LY_VEC_PUSH(vec);       \
             if (!e_) {                                       \
-                (r)->bad = 1;                                \
+                (r)->bad = (r)->oom = 1;                     \
                 break;                                       \
             }                                                \
             body;                                            \
@@ -256,11 +257,15 @@ static void decode_part_two(reader *r, ly_member *m)
 
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen)
 {
-    ly_member_init(m, id);
-    reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+    if (ly_member_init(m, id) < 0) {
+        snprintf(errstr, errlen, "member %s: out of memory loading its state", id);
+        return LY_STATE_ENOMEM;
+    }
+    reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0, 0 };
     int version = len ? buf[0] : -1;
     if (version != 1 && version != LY_STATE_VERSION) {
         snprintf(errstr, errlen, "member %s: unknown state version %d", id, version);
+        ly_member_clear(m);
         return -1;
     }
     int n_times = version == 1 ? N_TIMES_V1 : N_TIMES;
@@ -311,9 +316,12 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
                       m->orders.v[i].refunded > m->orders.v[i].amount;
     if (r.bad || r.p != r.end || m->tier >= LY_TIER_COUNT || m->inactivity > LY_RISK_HIGH ||
         m->alerted > LY_RISK_HIGH || bad_orders) {
-        snprintf(errstr, errlen, "member %s: corrupt state (%zu bytes)", id, len);
+        if (r.oom)
+            snprintf(errstr, errlen, "member %s: out of memory loading its state", id);
+        else
+            snprintf(errstr, errlen, "member %s: corrupt state (%zu bytes)", id, len);
         ly_member_clear(m);
-        return -1;
+        return r.oom ? LY_STATE_ENOMEM : -1;
     }
     ly_member_orders_settle(m);
     return 0;
@@ -321,7 +329,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
 
 int ly_state_get_uvarint(const char **p, const char *end, uint64_t *v)
 {
-    reader r = { (const unsigned char *)*p, (const unsigned char *)end, 0 };
+    reader r = { (const unsigned char *)*p, (const unsigned char *)end, 0, 0 };
     *v = get_u(&r);
     *p = (const char *)r.p;
     return r.bad ? -1 : 0;

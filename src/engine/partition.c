@@ -180,7 +180,10 @@ static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
         return NULL;
     if (!(m = malloc(sizeof *m)))
         return NULL;
-    ly_member_init(m, id);
+    if (ly_member_init(m, id) < 0) {
+        free(m);
+        return NULL;
+    }
     size_t i = (size_t)key & (pt->cap - 1);
     while (pt->slots[i].m)
         i = (i + 1) & (pt->cap - 1);
@@ -255,8 +258,8 @@ static uint64_t big_endian_at(const char *p)
     return v;
 }
 
-/* The id is NUL-padded to its array's end (ly_member_init clears it), so
- * the prefixes compare as strcmp would. */
+/* The id is NUL-padded to 16 bytes at least (ly_member_init), so the
+ * prefixes compare as strcmp would. */
 static timer new_timer(ly_member *m, int64_t due)
 {
     return (timer){ due, big_endian_at(m->id), big_endian_at(m->id + 8), m };

@@ -386,7 +386,13 @@ static int adopt_member(void *ctx, const char *id, const char *blob, size_t len)
     ly_member *m = malloc(sizeof *m);
     if (!m)
         return -1;
-    if (ly_state_decode(blob, len, id, m, err, sizeof err) < 0) {
+    int rc = ly_state_decode(blob, len, id, m, err, sizeof err);
+    if (rc == LY_STATE_ENOMEM) {
+        ly_run_log("error", "partition=%d %s", (int)p->n, err);
+        free(m);
+        return -1;
+    }
+    if (rc < 0) {
         /* One unreadable member must not stop the others: it is set aside
          * (docs/runbook.md says how to repair it). */
         ly_run_log("error", "partition=%d %s: quarantined, its records are dead-lettered until it is repaired",

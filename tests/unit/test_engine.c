@@ -566,7 +566,7 @@ static void test_section9_p_alive(void **s)
 {
     (void)s;
     ly_member m;
-    ly_member_init(&m, "m4");
+    assert_int_equal(ly_member_init(&m, "m4"), 0);
     m.exists = 1;
     assert_true(ly_engine_p_alive(&P, &m, T0) == 1.0);
     m.purchase_count = 2;
@@ -577,6 +577,7 @@ static void test_section9_p_alive(void **s)
     m.purchase_count = 1;
     m.last_purchase = m.first_purchase;
     assert_true(ly_engine_p_alive(&P, &m, 1756512000000LL) == 1.0);
+    ly_member_clear(&m);
 }
 
 int main(void)

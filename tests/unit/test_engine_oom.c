@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ly_simulate.h"
+#include "ly_state.h"
 
 void *__real_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
@@ -121,12 +122,61 @@ static void test_cancels_and_erasure_under_failing_allocations(void **s)
     every_allocation_fails_in_turn("09-redeem-cancel-erasure", 1775088000000LL);
 }
 
+/* Loading a member whose memory runs out is not corrupt state: it must
+ * never be reported as such (the pipeline would quarantine a sound member). */
+static void test_state_load_under_failing_allocations(void **s)
+{
+    (void)s;
+    ly_member m;
+    assert_int_equal(ly_member_init(&m, "a-member-id-longer-than-16"), 0);
+    m.exists = 1;
+    m.referrer = strdup("r1");
+    ly_lot *l = LY_VEC_PUSH(m.lots);
+    ly_redemption *r = LY_VEC_PUSH(m.redemptions);
+    assert_true(l && r && m.referrer);
+    *l = (ly_lot){ 2025 * 12, 2026 * 12, 10 };
+    *r = (ly_redemption){ 7, 5, strdup("gift"), 0 };
+    ly_order o = { 9, 1000, 0, 10, LY_NO_TIME }, big = { 10, 1LL << 40, 0, 10, LY_NO_TIME };
+    ly_member_order_put(&m, &o, 0);
+    ly_member_order_put(&m, &big, 0);
+    ly_buf want = {0};
+    ly_state_encode(&m, &want);
+    long ok = 0, oom = 0;
+    for (long n = 1;; n++) {
+        ly_member back;
+        char err[256];
+        calls = 0, fail_at = n;
+        int rc = ly_state_decode(want.data, want.len, m.id, &back, err, sizeof err);
+        long used = calls;
+        fail_at = 0;
+        if (rc == 0) {
+            ly_buf again = {0};
+            ly_state_encode(&back, &again);
+            assert_int_equal(again.len, want.len);
+            assert_memory_equal(again.data, want.data, want.len);
+            ly_buf_free(&again);
+            ly_member_clear(&back);
+            ok++;
+        } else {
+            assert_int_equal(rc, LY_STATE_ENOMEM);
+            assert_non_null(strstr(err, "out of memory"));
+            oom++;
+        }
+        if (used < n)
+            break;
+    }
+    assert_true(oom >= 4 && ok >= 1);
+    ly_buf_free(&want);
+    ly_member_clear(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_campaigns_and_referrals_under_failing_allocations),
         cmocka_unit_test(test_notices_and_birthdays_under_failing_allocations),
         cmocka_unit_test(test_cancels_and_erasure_under_failing_allocations),
+        cmocka_unit_test(test_state_load_under_failing_allocations),
     };
     return cmocka_run_group_tests_name("engine out of memory", tests, NULL, NULL);
 }

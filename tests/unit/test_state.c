@@ -166,7 +166,7 @@ static void test_lot_expiry_off_a_month_start_is_corrupt(void **s)
 {
     (void)s;
     ly_member m;
-    ly_member_init(&m, "m");
+    assert_int_equal(ly_member_init(&m, "m"), 0);
     m.exists = 1;
     ly_lot *l = LY_VEC_PUSH(m.lots);
     assert_non_null(l);
