@@ -45,11 +45,13 @@ typedef struct { uint64_t key; uint32_t amount, points; } ly_order_settled;
 typedef struct { int64_t due, expires; } ly_expiry_notice;
 /* Section 11: what campaign `key` has given the member. */
 typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
-/* Section 15: an accepted redemption, by the REDEEM's event id key. */
+/* Section 15: an accepted redemption, by the REDEEM's event id key. Its
+ * reward id is kept once per member (a member redeems the same few rewards):
+ * `reward` is its offset in the member's reward_ids. */
 typedef struct {
     uint64_t key;
     int64_t points;
-    char *reward_id; /* owned */
+    uint32_t reward;
     uint8_t cancelled;
 } ly_redemption;
 
@@ -92,6 +94,7 @@ typedef struct ly_member {
     LY_VEC(uint64_t) referred;  /* as referrer R: the members whose bonus was paid */
     LY_VEC(ly_campaign_use) campaigns;
     LY_VEC(ly_redemption) redemptions;
+    LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
     LY_VEC(ly_expiry_notice) expiry_notices; /* sorted by (due, expires) */
     LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
     int16_t birthday;                        /* MMDD, 0: none (section 14) */
@@ -129,6 +132,13 @@ void ly_member_order_put(ly_member *m, const ly_order *o, int replace);
 /* Moves every open order that can settle into the compact form (after a
  * release or a load). Never loses an order: without memory it stays open. */
 void ly_member_orders_settle(ly_member *m);
+
+/* Section 15: remembers an accepted redemption. 0, or -1 on ENOMEM (then
+ * m->oom is set). */
+int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t cancelled,
+                             const char *reward_id, size_t reward_len);
+/* The reward id of redemption r of m (borrowed from m). */
+const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r);
 
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);

@@ -124,7 +124,7 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
         put_raw64(b, m->redemptions.v[i].key);
         put_i(b, m->redemptions.v[i].points);
         put_u(b, m->redemptions.v[i].cancelled);
-        put_str(b, m->redemptions.v[i].reward_id);
+        put_str(b, ly_member_reward_id(m, &m->redemptions.v[i]));
     }
     put_u(b, m->expiry_notices.n);
     for (uint32_t i = 0; i < m->expiry_notices.n; i++)
@@ -187,6 +187,21 @@ static uint64_t get_raw64(reader *r)
     return v;
 }
 
+/* A string of the encoding, borrowed from the buffer (not NUL-terminated). */
+static const char *get_bytes(reader *r, size_t *len)
+{
+    uint64_t n = get_u(r);
+    *len = 0;
+    if (r->bad || n > (uint64_t)(r->end - r->p) || n > 4096) {
+        r->bad = 1;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
 static char *get_str(reader *r)
 {
     uint64_t n = get_u(r);
@@ -236,9 +251,17 @@ static void decode_part_two(reader *r, ly_member *m)
     uint32_t n = get_count(r, 10);
     READ_VEC(r, m->campaigns, n, (e_->key = get_raw64(r), e_->points = get_i(r), e_->uses = get_i(r)));
     n = get_count(r, 11);
-    READ_VEC(r, m->redemptions, n,
-             (e_->key = get_raw64(r), e_->points = get_i(r), e_->cancelled = (uint8_t)(get_u(r) != 0),
-              e_->reward_id = get_str(r)));
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t key = get_raw64(r);
+        int64_t points = get_i(r);
+        uint8_t cancelled = get_u(r) != 0;
+        size_t len;
+        const char *reward = get_bytes(r, &len);
+        if (memchr(reward, '\0', len)) /* reward ids are kept NUL-terminated */
+            r->bad = 1;
+        if (!r->bad && ly_member_add_redemption(m, key, points, cancelled, reward, len) < 0)
+            r->bad = r->oom = 1;
+    }
     n = get_count(r, 2);
     READ_VEC(r, m->expiry_notices, n, (e_->due = get_i(r), e_->expires = get_i(r)));
     n = get_count(r, 1);

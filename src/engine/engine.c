@@ -141,15 +141,8 @@ static void apply_refund(ly_ctx *c)
 /* Section 15: accepted redemptions are remembered as long as the member. */
 static void remember_redemption(ly_ctx *c)
 {
-    ly_redemption *r = LY_MEMBER_PUSH(c->m, c->m->redemptions);
-    if (!r)
-        return;
-    *r = (ly_redemption){ ly_member_key(c->ev->event_id), c->ev->points, NULL, 0 };
-    size_t n = strlen(c->ev->reward_id) + 1;
-    if ((r->reward_id = malloc(n)))
-        memcpy(r->reward_id, c->ev->reward_id, n);
-    else
-        c->m->oom = 1;
+    ly_member_add_redemption(c->m, ly_member_key(c->ev->event_id), c->ev->points, 0, c->ev->reward_id,
+                             strlen(c->ev->reward_id));
 }
 
 /* The points come back like any credit, but lifetime points do not change:
@@ -161,7 +154,7 @@ static void apply_redeem_cancel(ly_ctx *c)
     ly_lots_credit(c, r->points, c->ev->occurred_at);
     c->m->lifetime = ly_points_add(c->m->lifetime, -r->points);
     ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r->points);
-    out.reward_id = r->reward_id;
+    out.reward_id = ly_member_reward_id(c->m, r);
     ly_ctx_emit(c, &out);
 }
 

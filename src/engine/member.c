@@ -46,10 +46,9 @@ void ly_member_clear(ly_member *m)
     free(m->settled.v);
     free(m->platforms.v);
     free(m->referred.v);
-    for (uint32_t i = 0; i < m->redemptions.n; i++)
-        free(m->redemptions.v[i].reward_id);
     free(m->campaigns.v);
     free(m->redemptions.v);
+    free(m->reward_ids.v);
     free(m->expiry_notices.v);
     free(m->tier_notices.v);
     m->referrer = m->earliest_purchase_id = NULL;
@@ -62,6 +61,7 @@ void ly_member_clear(ly_member *m)
     memset(&m->referred, 0, sizeof m->referred);
     memset(&m->campaigns, 0, sizeof m->campaigns);
     memset(&m->redemptions, 0, sizeof m->redemptions);
+    memset(&m->reward_ids, 0, sizeof m->reward_ids);
     memset(&m->expiry_notices, 0, sizeof m->expiry_notices);
     memset(&m->tier_notices, 0, sizeof m->tier_notices);
 }
@@ -84,11 +84,8 @@ size_t ly_member_heap_bytes(const ly_member *m)
                m->orders.cap * sizeof *m->orders.v + m->settled.cap * sizeof *m->settled.v +
                m->platforms.cap * sizeof *m->platforms.v +
                m->referred.cap * sizeof *m->referred.v + m->campaigns.cap * sizeof *m->campaigns.v +
-               m->redemptions.cap * sizeof *m->redemptions.v +
+               m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap +
                m->expiry_notices.cap * sizeof *m->expiry_notices.v + m->tier_notices.cap * sizeof *m->tier_notices.v;
-    for (uint32_t i = 0; i < m->redemptions.n; i++)
-        if (m->redemptions.v[i].reward_id)
-            n += strlen(m->redemptions.v[i].reward_id) + 1;
     if (m->referrer)
         n += strlen(m->referrer) + 1;
     if (m->earliest_purchase_id)
@@ -129,6 +126,7 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->referred, sizeof *m->referred.v);
     shrink(&m->campaigns, sizeof *m->campaigns.v);
     shrink(&m->redemptions, sizeof *m->redemptions.v);
+    shrink(&m->reward_ids, 1);
     shrink(&m->expiry_notices, sizeof *m->expiry_notices.v);
     shrink(&m->tier_notices, sizeof *m->tier_notices.v);
 }
@@ -222,6 +220,42 @@ void ly_member_orders_settle(ly_member *m)
         free(m->orders.v);
         memset(&m->orders, 0, sizeof m->orders);
     }
+}
+
+/* The offset of reward_id in m->reward_ids, added if new; -1 on ENOMEM. */
+static int64_t reward_offset(ly_member *m, const char *reward_id, size_t len)
+{
+    for (uint32_t off = 0; off < m->reward_ids.n; off += (uint32_t)strlen(m->reward_ids.v + off) + 1)
+        if (strlen(m->reward_ids.v + off) == len && memcmp(m->reward_ids.v + off, reward_id, len) == 0)
+            return off;
+    uint32_t off = m->reward_ids.n;
+    for (size_t i = 0; i <= len; i++) {
+        char *c = ly_vec_push(&m->reward_ids, 1);
+        if (!c) {
+            m->reward_ids.n = off;
+            return -1;
+        }
+        *c = i < len ? reward_id[i] : '\0';
+    }
+    return off;
+}
+
+int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t cancelled,
+                             const char *reward_id, size_t reward_len)
+{
+    int64_t off = reward_offset(m, reward_id, reward_len);
+    ly_redemption *r = off < 0 ? NULL : ly_vec_push(&m->redemptions, sizeof *r);
+    if (!r) {
+        m->oom = 1;
+        return -1;
+    }
+    *r = (ly_redemption){ key, points, (uint32_t)off, cancelled };
+    return 0;
+}
+
+const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r)
+{
+    return m->reward_ids.v + r->reward;
 }
 
 void *ly_member_push(ly_member *m, void *vec, size_t elem_size)

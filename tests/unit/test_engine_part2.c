@@ -208,6 +208,24 @@ static void test_section15_cancel_returns_points_not_lifetime(void **s)
     assert_int_equal(last_reject(), LY_REJECT_UNKNOWN_REDEMPTION);
 }
 
+/* Reward ids are kept once per member (ly_member_add_redemption): each
+ * cancel must still give back its own redemption's reward. */
+static void test_section15_cancel_reports_its_own_reward(void **s)
+{
+    (void)s;
+    purchase("p1", "m", T0, "o1", 50000);
+    const char *rewards[] = { "A", "B", "A" }, *ids[] = { "x1", "x2", "x3" };
+    for (int i = 0; i < 3; i++)
+        feed((ly_event){ .type = LY_EV_REDEEM, .source = LY_SRC_INTERACTIONS, .occurred_at = T0 + 1 + i,
+                         .points = 10 + i, .event_id = ids[i], .member_id = "m", .reward_id = rewards[i] });
+    assert_int_equal(member("m")->reward_ids.n, 4); /* "A" and "B" once each */
+    interaction("c3", "m", T0 + 5, LY_EV_REDEEM_CANCEL, 0, "x3");
+    assert_string_equal(find("c3#1")->o.reward_id, "A");
+    assert_int_equal(find("c3#1")->o.points_delta, 12);
+    interaction("c2", "m", T0 + 6, LY_EV_REDEEM_CANCEL, 0, "x2");
+    assert_string_equal(find("c2#1")->o.reward_id, "B");
+}
+
 /* ---- section 16 ---- */
 
 static void test_section16_erase_removes_and_refuses_later_records(void **s)
@@ -296,6 +314,7 @@ int main(void)
         T(test_section13_tier_notice_before_a_downgrade),
         T(test_section14_birthday_leap_day_once_a_year),
         T(test_section15_cancel_returns_points_not_lifetime),
+        T(test_section15_cancel_reports_its_own_reward),
         T(test_section16_erase_removes_and_refuses_later_records),
         T(test_section17_each_event_uses_its_version),
         T(test_section18_late_purchase_keeps_the_churn_timer),
