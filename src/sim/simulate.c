@@ -10,7 +10,8 @@
 #include "ly_partition.h"
 #include "ly_simulate.h"
 
-typedef struct { ly_event ev; uint64_t pos; } queued;
+/* gen: the arena generation holding the event's strings. */
+typedef struct { ly_event ev; uint64_t pos; uint32_t gen; } queued;
 typedef struct { queued *v; size_t n, cap, head; } queue;
 
 typedef struct {
@@ -18,6 +19,12 @@ typedef struct {
     int32_t np;
     ly_partition **parts;
     queue *queues; /* [partition * LY_SRC_COUNT + source] */
+    /* Decoded strings go to the newest arena; an arena is freed once no
+     * queued record uses it, so memory follows the merge's look-ahead, not
+     * the input (and the allocator hands back warm memory). */
+    ly_arena **arenas; /* oldest first; arenas[n_arenas - 1] is s->arena */
+    size_t n_arenas, arenas_cap;
+    uint32_t first_gen; /* the generation of arenas[0] */
     ly_arena *arena;
     FILE *out;
     ly_buf line;
@@ -39,8 +46,41 @@ static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_
     if (!v)
         return -1;
     q->v = v;
-    q->v[q->n++] = (queued){ *ev, pos };
+    q->v[q->n++] = (queued){ *ev, pos, s->first_gen + (uint32_t)s->n_arenas - 1 };
     return 0;
+}
+
+#define GENERATION_BYTES (4u << 20)
+
+static int new_generation(sim *s)
+{
+    ly_arena **v = ly_grow(s->arenas, &s->arenas_cap, s->n_arenas, sizeof *v, 8);
+    if (!v)
+        return -1;
+    s->arenas = v;
+    if (!(s->arena = ly_arena_new()))
+        return -1;
+    s->arenas[s->n_arenas++] = s->arena;
+    return 0;
+}
+
+/* Frees the arenas older than every queued record; starts a new one when
+ * the newest is full. */
+static int recycle_arenas(sim *s)
+{
+    uint32_t oldest = s->first_gen + (uint32_t)s->n_arenas - 1;
+    for (int32_t i = 0; i < s->np * LY_SRC_COUNT; i++) {
+        const queue *q = &s->queues[i];
+        if (q->head < q->n && q->v[q->head].gen < oldest)
+            oldest = q->v[q->head].gen;
+    }
+    size_t drop = oldest - s->first_gen;
+    for (size_t i = 0; i < drop; i++)
+        ly_arena_destroy(s->arenas[i]);
+    memmove(s->arenas, s->arenas + drop, (s->n_arenas - drop) * sizeof *s->arenas);
+    s->n_arenas -= drop;
+    s->first_gen += (uint32_t)drop;
+    return ly_arena_bytes(s->arena) >= GENERATION_BYTES ? new_generation(s) : 0;
 }
 
 /* Lines gather in one buffer written in large pieces: one fwrite per output
@@ -197,7 +237,7 @@ static int read_and_run(sim *s, const char *buf, size_t len)
             continue;
         }
         int32_t part = ly_murmur2_partition(ev.member_id, strlen(ev.member_id), s->np);
-        if (enqueue(s, part, ev.source, &ev, pos) < 0 || drain(s, 0) < 0)
+        if (enqueue(s, part, ev.source, &ev, pos) < 0 || drain(s, 0) < 0 || recycle_arenas(s) < 0)
             return -1;
     }
     if (drain(s, 1) < 0)
@@ -287,7 +327,9 @@ static void sim_free(sim *s)
         free(s->queues[i].v);
     free(s->parts);
     free(s->queues);
-    ly_arena_destroy(s->arena);
+    for (size_t i = 0; i < s->n_arenas; i++)
+        ly_arena_destroy(s->arenas[i]);
+    free(s->arenas);
     ly_buf_free(&s->line);
 }
 
@@ -303,8 +345,7 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
     memset(s.stats, 0, sizeof *s.stats);
     s.parts = calloc((size_t)s.np, sizeof *s.parts);
     s.queues = calloc((size_t)s.np * LY_SRC_COUNT, sizeof *s.queues);
-    s.arena = ly_arena_new();
-    int rc = (s.parts && s.queues && s.arena) ? 0 : -1;
+    int rc = (s.parts && s.queues && new_generation(&s) == 0) ? 0 : -1;
     for (int32_t p = 0; rc == 0 && p < s.np; p++)
         if (!(s.parts[p] = ly_partition_new(opt->program)))
             rc = -1;
