@@ -68,8 +68,8 @@ int main(int argc, char **argv)
         ly_state_encode(ms[i], &b);
         bytes += b.len;
         char key[64];
-        snprintf(key, sizeof key, "ly:{ly:%d}:members", (int)ly_murmur2_partition(ms[i]->id, strlen(ms[i]->id), parts));
-        redisAppendCommand(c, "HSET %s %s %b", key, ms[i]->id, b.data, b.len);
+        snprintf(key, sizeof key, "ly:{ly:%d}:members", (int)ly_murmur2_partition(ly_member_id(ms[i]), strlen(ly_member_id(ms[i])), parts));
+        redisAppendCommand(c, "HSET %s %s %b", key, ly_member_id(ms[i]), b.data, b.len);
         ly_buf_free(&b);
     }
     for (size_t i = 0; i < n; i++) {

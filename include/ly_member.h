@@ -59,7 +59,12 @@ typedef struct {
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
 
 typedef struct ly_member {
-    char *id;               /* owned; NUL-padded to at least 16 bytes (the timer queue reads them) */
+    /* The id (ly_member_id): most are short and sit in the record, where a
+     * lookup finds them without a second cache miss; longer ones are owned
+     * apart. Either is NUL-padded to 16 bytes or more (the timer queue
+     * reads 16). */
+    char id_short[16];
+    char *id_long;          /* owned; NULL when the id fits id_short */
     uint64_t key;           /* ly_member_key(id): compared before the id */
     uint8_t exists;
     uint8_t tier;
@@ -103,6 +108,11 @@ typedef struct ly_member {
     int64_t purchases_minor;                 /* all purchases' amounts */
     int64_t first_purchase_minor;            /* the earliest purchase's amount */
 } ly_member;
+
+static inline const char *ly_member_id(const ly_member *m)
+{
+    return m->id_long ? m->id_long : m->id_short;
+}
 
 /* Initialises a blank record for id (not yet existing, no timers). 0, or
  * -1 on ENOMEM (m is then blank and ly_member_clear accepts it). */

@@ -390,7 +390,7 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
 {
     int f = 1;
     ly_buf_put(b, "{", 1);
-    kstr(b, "member_id", m->id, &f);
+    kstr(b, "member_id", ly_member_id(m), &f);
     kint(b, "points_balance", m->balance, &f);
     kint(b, "lifetime_points", m->lifetime, &f);
     kstr(b, "tier", ly_tier_name((ly_tier)m->tier), &f);

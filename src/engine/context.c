@@ -23,7 +23,7 @@ ly_output ly_ctx_reward(ly_ctx *c, ly_reward_type type, int64_t delta)
 {
     ly_output o = {0};
     o.topic = LY_TOPIC_REWARDS;
-    o.member_id = c->m->id;
+    o.member_id = ly_member_id(c->m);
     o.occurred_at = ly_ctx_time(c);
     o.type = type;
     o.points_delta = delta;

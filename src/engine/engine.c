@@ -270,7 +270,7 @@ static void emit_referral_notice(ly_ctx *c)
     notice.occurred_at = c->ev->occurred_at;
     notice.event_id = id;
     notice.member_id = c->ev->referred_member_id;
-    notice.referred_member_id = c->m->id;
+    notice.referred_member_id = ly_member_id(c->m);
     if (c->sink && c->sink->internal)
         c->sink->internal(c->sink->opaque, &notice);
 }

@@ -221,7 +221,7 @@ void ly_referral_check(ly_ctx *c)
     grant.occurred_at = m->earliest_purchase_at;
     grant.event_id = id;
     grant.member_id = m->referrer;
-    grant.referred_member_id = m->id;
+    grant.referred_member_id = ly_member_id(m);
     m->referral_granted = 1;
     if (c->sink && c->sink->internal)
         c->sink->internal(c->sink->opaque, &grant);

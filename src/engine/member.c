@@ -9,16 +9,16 @@ int64_t ly_lot_expires(const ly_lot *l)
     return ly_time_month_start(l->expires_month);
 }
 
-/* Ids are short (most fit in 16 bytes) and the record used to hold 65
- * bytes for one; now it holds what the id needs. */
 int ly_member_init(ly_member *m, const char *id)
 {
     memset(m, 0, sizeof *m);
     size_t len = strnlen(id, LY_MEMBER_ID_MAX);
-    if (!(m->id = calloc(len < 16 ? 16 : len + 1, 1)))
+    if (len >= sizeof m->id_short && !(m->id_long = malloc(len + 1)))
         return -1;
-    memcpy(m->id, id, len);
-    m->key = ly_member_key(m->id);
+    memcpy(m->id_long ? m->id_long : m->id_short, id, len);
+    if (m->id_long)
+        m->id_long[len] = '\0';
+    m->key = ly_member_key(ly_member_id(m));
     m->first_seen = LY_NO_TIME;
     m->tier_since = LY_NO_TIME;
     m->first_purchase = m->last_purchase = LY_NO_TIME;
@@ -35,8 +35,8 @@ void ly_member_clear(ly_member *m)
 {
     if (!m)
         return;
-    free(m->id);
-    m->id = NULL;
+    free(m->id_long);
+    m->id_long = NULL;
     free(m->referrer);
     free(m->earliest_purchase_id);
     free(m->lots.v);
@@ -90,8 +90,8 @@ size_t ly_member_heap_bytes(const ly_member *m)
         n += strlen(m->referrer) + 1;
     if (m->earliest_purchase_id)
         n += strlen(m->earliest_purchase_id) + 1;
-    if (m->id)
-        n += strlen(m->id) < 16 ? 16 : strlen(m->id) + 1;
+    if (m->id_long)
+        n += strlen(m->id_long) + 1;
     return n;
 }
 

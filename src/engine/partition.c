@@ -139,7 +139,7 @@ static ly_member *find_keyed(ly_partition *pt, const char *id, uint64_t key)
     for (size_t i = (size_t)key & (pt->cap - 1);; i = (i + 1) & (pt->cap - 1)) {
         if (!pt->slots[i].m)
             return NULL;
-        if (pt->slots[i].key == key && strcmp(pt->slots[i].m->id, id) == 0)
+        if (pt->slots[i].key == key && strcmp(ly_member_id(pt->slots[i].m), id) == 0)
             return pt->slots[i].m;
     }
 }
@@ -201,7 +201,7 @@ static int timer_less(const timer *a, const timer *b)
         return a->id_hi < b->id_hi;
     if (a->id_lo != b->id_lo)
         return a->id_lo < b->id_lo;
-    return a->m != b->m && strcmp(a->m->id, b->m->id) < 0;
+    return a->m != b->m && strcmp(ly_member_id(a->m), ly_member_id(b->m)) < 0;
 }
 
 /* The queue is an indexed binary heap: each member knows where its entry
@@ -262,7 +262,8 @@ static uint64_t big_endian_at(const char *p)
  * prefixes compare as strcmp would. */
 static timer new_timer(ly_member *m, int64_t due)
 {
-    return (timer){ due, big_endian_at(m->id), big_endian_at(m->id + 8), m };
+    const char *id = ly_member_id(m);
+    return (timer){ due, big_endian_at(id), big_endian_at(id + 8), m };
 }
 
 static int64_t earliest_due(const ly_member *m)

@@ -19,7 +19,7 @@ static void sleep_ms(int64_t ms)
 }
 
 
-typedef struct { ly_buf blobs; size_t n, cap; char **ids; size_t *offs, *lens; } member_batch;
+typedef struct { ly_buf blobs; size_t n, cap; const char **ids; size_t *offs, *lens; } member_batch;
 
 static void collect_member(void *ctx, ly_member *m)
 {
@@ -28,7 +28,7 @@ static void collect_member(void *ctx, ly_member *m)
         return; /* a record only a rejected event touched: nothing to keep */
     if (mb->n == mb->cap) {
         size_t cap = mb->cap ? mb->cap * 2 : 256;
-        char **ids = realloc(mb->ids, cap * sizeof *ids);
+        const char **ids = realloc(mb->ids, cap * sizeof *ids);
         size_t *offs = ids ? realloc(mb->offs, cap * sizeof *offs) : NULL;
         size_t *lens = offs ? realloc(mb->lens, cap * sizeof *lens) : NULL;
         if (ids)
@@ -44,7 +44,7 @@ static void collect_member(void *ctx, ly_member *m)
     }
     size_t at = mb->blobs.len;
     ly_state_encode(m, &mb->blobs);
-    mb->ids[mb->n] = m->id;
+    mb->ids[mb->n] = ly_member_id(m);
     mb->offs[mb->n] = at;
     mb->lens[mb->n] = mb->blobs.len - at;
     mb->n++;
@@ -107,7 +107,7 @@ int ly_run_store_batch(runner *r, part *p)
     for (size_t i = 0; i < mb.n; i++)
         blobs[i] = mb.blobs.data + mb.offs[i];
     ly_store_batch sb = { p->meta.epoch, p->meta.seq + 1, clock == INT64_MIN ? 0 : clock,
-                          { p->off[0], p->off[1], p->off[2], p->off[3] }, mb.n, (const char *const *)mb.ids,
+                          { p->off[0], p->off[1], p->off[2], p->off[3] }, mb.n, mb.ids,
                           blobs, mb.lens, p->pending.data, p->pending.len,
                           chunk.len ? chunk.data : NULL, chunk.len, (int64_t)drop,
                           eb.n, erased_ids, erased_keys };

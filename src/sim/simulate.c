@@ -256,7 +256,7 @@ static int read_and_run(sim *s, const char *buf, size_t len)
 
 static int cmp_member(const void *a, const void *b)
 {
-    return strcmp((*(ly_member *const *)a)->id, (*(ly_member *const *)b)->id);
+    return strcmp(ly_member_id(*(ly_member *const *)a), ly_member_id(*(ly_member *const *)b));
 }
 
 static void time_or_null(FILE *f, const char *key, int64_t t, int last)
@@ -274,7 +274,7 @@ int ly_simulate_write_state(FILE *f, ly_member **all, size_t k, int with_pending
     for (size_t i = 0; i < k; i++) {
         const ly_member *m = all[i];
         ly_buf id = {0};
-        ly_buf_json_string(&id, m->id, strlen(m->id));
+        ly_buf_json_string(&id, ly_member_id(m), strlen(ly_member_id(m)));
         if (id.oom || !id.data) /* never a state with a blank id */
             return -1;
         fprintf(f, " %s: {\n", id.data);

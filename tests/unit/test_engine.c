@@ -38,6 +38,33 @@ static void test_section3_timers_fire_in_due_member_kind_order(void **s)
     assert_true(index_of("a#CHURN#1741687200000") < index_of("b#CHURN#1741687200000"));
 }
 
+/* Ids past 16 bytes live apart from the record and tie on the queue's
+ * 16-byte prefix: the order must still be the ids' order. */
+static void test_section3_long_ids_sharing_a_prefix_fire_in_id_order(void **s)
+{
+    (void)s;
+    const char *b = "member-with-a-long-id-b", *a = "member-with-a-long-id-a", *c = "member-with-a-lon";
+    engage("b1", b, T0, LY_EV_APP_OPEN, NULL);
+    engage("c1", c, T0, LY_EV_APP_OPEN, NULL);
+    engage("a1", a, T0, LY_EV_APP_OPEN, NULL);
+    assert_string_equal(ly_member_id(member(a)), a);
+    assert_string_equal(ly_member_id(member(c)), c);
+    advance(T0 + 60 * DAY);
+    int ia = -1, ib = -1, ic = -1;
+    for (int i = 0; i < nout; i++) {
+        if (outs[i].o.topic != LY_TOPIC_CHURN)
+            continue;
+        const char *m = outs[i].member;
+        if (strcmp(m, a) == 0 && ia < 0)
+            ia = i;
+        if (strcmp(m, b) == 0 && ib < 0)
+            ib = i;
+        if (strcmp(m, c) == 0 && ic < 0)
+            ic = i;
+    }
+    assert_true(ic >= 0 && ic < ia && ia < ib);
+}
+
 static void test_section3_same_instant_kinds_expiry_review_churn(void **s)
 {
     (void)s;
@@ -585,6 +612,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_section3_timers_fire_in_due_member_kind_order),
+        T(test_section3_long_ids_sharing_a_prefix_fire_in_id_order),
         T(test_section3_same_instant_kinds_expiry_review_churn),
         T(test_section3_late_event_keeps_clock),
         T(test_section4_welcome_bonus_on_first_event),

@@ -146,7 +146,7 @@ static void test_state_load_under_failing_allocations(void **s)
         ly_member back;
         char err[256];
         calls = 0, fail_at = n;
-        int rc = ly_state_decode(want.data, want.len, m.id, &back, err, sizeof err);
+        int rc = ly_state_decode(want.data, want.len, ly_member_id(&m), &back, err, sizeof err);
         long used = calls;
         fail_at = 0;
         if (rc == 0) {

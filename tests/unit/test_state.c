@@ -55,7 +55,7 @@ static void test_members_roundtrip(void **s)
         ly_state_encode(ms[i], &a);
         total += a.len;
         ly_member back;
-        if (ly_state_decode(a.data, a.len, ms[i]->id, &back, err, sizeof err) != 0)
+        if (ly_state_decode(a.data, a.len, ly_member_id(ms[i]), &back, err, sizeof err) != 0)
             fail_msg("%s", err);
         ly_state_encode(&back, &b);
         assert_int_equal(a.len, b.len);
