@@ -73,26 +73,11 @@ static void id_put(id_writer *w, const char *s)
     *w->p = '\0';
 }
 
-/* Writes v in decimal, NUL-terminated, ending at tmp's end; returns where
- * it starts. Outputs are simulate's hot path: no printf for integers. */
-static const char *format_int(char tmp[24], int64_t v)
-{
-    int i = 23;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    tmp[i] = '\0';
-    do
-        tmp[--i] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        tmp[--i] = '-';
-    return tmp + i;
-}
-
 static void id_int(id_writer *w, char sep, int64_t v)
 {
     char tmp[24], s[2] = { sep, '\0' };
     id_put(w, s);
-    id_put(w, format_int(tmp, v));
+    id_put(w, ly_format_int(tmp, v));
 }
 
 void ly_output_event_id(const ly_output *o, char *buf, size_t len)
@@ -142,7 +127,7 @@ static void key(ly_buf *b, const char *k, int *first)
 static void put_int(ly_buf *b, int64_t v)
 {
     char tmp[24];
-    const char *d = format_int(tmp, v);
+    const char *d = ly_format_int(tmp, v);
     ly_buf_put(b, d, (size_t)(tmp + 23 - d));
 }
 

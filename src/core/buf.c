@@ -102,6 +102,19 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
+const char *ly_format_int(char tmp[24], int64_t v)
+{
+    int i = 23;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    tmp[i] = '\0';
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    return tmp + i;
+}
+
 void ly_format_double(char *buf, size_t len, double v)
 {
     for (int prec = 15; prec <= 17; prec++) {
@@ -118,6 +131,14 @@ void ly_buf_json_double(ly_buf *b, double v)
         return;
     }
     char tmp[40];
+    /* Whole numbers (30.0, 1.0, 0.0 fill churn alerts) print as %.15g would
+     * print them, without printf and strtod. */
+    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+        const char *d = ly_format_int(tmp, (int64_t)v);
+        ly_buf_put(b, d, strlen(d));
+        ly_buf_put(b, ".0", 2);
+        return;
+    }
     ly_format_double(tmp, sizeof tmp - 2, v);
     /* Keep it a JSON float (60.0, not 60), as consumers may type on it. */
     if (!strpbrk(tmp, ".eEn"))

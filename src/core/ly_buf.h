@@ -3,6 +3,7 @@
 #ifndef LY_BUF_H
 #define LY_BUF_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
 void ly_buf_free(ly_buf *b);
@@ -14,6 +15,9 @@ char *ly_buf_extend(ly_buf *b, size_t n);
 void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quoted, escaped). */
 void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
+/* Writes v in decimal, NUL-terminated, ending at tmp's end; returns where
+ * it starts (no printf: outputs are simulate's hot path). */
+const char *ly_format_int(char tmp[24], int64_t v);
 /* Writes the shortest decimal (15..17 digits) that reads back as v. */
 void ly_format_double(char *buf, size_t len, double v);
 /* Appends the shortest decimal that reads back as the same double (null
