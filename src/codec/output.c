@@ -205,11 +205,15 @@ static void alert_json(ly_buf *b, const ly_output *o, const char *id)
     kint(b, "points_balance", o->balance_after, &f);
     kint(b, "points_expiring_30d", o->points_expiring, &f);
     key(b, "reasons", &f);
-    static const char *const reason_names[3] = { "INACTIVITY", "NEGATIVE_SENTIMENT", "LOW_P_ALIVE" };
+    static const char *const reason_names[3] = { "\"INACTIVITY\"", "\"NEGATIVE_SENTIMENT\"", "\"LOW_P_ALIVE\"" };
     ly_buf_put(b, "[", 1);
-    for (unsigned i = 0, n = 0; i < 3; i++)
-        if (o->reasons & (1u << i))
-            ly_buf_printf(b, "%s\"%s\"", n++ ? "," : "", reason_names[i]);
+    for (unsigned i = 0, n = 0; i < 3; i++) {
+        if (!(o->reasons & (1u << i)))
+            continue;
+        if (n++)
+            ly_buf_put(b, ",", 1);
+        ly_buf_put(b, reason_names[i], strlen(reason_names[i]));
+    }
     ly_buf_put(b, "]", 1);
     kstr(b, "risk_level", ly_risk_name(o->risk), &f);
     kstr(b, "suggested_action", action_name(o->action), &f);
