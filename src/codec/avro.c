@@ -216,7 +216,7 @@ static int frame(ly_avro *a, ly_topic_role r, int32_t schema_id, ly_buf *out, ch
     return 0;
 }
 
-static int action_symbol(ly_action act)
+int ly_avro_action_symbol(ly_action act)
 {
     /* SuggestedAction: POINTS_EXPIRY_REMINDER, WIN_BACK_OFFER, ENGAGEMENT_NUDGE */
     return act == LY_ACTION_POINTS_EXPIRY_REMINDER ? 0 : act == LY_ACTION_WIN_BACK_OFFER ? 1 : 2;
@@ -225,8 +225,9 @@ static int action_symbol(ly_action act)
 static int write_reward(avro_value_t *v, const ly_output *o, const char *id)
 {
     int tiers = o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE;
-    char code[48];
-    snprintf(code, sizeof code, "MILESTONE_%lld", (long long)o->milestone);
+    char code[48] = "";
+    if (o->type == LY_RW_MILESTONE_REWARD)
+        snprintf(code, sizeof code, "MILESTONE_%lld", (long long)o->milestone);
     return put_string(v, "event_id", id) || put_string(v, "member_id", o->member_id) ||
            put_long(v, "occurred_at", o->occurred_at) || put_enum(v, "type", o->type) ||
            put_long(v, "points_delta", o->points_delta) || put_long(v, "balance_after", o->balance_after) ||
@@ -270,7 +271,7 @@ static int write_alert(avro_value_t *v, const ly_output *o, const char *id)
            put_double(v, "expected_gap_days", o->expected_gap_days) || put_double(v, "p_alive", o->p_alive) ||
            put_long(v, "points_balance", o->balance_after) || put_long(v, "points_expiring_30d", o->points_expiring) ||
            put_enum(v, "tier", o->tier) || put_long(v, "lifetime_points", o->lifetime_points) ||
-           put_enum(v, "suggested_action", action_symbol(o->action)) || put_opt_double(v, "clv", isfinite(o->clv), o->clv);
+           put_enum(v, "suggested_action", ly_avro_action_symbol(o->action)) || put_opt_double(v, "clv", isfinite(o->clv), o->clv);
 }
 
 static int write_dead_letter(avro_value_t *v, const ly_output *o)
@@ -287,8 +288,8 @@ static int write_dead_letter(avro_value_t *v, const ly_output *o)
            put_opt_long(v, "original_length", o->original_full_len > o->original_len, (int64_t)o->original_full_len);
 }
 
-int ly_avro_encode_output(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
-                          size_t errlen)
+int ly_avro_encode_output_general(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
+                                  size_t errlen)
 {
     ly_topic_role r = ly_avro_output_role(o->topic);
     char id[LY_OUTPUT_ID_MAX];
@@ -373,8 +374,15 @@ static int read_with(ly_avro *a, avro_value_t *value, const char *buf, size_t le
     a->alloc_limit = len + 4096;
     int rc = avro_value_read(rd, value);
     a->alloc_limit = 0;
-    /* Trailing bytes mean the record was not written with this schema. */
-    if (rc == 0 && avro_reader_is_eof(rd) == 0) {
+    /* Trailing bytes mean the record was not written with this schema.
+     * What was read never takes fewer bytes than its canonical encoding
+     * (longer varints or more array blocks only add), so a canonical size
+     * equal to the record's means nothing is left. Only otherwise is one
+     * more byte tried: a memory reader never reports its end, and avro-c
+     * formats an error message for the failed read (a profile of run showed
+     * it on every record). */
+    size_t canonical;
+    if (rc == 0 && (avro_value_sizeof(value, &canonical) != 0 || canonical != len - 5)) {
         char probe;
         rc = avro_read(rd, &probe, 1) == 0 ? -1 : 0;
     }

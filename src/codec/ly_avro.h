@@ -21,9 +21,16 @@ ly_topic_role ly_avro_output_role(ly_topic t);
 ly_avro *ly_avro_new(char *errstr, size_t errlen);
 void ly_avro_destroy(ly_avro *a); /* accepts NULL */
 
-/* Appends the framed encoding of output o to out. 0, or -1 with errstr. */
+/* Appends the framed encoding of output o to out. 0, or -1 with errstr
+ * (out of memory). Written directly for the output schemas (avro_out.c). */
 int ly_avro_encode_output(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
                           size_t errlen);
+/* The same through avro-c's generic values: slower, the oracle for the
+ * direct writer. */
+int ly_avro_encode_output_general(ly_avro *a, const ly_output *o, int32_t schema_id, ly_buf *out, char *errstr,
+                                  size_t errlen);
+/* The SuggestedAction symbol index of an action. */
+int ly_avro_action_symbol(ly_action act);
 /* Appends the framed encoding of input event ev (purchases, interactions or
  * social) to out. 0, or -1 with errstr. */
 int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_buf *out, char *errstr,

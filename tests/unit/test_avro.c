@@ -1,6 +1,7 @@
 /* The Avro codec: every output the engine makes survives encode/decode with
  * the same JSON, inputs decode to the same events as their JSON, and Avro
  * inputs are validated by the same rules. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,75 @@ static ly_topic_role role_of(ly_topic t)
     return ly_avro_output_role(t);
 }
 
+/* The direct writer (avro_out.c) against avro-c's generic values. */
+static void expect_same_bytes_as_general(const ly_output *o, int32_t schema_id)
+{
+    ly_buf fast = {0}, general = {0};
+    char err[256];
+    assert_int_equal(ly_avro_encode_output(codec, o, schema_id, &fast, err, sizeof err), 0);
+    if (ly_avro_encode_output_general(codec, o, schema_id, &general, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(fast.len, general.len);
+    assert_memory_equal(fast.data, general.data, fast.len);
+    ly_buf_free(&fast);
+    ly_buf_free(&general);
+}
+
+/* Every field's corners: each enum symbol, both union branches, empty and
+ * full reason arrays, extreme longs, NaN and finite CLV, cut originals. */
+static void test_direct_writer_matches_avro_c(void **s)
+{
+    (void)s;
+    const int64_t longs[] = { 0, 1, -1, 63, 64, -65, 1LL << 40, INT64_MAX, INT64_MIN };
+    unsigned x = 99;
+    for (int i = 0; i < 20000; i++) {
+        x = x * 1664525u + 1013904223u;
+        ly_output o = {0};
+        o.topic = (ly_topic)(x % LY_TOPIC_COUNT);
+        o.member_id = (x >> 3) % 5 ? "m-\xc3\xa9t\xc3\xa9" : "";
+        o.source_event_id = (x >> 5) % 3 ? "ev-1" : (x >> 5) % 3 == 1 ? "" : NULL;
+        o.seq = (int)(x >> 7) % 4;
+        o.timer = (ly_timer_kind)((x >> 9) % LY_TIMER_COUNT);
+        o.occurred_at = longs[(x >> 11) % 9];
+        o.type = (ly_reward_type)((x >> 13) % LY_RW_COUNT);
+        o.points_delta = longs[(x >> 15) % 9];
+        o.balance_after = longs[(x >> 17) % 9];
+        o.lifetime_points = longs[(x >> 19) % 9];
+        o.tier = (ly_tier)((x >> 21) % LY_TIER_COUNT);
+        o.old_tier = (ly_tier)((x >> 23) % LY_TIER_COUNT);
+        o.new_tier = (ly_tier)((x >> 25) % LY_TIER_COUNT);
+        o.reason = (x >> 4) % 2 ? "PURCHASE" : NULL;
+        o.reward_id = (x >> 6) % 2 ? "gift" : NULL;
+        o.milestone = longs[(x >> 8) % 9];
+        o.referred_member_id = (x >> 10) % 2 ? "f" : NULL;
+        o.referrer_member_id = (x >> 12) % 2 ? "r" : NULL;
+        o.campaign_id = (x >> 14) % 2 ? "spring" : NULL;
+        o.release_at = (x >> 16) % 2 ? longs[(x >> 18) % 9] : 0;
+        o.notice = (ly_notice_type)((x >> 20) % 3);
+        o.notice_points = longs[(x >> 22) % 9];
+        o.expires_at = longs[(x >> 24) % 9];
+        o.review_at = longs[(x >> 26) % 9];
+        o.spend_needed_minor = longs[(x >> 1) % 9];
+        o.next_tier = (ly_tier)((x >> 2) % LY_TIER_COUNT);
+        o.risk = (ly_risk)((x >> 3) % 3);
+        o.reasons = (x >> 5) % 8;
+        o.days_since_last_purchase = (double)(x % 1000) / 7.0;
+        o.expected_gap_days = -0.0;
+        o.p_alive = 1e-300 * (x % 3);
+        o.action = (ly_action)((x >> 7) % 3);
+        o.clv = (x >> 9) % 2 ? NAN : (double)x / 3.0;
+        o.reject = (ly_reject)(LY_REJECT_INVALID + (x >> 11) % LY_REJECT_QUARANTINED_MEMBER);
+        o.detail = (x >> 13) % 2 ? "bad amount" : NULL;
+        o.original = (x >> 15) % 3 ? "{\"x\":\0 1}" : NULL;
+        o.original_len = o.original ? 9 : 0;
+        o.original_full_len = (x >> 17) % 2 ? 1 << 20 : o.original_len;
+        o.source_topic = (x >> 19) % 2 ? "loyalty.purchases" : NULL;
+        o.partition = (int32_t)longs[(x >> 21) % 4];
+        o.offset = longs[(x >> 23) % 9];
+        expect_same_bytes_as_general(&o, (int32_t)(x % 3 ? 42 : 0x7f000102));
+    }
+}
+
 static void roundtrip(void *opaque, const ly_output *o)
 {
     (void)opaque;
@@ -36,6 +106,7 @@ static void roundtrip(void *opaque, const ly_output *o)
     }
     assert_int_equal(ly_avro_encode_output(codec, &copy, 42, &bin, err, sizeof err), 0);
     assert_int_equal(ly_avro_frame_id(bin.data, bin.len), 42);
+    expect_same_bytes_as_general(&copy, 42);
     ly_arena *arena = ly_arena_new();
     ly_output back;
     if (ly_avro_decode_output(codec, role_of(o->topic), bin.data, bin.len, arena, &back, err, sizeof err) != 0)
@@ -181,6 +252,38 @@ static void test_version1_input_records_still_decode(void **s)
     ly_arena_destroy(arena);
 }
 
+/* A record must be read whole: a byte left over is not this schema's
+ * record. Longer-than-needed varints are still Avro and still decode (the
+ * decoder's quick "nothing left" check must not refuse them). */
+static void test_trailing_bytes_refused_long_varints_read(void **s)
+{
+    (void)s;
+    ly_arena *arena = ly_arena_new();
+    ly_event ev = { .type = LY_EV_PURCHASE, .source = LY_SRC_PURCHASES, .occurred_at = 1736503200000LL,
+                    .amount_minor = 5, .event_id = "e1", .member_id = "m1", .order_id = "o", .currency = "USD" };
+    ly_buf bin = {0}, padded = {0};
+    char err[128];
+    ly_decode_info info;
+    ly_event back;
+    assert_int_equal(ly_avro_encode_event(codec, &ev, 1, &bin, err, sizeof err), 0);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &back, &info), 0);
+    /* event_id's length 2 is the byte 0x04; 0x84 0x00 says the same in two. */
+    assert_int_equal(bin.data[5], 0x04);
+    ly_buf_put(&padded, bin.data, 5);
+    ly_buf_put(&padded, "\x84\x00", 2);
+    ly_buf_put(&padded, bin.data + 6, bin.len - 6);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, padded.data, padded.len, "USD", arena, &back, &info), 0);
+    assert_string_equal(back.event_id, "e1");
+    ly_buf_put(&bin, "\0", 1);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &back, &info), -1);
+    assert_int_equal(info.reject, LY_REJECT_INVALID);
+    ly_buf_put(&padded, "\0", 1);
+    assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, padded.data, padded.len, "USD", arena, &back, &info), -1);
+    ly_buf_free(&bin);
+    ly_buf_free(&padded);
+    ly_arena_destroy(arena);
+}
+
 static void test_avro_inputs_follow_the_same_rules(void **s)
 {
     (void)s;
@@ -229,9 +332,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outputs_roundtrip),
+        cmocka_unit_test(test_direct_writer_matches_avro_c),
         cmocka_unit_test(test_inputs_roundtrip),
         cmocka_unit_test(test_version1_input_records_still_decode),
         cmocka_unit_test(test_avro_inputs_follow_the_same_rules),
+        cmocka_unit_test(test_trailing_bytes_refused_long_varints_read),
     };
     return cmocka_run_group_tests_name("avro", tests, setup, teardown);
 }
