@@ -109,7 +109,13 @@ static int make_clients(runner *r, char *errstr, size_t errlen)
     snprintf(txid, sizeof txid, "%s-%s", cfg->group_id, cfg->instance_id);
     rd_kafka_conf_t *pc = ly_config_kafka_conf(cfg, errstr, errlen);
     if (!pc || set(pc, "transactional.id", txid, errstr, errlen) ||
-        set(pc, "partitioner", "murmur2_random", errstr, errlen) || set(pc, "linger.ms", "5", errstr, errlen)) {
+        set(pc, "partitioner", "murmur2_random", errstr, errlen) || set(pc, "linger.ms", "5", errstr, errlen) ||
+        /* The broker answers a transaction begun right after the last one's
+         * commit with CONCURRENT_TRANSACTIONS until that one's markers are
+         * written; librdkafka retries after retry.backoff.ms, 100 ms by
+         * default, up to 100 ms added to every transaction. 20 ms
+         * is what the Java client waits in that case (KAFKA-5477). */
+        (!ly_config_kafka(cfg, "retry.backoff.ms") && set(pc, "retry.backoff.ms", "20", errstr, errlen))) {
         if (pc)
             rd_kafka_conf_destroy(pc);
         return -1;
@@ -332,6 +338,11 @@ static void process_in_order(runner *r)
     }
 }
 
+/* --drain asks the group coordinator whether everything is committed only
+ * once this processor holds nothing; every 500 ms left up to half a second
+ * of idle tail on each run. */
+#define DRAIN_CHECK_MS 50
+
 static int loop(runner *r)
 {
     const ly_config *cfg = r->cfg;
@@ -375,7 +386,7 @@ static int loop(runner *r)
             last_observe = now;
             observe(r);
         }
-        if (r->drain && now - last_drain_check >= 500) {
+        if (r->drain && now - last_drain_check >= DRAIN_CHECK_MS) {
             last_drain_check = now;
             if (drained(r))
                 break;
