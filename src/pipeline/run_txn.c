@@ -184,12 +184,21 @@ static int produce_records(runner *r, ly_batch *b)
     return 0;
 }
 
+/* A later batch of the same partition replaces an earlier one's entry: the
+ * committed metadata names the last batch the transaction holds. */
 static void add_offsets(runner *r, rd_kafka_topic_partition_list_t *l, int32_t n, const int64_t off[NQ], int64_t seq)
 {
     for (int i = 0; i < NQ; i++) {
         if (off[i] < 0)
             continue;
-        rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_add(l, r->cfg->topics[i], n);
+        rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_find(l, r->cfg->topics[i], n);
+        if (t) {
+            free(t->metadata);
+            t->metadata = NULL;
+            t->metadata_size = 0;
+        } else {
+            t = rd_kafka_topic_partition_list_add(l, r->cfg->topics[i], n);
+        }
         t->offset = off[i];
         char meta[32];
         int len = snprintf(meta, sizeof meta, "ly:%lld", (long long)seq);
@@ -201,28 +210,33 @@ static void add_offsets(runner *r, rd_kafka_topic_partition_list_t *l, int32_t n
     }
 }
 
-/* One transaction over stored batches: their records and input offsets. */
-static int transact(runner *r, const ly_job *job)
+/* One transaction over the stored batches of njobs queued jobs, in queue
+ * order: their records and input offsets. Queued jobs share a group
+ * generation (a rebalance drains the committer first). */
+static int transact(runner *r, ly_job *const *jobs, size_t njobs)
 {
     for (int attempt = 0; attempt < 10 && !r->fatal; attempt++) {
         rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
         int ok = e == NULL;
-        for (size_t i = 0; ok && i < job->n; i++) {
-            const ly_buf *b = &job->blobs[i];
-            ly_batch batch;
-            if (ly_batch_parse(b->data, b->len, LY_T_COUNT, &batch) < 0 || produce_records(r, &batch) < 0)
-                ok = 0;
-        }
-        if (ok) {
-            rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * (int)job->n);
-            for (size_t i = 0; i < job->n; i++) {
+        for (size_t j = 0; ok && j < njobs; j++)
+            for (size_t i = 0; ok && i < jobs[j]->n; i++) {
+                const ly_buf *b = &jobs[j]->blobs[i];
                 ly_batch batch;
-                /* Parsed once already above; a batch that failed never gets here. */
-                if (ly_batch_parse(job->blobs[i].data, job->blobs[i].len, LY_T_COUNT, &batch) == 0)
-                    add_offsets(r, offsets, job->ns[i], batch.next_offset, batch.seq);
+                if (ly_batch_parse(b->data, b->len, LY_T_COUNT, &batch) < 0 || produce_records(r, &batch) < 0)
+                    ok = 0;
             }
+        if (ok) {
+            rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(NQ * r->nparts);
+            for (size_t j = 0; j < njobs; j++)
+                for (size_t i = 0; i < jobs[j]->n; i++) {
+                    ly_batch batch;
+                    /* Parsed once already above; a batch that failed never gets here. */
+                    if (ly_batch_parse(jobs[j]->blobs[i].data, jobs[j]->blobs[i].len, LY_T_COUNT, &batch) == 0)
+                        add_offsets(r, offsets, jobs[j]->ns[i], batch.next_offset, batch.seq);
+                }
             if (offsets->cnt > 0)
-                e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, job->cgmd, TXN_TIMEOUT_MS);
+                e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, jobs[njobs - 1]->cgmd,
+                                                         TXN_TIMEOUT_MS);
             rd_kafka_topic_partition_list_destroy(offsets);
             if (!e)
                 e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
@@ -281,16 +295,21 @@ static void job_free(ly_job *job)
     free(job);
 }
 
-/* Commits a job to Kafka, then acknowledges its batches in Redis. */
-static void run_job(runner *r, ly_store *store, ly_job *job)
+/* Commits jobs to Kafka in one transaction, then acknowledges their
+ * batches in Redis, oldest first. */
+static void run_jobs(runner *r, ly_store *store, ly_job *const *jobs, size_t njobs)
 {
-    if (transact(r, job) == 0)
-        for (size_t i = 0; i < job->n && !r->fatal; i++)
-            ack(r, store, job->ns[i], job->epochs[i]);
-    ly_metrics_observe(r->metrics, LY_H_BATCH_SECONDS, (double)(ly_run_now_ms() - job->opened_ms) / 1000.0);
+    if (transact(r, jobs, njobs) == 0)
+        for (size_t j = 0; j < njobs; j++)
+            for (size_t i = 0; i < jobs[j]->n && !r->fatal; i++)
+                ack(r, store, jobs[j]->ns[i], jobs[j]->epochs[i]);
+    for (size_t j = 0; j < njobs; j++)
+        ly_metrics_observe(r->metrics, LY_H_BATCH_SECONDS, (double)(ly_run_now_ms() - jobs[j]->opened_ms) / 1000.0);
 }
 
 /* ---- the committer thread: Kafka transactions overlap the next batch ---- */
+
+#define MAX_QUEUED 4
 
 static void *committer(void *arg)
 {
@@ -301,15 +320,22 @@ static void *committer(void *arg)
             pthread_cond_wait(&r->cv, &r->mu);
         if (!r->queue)
             break;
-        ly_job *job = r->queue;
+        /* Whatever queued while the last transaction ran goes in one: under
+         * load, fewer and larger transactions (each costs round trips to
+         * the coordinators); when idle, one batch each, as soon as it comes. */
+        ly_job *jobs[MAX_QUEUED];
+        size_t n = 0;
+        for (ly_job *j = r->queue; j && n < MAX_QUEUED; j = j->next)
+            jobs[n++] = j;
         r->busy = 1;
         pthread_mutex_unlock(&r->mu);
-        run_job(r, r->ack_store, job);
+        run_jobs(r, r->ack_store, jobs, n);
         pthread_mutex_lock(&r->mu);
-        r->queue = job->next;
-        r->queued--;
+        r->queue = jobs[n - 1]->next;
+        r->queued -= n;
         r->busy = 0;
-        job_free(job);
+        for (size_t i = 0; i < n; i++)
+            job_free(jobs[i]);
         pthread_cond_broadcast(&r->cv);
     }
     pthread_mutex_unlock(&r->mu);
@@ -366,8 +392,8 @@ int ly_run_committer_idle(runner *r)
     return idle;
 }
 
-/* Stores every open batch in Redis, then hands them to the committer as one
- * transaction (at most two in flight, so memory stays bounded). */
+/* Stores every open batch in Redis, then hands them to the committer (at
+ * most MAX_QUEUED jobs waiting, so memory stays bounded). */
 int ly_run_commit(runner *r)
 {
     int64_t opened = ly_run_now_ms();
@@ -397,12 +423,12 @@ int ly_run_commit(runner *r)
     job->cgmd = rd_kafka_consumer_group_metadata(r->consumer);
     job->opened_ms = opened;
     if (!r->threaded) {
-        run_job(r, r->store, job);
+        run_jobs(r, r->store, &job, 1);
         job_free(job);
         return r->fatal ? -1 : 0;
     }
     pthread_mutex_lock(&r->mu);
-    while (r->queued >= 2 && !r->fatal)
+    while (r->queued >= MAX_QUEUED && !r->fatal)
         pthread_cond_wait(&r->cv, &r->mu);
     ly_job **tail = &r->queue;
     while (*tail)
@@ -446,7 +472,8 @@ int ly_run_resend(runner *r, part *p, const char *blob, size_t len)
         int32_t n = p->n;
         int64_t epoch = p->meta.epoch;
         ly_job job = { &copy, &n, &epoch, 1, rd_kafka_consumer_group_metadata(r->consumer), NULL, ly_run_now_ms() };
-        int rc = transact(r, &job);
+        ly_job *one = &job;
+        int rc = transact(r, &one, 1);
         rd_kafka_consumer_group_metadata_destroy(job.cgmd);
         ly_buf_free(&copy);
         if (rc < 0)
