@@ -1,35 +1,16 @@
-/* Avro codec of the seven records (avro-c generic values), Confluent framing. */
+/* Avro codec of the seven records with avro-c's generic values, Confluent
+ * framing: schemas, output decoding, and the general paths that the direct
+ * reader (avro_in.c) and writer (avro_out.c) are checked against. */
 #include <avro.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "event_fields.h"
-#include "ly_avro.h"
+#include "avro_internal.h"
 #include "ly_utf8.h"
 
 extern const char *const ly_schema_json[LY_T_COUNT];
-/* Version 1 of the input schemas: records written before part two lack its
- * trailing optional fields, so they are read with the schema they were
- * written with. */
-#define N_LEGACY 3
 extern const char *const ly_legacy_schema_json[N_LEGACY];
-
-typedef struct {
-    avro_schema_t schema;
-    avro_value_iface_t *iface;
-    avro_value_t value;
-    int have;
-    /* Where each event field sits in the record, -1 when the schema has
-     * none: looked up once, since avro-c formats an error message for every
-     * lookup of a missing field (that was the processor's top cost). */
-    int field[LY_F_COUNT];
-} codec_of;
-
-struct ly_avro {
-    size_t alloc_limit; /* 0: LY_AVRO_MAX_ALLOC */
-    codec_of cur[LY_T_COUNT], legacy[N_LEGACY];
-};
 
 const char *ly_avro_schema_json(ly_topic_role role)
 {
@@ -84,6 +65,8 @@ ly_avro *ly_avro_new(char *errstr, size_t errlen)
             c->field[f] = avro_typeof(c->schema) == AVRO_RECORD
                               ? avro_schema_record_field_get_index(c->schema, ly_field_names[f])
                               : -1;
+        if (legacy || r <= LY_T_SOCIAL)
+            ly_avro_plan(c);
     }
     return a;
 }
@@ -496,7 +479,9 @@ static void copy_value(avro_value_t v, ly_field_value *fv, ly_arena *arena, int 
         if (avro_value_get_enum(&v, &sym) != 0)
             return;
         avro_schema_t es = avro_value_get_schema(&v);
-        s = avro_schema_enum_get(es, sym);
+        /* avro-c reads any index and answers a symbol past the end with a
+         * wild pointer (the fuzzer found it): no symbol, no string. */
+        s = sym >= 0 && sym < (int)avro_schema_enum_number_of_symbols(es) ? avro_schema_enum_get(es, sym) : NULL;
         fv->kind = s ? LY_V_STRING : LY_V_OTHER;
         fv->s = s ? arena_copy(arena, s, strlen(s) + 1) : NULL;
         fv->len = s ? strlen(s) : 0;
@@ -518,8 +503,40 @@ static void copy_value(avro_value_t v, ly_field_value *fv, ly_arena *arena, int 
     }
 }
 
-int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
-                         const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info)
+static void clear_fields(ly_fields *f, ly_arena *arena, ly_decode_info *info)
+{
+    memset(f, 0, offsetof(ly_fields, lines));
+    f->n_lines = 0;
+    f->lines_bad = 0;
+    f->oom = 0;
+    f->arena = arena;
+    f->info = info;
+}
+
+/* Inputs are read by the direct reader alone (current schema, then version
+ * 1): avro-c's generic reader crashes on some malformed records (a record
+ * array with a broken block: found by the fuzzer), and inputs are what a
+ * hostile producer controls. */
+static int decode_direct(ly_avro *a, ly_topic_role role, const char *buf, size_t len, const char *currency,
+                         ly_fields *f, ly_event *ev)
+{
+    char why[128], legacy_why[128];
+    int ok = ly_avro_read_direct(&a->cur[role], buf + 5, len - 5, f, why, sizeof why);
+    if (!ok && (unsigned)role < N_LEGACY && a->legacy[role].n_steps > 0) {
+        clear_fields(f, f->arena, f->info);
+        ok = ly_avro_read_direct(&a->legacy[role], buf + 5, len - 5, f, legacy_why, sizeof legacy_why);
+    }
+    if (!ok) {
+        f->info->reject = LY_REJECT_INVALID;
+        snprintf(f->info->detail, sizeof f->info->detail, "not a %s record: %s", ly_source_name((ly_source)role), why);
+        return -1;
+    }
+    int rc = ly_event_from_fields(f, (int)role, currency, ev);
+    return rc < 0 && f->oom ? LY_DECODE_ENOMEM : rc;
+}
+
+static int decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
+                        const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info, int direct)
 {
     ly_decode_info local;
     if (!info)
@@ -528,12 +545,16 @@ int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, co
     memset(ev, 0, sizeof *ev);
     info->source = (int)role;
     int64_t id = ly_avro_frame_id(buf, len);
-    if (role > LY_T_SOCIAL || id != expected_id) {
+    if (role > LY_T_SOCIAL || id < 0 || id != expected_id) {
         info->reject = LY_REJECT_INVALID;
         snprintf(info->detail, sizeof info->detail, "unknown schema id %lld (expected %d)", (long long)id,
                  (int)expected_id);
         return -1;
     }
+    ly_fields f;
+    clear_fields(&f, arena, info);
+    if (direct && a->cur[role].n_steps > 0)
+        return decode_direct(a, role, buf, len, currency, &f, ev);
     avro_value_t *rec = read_input(a, role, buf, len);
     if (!rec) {
         info->reject = LY_REJECT_INVALID;
@@ -541,18 +562,23 @@ int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, co
                  avro_strerror());
         return -1;
     }
-    ly_fields f;
-    memset(&f, 0, offsetof(ly_fields, lines));
-    f.n_lines = 0;
-    f.lines_bad = 0;
-    f.oom = 0;
-    f.arena = arena;
-    f.info = info;
     const codec_of *c = rec == &a->cur[role].value ? &a->cur[role] : &a->legacy[role];
     for (int i = LY_F_EVENT_ID; i < LY_F_COUNT; i++)
         take(rec, c, &f, i, arena);
     int rc = ly_event_from_fields(&f, (int)role, currency, ev);
     return rc < 0 && f.oom ? LY_DECODE_ENOMEM : rc;
+}
+
+int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
+                         const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info)
+{
+    return decode_event(a, role, expected_id, buf, len, currency, arena, ev, info, 1);
+}
+
+int ly_avro_decode_event_general(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
+                                 const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info)
+{
+    return decode_event(a, role, expected_id, buf, len, currency, arena, ev, info, 0);
 }
 
 static int get_field(ly_avro *a, ly_topic_role r, const char *name, avro_value_t *out)

@@ -38,9 +38,15 @@ int ly_avro_encode_event(ly_avro *a, const ly_event *ev, int32_t schema_id, ly_b
 
 /* Decodes a framed input record of `role` whose schema id must be
  * expected_id, validating it exactly as the JSON decoder does. 0, or -1 with
- * info filled (reject = invalid or currency_mismatch). */
+ * info filled (reject = invalid or currency_mismatch). The bytes are read by
+ * the direct reader (avro_in.c) with the current schema, then version 1;
+ * never by avro-c's generic reader, which crashes on some malformed records. */
 int ly_avro_decode_event(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
                          const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info);
+/* The same with avro-c's generic values only: slower, the oracle for the
+ * direct reader that ly_avro_decode_event tries first. */
+int ly_avro_decode_event_general(ly_avro *a, ly_topic_role role, int32_t expected_id, const char *buf, size_t len,
+                                 const char *currency, ly_arena *arena, ly_event *ev, ly_decode_info *info);
 
 /* Decodes a framed output record of `role` into *o, strings copied into
  * arena. 0, or -1 with errstr. */

@@ -76,9 +76,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ly_output o;
     int64_t id = ly_avro_frame_id(buf, size);
     for (int role = 0; role < LY_T_COUNT; role++) {
-        if (role <= LY_T_SOCIAL)
-            ly_avro_decode_event(codec, (ly_topic_role)role, (int32_t)id, buf, size, "USD", arena, &ev, &info);
-        else if (role > LY_T_INTERNAL && ly_avro_decode_output(codec, (ly_topic_role)role, buf, size, arena, &o, err,
+        if (role <= LY_T_SOCIAL) {
+            /* Every event the direct reader makes, avro-c makes the same.
+             * Only those go to avro-c: its generic reader is left broken by
+             * some records it refuses (a record array it cannot grow) and
+             * crashes on a later one. */
+            ly_event general;
+            ly_decode_info ginfo;
+            int rc = ly_avro_decode_event(codec, (ly_topic_role)role, (int32_t)id, buf, size, "USD", arena, &ev, &info);
+            if (rc != 0)
+                continue;
+            if (ly_avro_decode_event_general(codec, (ly_topic_role)role, (int32_t)id, buf, size, "USD", arena, &general,
+                                             &ginfo) != 0)
+                abort();
+            {
+                ly_buf a = {0}, b = {0};
+                ly_event_json(&a, &ev);
+                ly_event_json(&b, &general);
+                if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+                    abort();
+                ly_buf_free(&a);
+                ly_buf_free(&b);
+            }
+        } else if (role > LY_T_INTERNAL && ly_avro_decode_output(codec, (ly_topic_role)role, buf, size, arena, &o, err,
                                                               sizeof err) == 0) {
             ly_buf json = {0};
             ly_output_json(&json, &o);
