@@ -34,9 +34,11 @@ typedef struct ly_metrics ly_metrics;
 ly_metrics *ly_metrics_new(void);
 void ly_metrics_destroy(ly_metrics *m); /* accepts NULL */
 
-void ly_metrics_input(ly_metrics *m, const char *topic, const char *kind);
-void ly_metrics_output(ly_metrics *m, const char *topic, const char *type);
-void ly_metrics_dead_letter(ly_metrics *m, const char *reason);
+/* n more input events of a kind, outputs of a type, dead letters of a
+ * reason (callers add up per event and report in bulk). */
+void ly_metrics_input_n(ly_metrics *m, const char *topic, const char *kind, uint64_t n);
+void ly_metrics_output_n(ly_metrics *m, const char *topic, const char *type, uint64_t n);
+void ly_metrics_dead_letter_n(ly_metrics *m, const char *reason, uint64_t n);
 void ly_metrics_count(ly_metrics *m, ly_counter c, uint64_t n);
 void ly_metrics_gauge(ly_metrics *m, ly_gauge g, double v);
 void ly_metrics_observe(ly_metrics *m, ly_histogram h, double v);

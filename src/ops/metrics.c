@@ -93,19 +93,19 @@ static void count_pair(ly_metrics *m, const char *family, void (*labels)(char *,
     bump(m, b ? hash_add(h, b) : h, family, labels, values, v, set);
 }
 
-void ly_metrics_input(ly_metrics *m, const char *topic, const char *kind)
+void ly_metrics_input_n(ly_metrics *m, const char *topic, const char *kind, uint64_t n)
 {
-    count_pair(m, "input_events_total", topic_kind, topic, kind, 1, 0);
+    count_pair(m, "input_events_total", topic_kind, topic, kind, (double)n, 0);
 }
 
-void ly_metrics_output(ly_metrics *m, const char *topic, const char *type)
+void ly_metrics_output_n(ly_metrics *m, const char *topic, const char *type, uint64_t n)
 {
-    count_pair(m, "output_events_total", topic_type, topic, type, 1, 0);
+    count_pair(m, "output_events_total", topic_type, topic, type, (double)n, 0);
 }
 
-void ly_metrics_dead_letter(ly_metrics *m, const char *why)
+void ly_metrics_dead_letter_n(ly_metrics *m, const char *why, uint64_t n)
 {
-    count_pair(m, "dead_letters_total", reason, why, NULL, 1, 0);
+    count_pair(m, "dead_letters_total", reason, why, NULL, (double)n, 0);
 }
 
 void ly_metrics_lag(ly_metrics *m, const char *topic, int32_t partition, int64_t lag)

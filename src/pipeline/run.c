@@ -313,28 +313,38 @@ static void route(runner *r, rd_kafka_message_t *m)
 /* clock=event: the owned partitions advance together, always the smallest
  * head first, as simulate interleaves them; one that waits for an input
  * holds them all, so cross-member records land where simulate puts them. */
+/* A partition's head changes only when it applies a record or receives one
+ * in-process: the others' answers are kept (peeking every partition for
+ * every event was the processor's top entry). */
+static void peek(part *p)
+{
+    p->peek_state = ly_part_peek(p, &p->peek_role);
+    p->peek_local = p->local.n - p->local.head;
+}
+
 static void process_in_order(runner *r)
 {
     uint64_t max = (uint64_t)r->cfg->batch_max_events;
+    for (int32_t n = 0; n < r->nparts; n++)
+        if (r->parts[n])
+            peek(r->parts[n]);
     while (!r->fatal) {
         part *best = NULL;
-        int best_role = 0;
         for (int32_t n = 0; n < r->nparts; n++) {
             part *p = r->parts[n];
-            int role;
             if (!p)
                 continue;
-            int st = ly_part_peek(p, &role);
-            if (st == 0)
+            if (p->local.n - p->local.head != p->peek_local)
+                peek(p);
+            if (p->peek_state == 0)
                 return;
-            if (st == 1 && (!best || ly_part_before(p, role, best, best_role))) {
+            if (p->peek_state == 1 && (!best || ly_part_before(p, p->peek_role, best, best->peek_role)))
                 best = p;
-                best_role = role;
-            }
         }
         if (!best || best->events >= max)
             return;
-        ly_part_apply(best, best_role);
+        ly_part_apply(best, best->peek_role);
+        peek(best);
     }
 }
 
@@ -371,6 +381,7 @@ static int loop(runner *r)
                 if (now - r->last_tick_ms >= cfg->tick_ms)
                     ly_part_tick(p, now);
             }
+            ly_part_flush_metrics(p);
             any |= ly_part_has_batch(p);
         }
         if (cfg->clock == LY_CLOCK_WALL && now - r->last_tick_ms >= cfg->tick_ms)

@@ -34,6 +34,9 @@ typedef struct local_rec {
     char buf[]; /* the event's strings */
 } local_rec;
 
+/* Codes an output's metric label comes from: reward, risk, notice or reject. */
+#define LY_OUT_CODES 32
+
 typedef struct part {
     int32_t n;
     runner *r;
@@ -58,6 +61,20 @@ typedef struct part {
     const rd_kafka_message_t *cur_msg; /* NULL: a record delivered in-process */
     char (*bad)[LY_MEMBER_ID_MAX + 1];  /* members found unreadable at load */
     size_t bad_n, bad_cap;
+    /* process_in_order's last ly_part_peek of this partition, and how many
+     * in-process records it had then. */
+    int peek_state, peek_role;
+    size_t peek_local;
+    /* Per-event metric counts, added to the shared metrics once per loop
+     * turn (ly_part_flush_metrics): a lock and a lookup per event were a
+     * tenth of the processor's CPU. */
+    struct {
+        uint32_t in[NQ][LY_EV_COUNT];
+        uint32_t out[LY_TOPIC_COUNT][LY_OUT_CODES];
+        uint32_t dead[LY_OUT_CODES];
+        uint64_t duplicates, timers;
+        int any;
+    } counts;
 } part;
 
 /* Stored batches that one Kafka transaction commits. */
@@ -113,6 +130,7 @@ void ly_part_process(part *p, uint64_t max_events); /* merges and applies what i
 int ly_part_peek(part *p, int *role);  /* 1 ready (*role), 0 waiting for an input, -1 nothing to do */
 int ly_part_before(const part *a, int ra, const part *b, int rb); /* head order across partitions */
 void ly_part_apply(part *p, int role);
+void ly_part_flush_metrics(part *p);
 void ly_part_tick(part *p, int64_t now_ms);         /* clock=wall: timers on wall time */
 static inline int ly_part_has_batch(const part *p)
 {

@@ -31,14 +31,15 @@ static void emit(part *p, const ly_output *o)
         add_record(p, role, o->member_id ? o->member_id : "", val.data, val.len);
     }
     r->stats->outputs++;
-    ly_metrics_output(r->metrics, r->cfg->topics[role],
-                      o->topic == LY_TOPIC_REWARDS   ? ly_reward_type_name(o->type)
-                      : o->topic == LY_TOPIC_CHURN   ? ly_risk_name(o->risk)
-                      : o->topic == LY_TOPIC_NOTICES ? ly_notice_type_name(o->notice)
-                                                     : ly_reject_name(o->reject));
+    unsigned code = o->topic == LY_TOPIC_REWARDS   ? (unsigned)o->type
+                  : o->topic == LY_TOPIC_CHURN     ? (unsigned)o->risk
+                  : o->topic == LY_TOPIC_NOTICES   ? (unsigned)o->notice
+                                                   : (unsigned)o->reject;
+    p->counts.out[o->topic][code % LY_OUT_CODES]++;
+    p->counts.any = 1;
     if (o->topic == LY_TOPIC_DLQ) {
         r->stats->dead_letters++;
-        ly_metrics_dead_letter(r->metrics, ly_reject_name(o->reject));
+        p->counts.dead[o->reject % LY_OUT_CODES]++;
     }
     if (o->topic == LY_TOPIC_NOTICES)
         r->stats->notices++;
@@ -253,7 +254,7 @@ static void decode_head(part *p, int role)
             ly_run_fail(r, "partition %d: out of memory decoding input", (int)p->n);
             return;
         }
-        ly_metrics_input(r->metrics, r->cfg->topics[role], "undecodable");
+        ly_metrics_input_n(r->metrics, r->cfg->topics[role], "undecodable", 1);
         dead_letter(p, role, m, &info);
         pop(p, role);
     }
@@ -314,13 +315,47 @@ int ly_part_before(const part *a, int ra, const part *b, int rb)
     return ly_merge_before(&x, &y);
 }
 
+void ly_part_flush_metrics(part *p)
+{
+    ly_metrics *m = p->r->metrics;
+    if (!p->counts.any)
+        return;
+    for (int role = 0; role < NQ; role++)
+        for (int t = 0; t < LY_EV_COUNT; t++)
+            if (p->counts.in[role][t])
+                ly_metrics_input_n(m, p->r->cfg->topics[role], ly_event_type_name((ly_event_type)t), p->counts.in[role][t]);
+    for (int topic = 0; topic < LY_TOPIC_COUNT; topic++) {
+        const char *name = p->r->cfg->topics[ly_avro_output_role((ly_topic)topic)];
+        for (unsigned c = 0; c < LY_OUT_CODES; c++) {
+            uint32_t n = p->counts.out[topic][c];
+            if (!n)
+                continue;
+            ly_metrics_output_n(m, name,
+                                topic == LY_TOPIC_REWARDS   ? ly_reward_type_name((ly_reward_type)c)
+                                : topic == LY_TOPIC_CHURN   ? ly_risk_name((ly_risk)c)
+                                : topic == LY_TOPIC_NOTICES ? ly_notice_type_name((ly_notice_type)c)
+                                                            : ly_reject_name((ly_reject)c),
+                                n);
+        }
+    }
+    for (unsigned c = 0; c < LY_OUT_CODES; c++)
+        if (p->counts.dead[c])
+            ly_metrics_dead_letter_n(m, ly_reject_name((ly_reject)c), p->counts.dead[c]);
+    if (p->counts.duplicates)
+        ly_metrics_count(m, LY_M_DUPLICATES, p->counts.duplicates);
+    if (p->counts.timers)
+        ly_metrics_count(m, LY_M_TIMERS, p->counts.timers);
+    memset(&p->counts, 0, sizeof p->counts);
+}
+
 void ly_part_apply(part *p, int role)
 {
     ly_sink sink = { p, on_output, on_internal };
     const ly_event *ev = role == LOCAL ? &p->local.v[p->local.head]->ev : &p->q[role].ev;
     const ly_partition_stats *st = ly_partition_get_stats(p->pt);
     uint64_t repeats = st->repeats, timers = st->timers_fired;
-    ly_metrics_input(p->r->metrics, p->r->cfg->topics[role == LOCAL ? LY_T_INTERNAL : role], ly_event_type_name(ev->type));
+    p->counts.in[role == LOCAL ? LY_T_INTERNAL : role][ev->type]++;
+    p->counts.any = 1;
     int skip = role == LY_T_INTERNAL && delivered_locally(p, ev);
     p->cur_role = role;
     p->cur_msg = role == LOCAL ? NULL : p->q[role].v[p->q[role].head];
@@ -330,8 +365,8 @@ void ly_part_apply(part *p, int role)
                     (int)p->n);
         return;
     }
-    ly_metrics_count(p->r->metrics, LY_M_DUPLICATES, st->repeats - repeats);
-    ly_metrics_count(p->r->metrics, LY_M_TIMERS, st->timers_fired - timers);
+    p->counts.duplicates += st->repeats - repeats;
+    p->counts.timers += st->timers_fired - timers;
     if (role == LOCAL) {
         free(p->local.v[p->local.head++]);
         if (p->local.head == p->local.n)
@@ -489,6 +524,7 @@ void ly_part_free(part *p)
 {
     if (!p)
         return;
+    ly_part_flush_metrics(p);
     for (int i = 0; i < NQ; i++) {
         for (size_t k = p->q[i].head; k < p->q[i].n; k++)
             rd_kafka_message_destroy(p->q[i].v[k]);
