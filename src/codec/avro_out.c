@@ -7,19 +7,13 @@
 #include <math.h>
 #include <string.h>
 #include "ly_avro.h"
+#include "ly_state.h"
 
-/* Avro long/int: zig-zag, then base-128 varint, low group first. */
+/* Avro long/int: zig-zag, then the same base-128 varint as the state
+ * encoding's. */
 static void put_long(ly_buf *b, int64_t v)
 {
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    char tmp[10];
-    int n = 0;
-    while (u >= 0x80) {
-        tmp[n++] = (char)(u | 0x80);
-        u >>= 7;
-    }
-    tmp[n++] = (char)u;
-    ly_buf_put(b, tmp, (size_t)n);
+    ly_state_put_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static void put_bytes(ly_buf *b, const char *s, size_t n)

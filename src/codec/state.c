@@ -202,23 +202,20 @@ static const char *get_bytes(reader *r, size_t *len)
     return s;
 }
 
+/* The same string, owned (NULL when empty). */
 static char *get_str(reader *r)
 {
-    uint64_t n = get_u(r);
+    size_t n;
+    const char *bytes = get_bytes(r, &n);
     if (r->bad || n == 0)
         return NULL;
-    if (n > (uint64_t)(r->end - r->p) || n > 4096) {
-        r->bad = 1;
-        return NULL;
-    }
     char *s = malloc(n + 1);
     if (!s) {
         r->bad = r->oom = 1;
         return NULL;
     }
-    memcpy(s, r->p, n);
+    memcpy(s, bytes, n);
     s[n] = '\0';
-    r->p += n;
     return s;
 }
 

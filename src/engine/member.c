@@ -225,9 +225,12 @@ void ly_member_orders_settle(ly_member *m)
 /* The offset of reward_id in m->reward_ids, added if new; -1 on ENOMEM. */
 static int64_t reward_offset(ly_member *m, const char *reward_id, size_t len)
 {
-    for (uint32_t off = 0; off < m->reward_ids.n; off += (uint32_t)strlen(m->reward_ids.v + off) + 1)
-        if (strlen(m->reward_ids.v + off) == len && memcmp(m->reward_ids.v + off, reward_id, len) == 0)
+    for (uint32_t off = 0; off < m->reward_ids.n;) {
+        size_t have = strlen(m->reward_ids.v + off);
+        if (have == len && memcmp(m->reward_ids.v + off, reward_id, len) == 0)
             return off;
+        off += (uint32_t)have + 1;
+    }
     uint32_t off = m->reward_ids.n;
     for (size_t i = 0; i <= len; i++) {
         char *c = ly_vec_push(&m->reward_ids, 1);
