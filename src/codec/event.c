@@ -62,13 +62,21 @@ int ly_event_valid_member_id(const char *s, size_t len)
 {
     if (len < 1 || len > LY_MEMBER_ID_MAX)
         return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == ':' || c == '@' || c == '-'))
-            return 0;
-    }
-    return 1;
+    /* A table: ids are checked on every event, ranges and compares per byte cost. */
+    static const uint8_t ok[256] = {
+        ['-'] = 1, ['.'] = 1, [':'] = 1, ['@'] = 1, ['_'] = 1,
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+        ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+        ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+        ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+        ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+        ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    };
+    unsigned bad = 0;
+    for (size_t i = 0; i < len; i++)
+        bad |= ok[(unsigned char)s[i]] ^ 1u;
+    return !bad;
 }
 
 int ly_event_valid_event_id(const char *s, size_t len)
@@ -553,21 +561,29 @@ static int decode_fields(ly_fields *d, int source, ly_event *ev)
     return 0;
 }
 
-/* Records the ids the dead letter may carry, before anything else can fail. */
-static void note_ids(ly_fields *d)
+/* Records the ids the dead letter may carry, before anything else can fail.
+ * A valid id is at most LY_*_ID_MAX bytes, so it fits with its NUL. */
+static void note_ids(ly_fields *d, int event_id_ok, int member_id_ok)
 {
     if (!d->info)
         return;
     const ly_field_value *e = &d->v[LY_F_EVENT_ID], *m = &d->v[LY_F_MEMBER_ID];
-    if (e->kind == LY_V_STRING && ly_event_valid_event_id(e->s, e->len))
-        snprintf(d->info->event_id, sizeof d->info->event_id, "%s", e->s);
-    if (m->kind == LY_V_STRING && ly_event_valid_member_id(m->s, m->len))
-        snprintf(d->info->member_id, sizeof d->info->member_id, "%s", m->s);
+    if (event_id_ok) {
+        memcpy(d->info->event_id, e->s, e->len);
+        d->info->event_id[e->len] = '\0';
+    }
+    if (member_id_ok) {
+        memcpy(d->info->member_id, m->s, m->len);
+        d->info->member_id[m->len] = '\0';
+    }
 }
 
 int ly_event_from_fields(ly_fields *d, int source, const char *currency, ly_event *ev)
 {
-    note_ids(d);
+    const ly_field_value *e = &d->v[LY_F_EVENT_ID], *m = &d->v[LY_F_MEMBER_ID];
+    int event_id_ok = e->kind == LY_V_STRING && ly_event_valid_event_id(e->s, e->len);
+    int member_id_ok = m->kind == LY_V_STRING && ly_event_valid_member_id(m->s, m->len);
+    note_ids(d, event_id_ok, member_id_ok);
     if (source == LY_SRC_ANY) {
         const ly_field_value *s = &d->v[LY_F_SOURCE];
         source = s->kind == LY_V_STRING ? ly_source_parse(s->s) : -1;
@@ -579,9 +595,9 @@ int ly_event_from_fields(ly_fields *d, int source, const char *currency, ly_even
     ev->source = (ly_source)source;
     if (get_string(d, LY_F_EVENT_ID, &ev->event_id) < 0 || get_string(d, LY_F_MEMBER_ID, &ev->member_id) < 0)
         return -1;
-    if (!ly_event_valid_event_id(ev->event_id, d->v[LY_F_EVENT_ID].len))
+    if (!event_id_ok)
         return bad(d, "event_id", "must be 1..128 characters in 0x21..0x7E");
-    if (!ly_event_valid_member_id(ev->member_id, d->v[LY_F_MEMBER_ID].len))
+    if (!member_id_ok)
         return bad(d, "member_id", "must be 1..64 characters of [A-Za-z0-9_.:@-]");
     if (get_int(d, LY_F_OCCURRED_AT, MIN_TIME, MAX_TIME, &ev->occurred_at) < 0 || decode_fields(d, source, ev) < 0)
         return -1;

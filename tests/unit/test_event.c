@@ -81,6 +81,13 @@ static void test_section1_identifiers(void **s)
     assert_false(ly_event_valid_member_id(id, 65));
     assert_false(ly_event_valid_member_id("a b", 3));
     assert_false(ly_event_valid_member_id("", 0));
+    /* Every byte value, against the set spelled out. */
+    for (int c = 0; c < 256; c++) {
+        char one[2] = { (char)c, 'x' };
+        int want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   (c != 0 && strchr("_.:@-", c) != NULL);
+        assert_int_equal(ly_event_valid_member_id(one, 2), want);
+    }
     assert_true(ly_event_valid_event_id(id, 128));
     assert_false(ly_event_valid_event_id(id, 129));
     assert_true(ly_event_valid_event_id("!~", 2));
