@@ -105,20 +105,24 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len)
     }
 }
 
-/* Outputs are the hot path of simulate: no printf for keys and integers. */
-static void key(ly_buf *b, const char *k, int *first)
+/* Outputs are the hot path of simulate: no printf for keys and integers,
+ * and keys are literals whose quoted form and length the compiler works out
+ * (KEY(k) is "\"k\":" and its length). */
+#define KEY(k) "\"" k "\":", sizeof(k) + 2
+#define key(b, k, first) key_n((b), KEY(k), (first))
+#define kstr(b, k, v, first) kstr_n((b), KEY(k), (v), (first))
+#define kint(b, k, v, first) kint_n((b), KEY(k), (v), (first))
+#define kdbl(b, k, v, first) kdbl_n((b), KEY(k), (v), (first))
+
+static void key_n(ly_buf *b, const char *quoted, size_t n, int *first)
 {
-    size_t n = strlen(k);
-    if (ly_buf_reserve(b, n + 4) < 0)
+    if (ly_buf_reserve(b, n + 1) < 0)
         return;
     char *o = b->data + b->len;
     if (!*first)
         *o++ = ',';
-    *o++ = '"';
-    memcpy(o, k, n);
+    memcpy(o, quoted, n);
     o += n;
-    *o++ = '"';
-    *o++ = ':';
     b->len = (size_t)(o - b->data);
     b->data[b->len] = '\0';
     *first = 0;
@@ -131,24 +135,24 @@ static void put_int(ly_buf *b, int64_t v)
     ly_buf_put(b, d, (size_t)(tmp + 23 - d));
 }
 
-static void kstr(ly_buf *b, const char *k, const char *v, int *first)
+static void kstr_n(ly_buf *b, const char *quoted, size_t n, const char *v, int *first)
 {
-    key(b, k, first);
+    key_n(b, quoted, n, first);
     if (v)
         ly_buf_json_string(b, v, strlen(v));
     else
         ly_buf_put(b, "null", 4);
 }
 
-static void kint(ly_buf *b, const char *k, int64_t v, int *first)
+static void kint_n(ly_buf *b, const char *quoted, size_t n, int64_t v, int *first)
 {
-    key(b, k, first);
+    key_n(b, quoted, n, first);
     put_int(b, v);
 }
 
-static void kdbl(ly_buf *b, const char *k, double v, int *first)
+static void kdbl_n(ly_buf *b, const char *quoted, size_t n, double v, int *first)
 {
-    key(b, k, first);
+    key_n(b, quoted, n, first);
     ly_buf_json_double(b, v);
 }
 
@@ -221,9 +225,10 @@ static void alert_json(ly_buf *b, const ly_output *o, const char *id)
     kstr(b, "topic", "churn-alerts", &f);
 }
 
-static void kint_or_null(ly_buf *b, const char *k, int has, int64_t v, int *f)
+#define kint_or_null(b, k, has, v, f) kint_or_null_n((b), KEY(k), (has), (v), (f))
+static void kint_or_null_n(ly_buf *b, const char *quoted, size_t n, int has, int64_t v, int *f)
 {
-    key(b, k, f);
+    key_n(b, quoted, n, f);
     if (has)
         put_int(b, v);
     else
@@ -322,7 +327,10 @@ void ly_event_json(ly_buf *b, const ly_event *ev)
     kstr(b, "event_id", ev->event_id, &f);
     kstr(b, "member_id", ev->member_id, &f);
     kint(b, "occurred_at", ev->occurred_at, &f);
-    kstr(b, ev->source == LY_SRC_PURCHASES ? "kind" : "type", ly_event_type_name(ev->type), &f);
+    if (ev->source == LY_SRC_PURCHASES)
+        kstr(b, "kind", ly_event_type_name(ev->type), &f);
+    else
+        kstr(b, "type", ly_event_type_name(ev->type), &f);
     if (ev->order_id)
         kstr(b, "order_id", ev->order_id, &f);
     if (ev->source == LY_SRC_PURCHASES)
@@ -366,9 +374,10 @@ void ly_event_json(ly_buf *b, const ly_event *ev)
     ly_buf_put(b, "}", 1);
 }
 
-static void kopt_time(ly_buf *b, const char *k, int64_t t, int64_t none, int *f)
+#define kopt_time(b, k, t, none, f) kopt_time_n((b), KEY(k), (t), (none), (f))
+static void kopt_time_n(ly_buf *b, const char *quoted, size_t n, int64_t t, int64_t none, int *f)
 {
-    key(b, k, f);
+    key_n(b, quoted, n, f);
     if (t == none)
         ly_buf_put(b, "null", 4);
     else

@@ -14,7 +14,7 @@ void ly_buf_free(ly_buf *b)
     *b = (ly_buf){0};
 }
 
-int ly_buf_reserve(ly_buf *b, size_t more)
+int ly_buf_grow(ly_buf *b, size_t more)
 {
     if (b->oom)
         return -1;
@@ -31,15 +31,6 @@ int ly_buf_reserve(ly_buf *b, size_t more)
     b->data = d;
     b->cap = cap;
     return 0;
-}
-
-void ly_buf_put(ly_buf *b, const char *s, size_t n)
-{
-    if (ly_buf_reserve(b, n) < 0)
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
 }
 
 char *ly_buf_extend(ly_buf *b, size_t n)

@@ -4,12 +4,28 @@
 #define LY_BUF_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ly_buf { char *data; size_t len, cap; int oom; } ly_buf;
 void ly_buf_free(ly_buf *b);
-/* Makes room for `more` bytes and a NUL. 0, or -1 (then b->oom). */
-int ly_buf_reserve(ly_buf *b, size_t more);
-void ly_buf_put(ly_buf *b, const char *s, size_t n);
+/* The slow path of ly_buf_reserve: grows the allocation. */
+int ly_buf_grow(ly_buf *b, size_t more);
+/* Makes room for `more` bytes and a NUL. 0, or -1 (then b->oom). Inline:
+ * output writers reserve a few bytes per field, millions of times. */
+static inline int ly_buf_reserve(ly_buf *b, size_t more)
+{
+    if (!b->oom && b->len + more + 1 <= b->cap)
+        return 0;
+    return ly_buf_grow(b, more);
+}
+static inline void ly_buf_put(ly_buf *b, const char *s, size_t n)
+{
+    if (ly_buf_reserve(b, n) < 0)
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
 /* Grows b by n bytes and returns where they start (NULL on ENOMEM). */
 char *ly_buf_extend(ly_buf *b, size_t n);
 void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
