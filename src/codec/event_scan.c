@@ -6,6 +6,7 @@
  * the general decoder stays the single authority on what an event means;
  * the event_json fuzz target checks that both agree on every input. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "event_scan.h"
@@ -24,10 +25,17 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void skip_space(scan *s)
+static void skip_space_slow(scan *s)
 {
     while (s->p < s->end && is_space(*s->p))
         s->p++;
+}
+
+/* Events rarely hold whitespace: the test that there is none is inline. */
+static inline void skip_space(scan *s)
+{
+    if (s->p < s->end && is_space(*s->p))
+        skip_space_slow(s);
 }
 
 static int at(scan *s, char c)
@@ -47,6 +55,18 @@ static int plain_string(scan *s, const char **str, size_t *len)
     if (!at(s, '"'))
         return 0;
     const char *b = s->p;
+    /* Eight bytes at a time while none is '"', '\\' or below 0x20 (the
+     * usual bit tricks for a zero byte and a byte less than n). */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (s->end - s->p >= 8) {
+        uint64_t w, q, bs;
+        memcpy(&w, s->p, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs)
+            break;
+        s->p += 8;
+    }
     while (s->p < s->end) {
         unsigned char c = (unsigned char)*s->p;
         if (c == '"') {
