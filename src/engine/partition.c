@@ -384,7 +384,28 @@ static int erase(ly_partition *pt, const ly_event *ev, uint64_t member_key, cons
     return set_add(&pt->erased, member_key) < 0 || log_erased(pt, member_key, ev->member_id) < 0 ? -1 : 0;
 }
 
+void ly_partition_prefetch(const ly_partition *pt, uint64_t member_key, int stage)
+{
+    const slot *s = &pt->slots[(size_t)member_key & (pt->cap - 1)];
+    if (stage == LY_PREFETCH_SLOT) {
+        __builtin_prefetch(s);
+        return;
+    }
+    /* The record's first lines: the id, the key, the counters and the due
+     * times an event reads first. A missed guess costs nothing but a load. */
+    if (s->key == member_key && s->m) {
+        const char *m = (const char *)s->m;
+        for (size_t off = 0; off < sizeof(ly_member); off += 64)
+            __builtin_prefetch(m + off);
+    }
+}
+
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink)
+{
+    return ly_partition_process_keyed(pt, ev, ly_member_key(ev->member_id), sink);
+}
+
+int ly_partition_process_keyed(ly_partition *pt, const ly_event *ev, uint64_t member_key, const ly_sink *sink)
 {
     const ly_program *p = ly_program_at(pt->prog, ev->occurred_at);
     if (ev->occurred_at > pt->clock)
@@ -392,7 +413,6 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
     if (fire_due(pt, pt->clock, sink) < 0)
         return -1;
     int internal = ev->source == LY_SRC_INTERNAL;
-    uint64_t member_key = ly_member_key(ev->member_id);
     /* Section 18: erased_member comes before the dedupe. */
     if (pt->erased.n && set_contains(&pt->erased, member_key)) {
         /* A cross-member record may come twice (in-process, then from the
@@ -569,3 +589,4 @@ void ly_partition_take_remembered(ly_partition *pt, void (*cb)(void *ctx, uint64
     ly_dedupe_tail(pt->seen, added - pt->remembered_mark, cb, ctx);
     pt->remembered_mark = added;
 }
+

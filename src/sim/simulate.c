@@ -10,8 +10,8 @@
 #include "ly_partition.h"
 #include "ly_simulate.h"
 
-/* gen: the arena generation holding the event's strings. */
-typedef struct { ly_event ev; uint64_t pos; uint32_t gen; } queued;
+/* gen: the arena generation holding the event's strings; key: the member's. */
+typedef struct { ly_event ev; uint64_t pos, key; uint32_t gen; } queued;
 typedef struct { queued *v; size_t n, cap, head; } queue;
 
 typedef struct {
@@ -34,7 +34,7 @@ typedef struct {
     int oom;
 } sim;
 
-static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_t pos)
+static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_t pos, uint64_t key)
 {
     queue *q = &s->queues[part * LY_SRC_COUNT + source];
     if (q->head > 0 && q->head * 2 >= q->n) { /* reuse the room of what was taken */
@@ -46,7 +46,7 @@ static int enqueue(sim *s, int32_t part, int source, const ly_event *ev, uint64_
     if (!v)
         return -1;
     q->v = v;
-    q->v[q->n++] = (queued){ *ev, pos, s->first_gen + (uint32_t)s->n_arenas - 1 };
+    q->v[q->n++] = (queued){ *ev, pos, key, s->first_gen + (uint32_t)s->n_arenas - 1 };
     return 0;
 }
 
@@ -121,7 +121,7 @@ static void on_internal(void *opaque, const ly_event *ev)
     /* Its occurred_at sorts it: the position is the production sequence. */
     int32_t part = ly_murmur2_partition(ev->member_id, strlen(ev->member_id), s->np);
     if (!copy.event_id || !copy.member_id || !copy.referred_member_id ||
-        enqueue(s, part, LY_SRC_INTERNAL, &copy, ++s->internal_seq) < 0)
+        enqueue(s, part, LY_SRC_INTERNAL, &copy, ++s->internal_seq, ly_member_key(copy.member_id)) < 0)
         s->oom = 1;
 }
 
@@ -191,8 +191,12 @@ static int drain(sim *s, int input_read)
         }
         if (!bq)
             return 0;
-        ly_event ev = bq->v[bq->head++].ev;
-        if (ly_partition_process(s->parts[bp], &ev, &sink) < 0 || s->oom)
+        queued r = bq->v[bq->head++];
+        if (bq->head < bq->n)
+            ly_partition_prefetch(s->parts[bp], bq->v[bq->head].key, LY_PREFETCH_MEMBER);
+        if (bq->head + 1 < bq->n)
+            ly_partition_prefetch(s->parts[bp], bq->v[bq->head + 1].key, LY_PREFETCH_SLOT);
+        if (ly_partition_process_keyed(s->parts[bp], &r.ev, r.key, &sink) < 0 || s->oom)
             return -1;
     }
 }
@@ -237,7 +241,7 @@ static int read_and_run(sim *s, const char *buf, size_t len)
             continue;
         }
         int32_t part = ly_murmur2_partition(ev.member_id, strlen(ev.member_id), s->np);
-        if (enqueue(s, part, ev.source, &ev, pos) < 0 || drain(s, 0) < 0 || recycle_arenas(s) < 0)
+        if (enqueue(s, part, ev.source, &ev, pos, ly_member_key(ev.member_id)) < 0 || drain(s, 0) < 0 || recycle_arenas(s) < 0)
             return -1;
     }
     if (drain(s, 1) < 0)
