@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "ly_file.h"
 
 char *ly_read_file(const char *path, size_t *len, char *errstr, size_t errlen)
@@ -64,3 +67,41 @@ char *ly_read_file_limited(const char *path, size_t max, int regular_only, size_
     return buf;
 }
 
+
+int ly_file_view_open(ly_file_view *v, const char *path, char *errstr, size_t errlen)
+{
+    *v = (ly_file_view){ "", 0, NULL, NULL };
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uintmax_t)st.st_size <= SIZE_MAX) {
+        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            close(fd);
+            /* Read front to back once: ask for large read-ahead. */
+            posix_madvise(map, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+            *v = (ly_file_view){ map, (size_t)st.st_size, map, NULL };
+            return 0;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    /* Anything else (stdin, a pipe, an empty file, a directory, a failed
+     * map) takes the reading path, which also words the errors. */
+    size_t len;
+    char *buf = ly_read_file(path, &len, errstr, errlen);
+    if (!buf)
+        return -1;
+    *v = (ly_file_view){ buf, len, NULL, buf };
+    return 0;
+}
+
+void ly_file_view_close(ly_file_view *v)
+{
+    if (!v)
+        return;
+    if (v->map)
+        munmap(v->map, v->len);
+    free(v->owned);
+    *v = (ly_file_view){ "", 0, NULL, NULL };
+}

@@ -396,9 +396,8 @@ static int close_out(FILE *f, const char *path, char *errstr, size_t errlen)
 int ly_simulate_files(const char *input, const char *out_path, const char *state_path,
                       const ly_sim_options *opt, ly_sim_stats *stats, char *errstr, size_t errlen)
 {
-    size_t len;
-    char *buf = ly_read_file(input, &len, errstr, errlen);
-    if (!buf)
+    ly_file_view in;
+    if (ly_file_view_open(&in, input, errstr, errlen) < 0)
         return LY_SIM_EINPUT;
     FILE *out = open_out(out_path, errstr, errlen);
     FILE *st = out && state_path ? open_out(state_path, errstr, errlen) : NULL;
@@ -407,13 +406,13 @@ int ly_simulate_files(const char *input, const char *out_path, const char *state
     if (out && (st || !state_path)) {
         if (obuf && out != stdout)
             setvbuf(out, obuf, _IOFBF, 1 << 16);
-        rc = ly_simulate_buffer(buf, len, opt, out, st, stats, errstr, errlen);
+        rc = ly_simulate_buffer(in.data, in.len, opt, out, st, stats, errstr, errlen);
     }
     if (out && close_out(out, out_path, errstr, errlen) < 0)
         rc = LY_SIM_EOUTPUT;
     if (st && close_out(st, state_path, errstr, errlen) < 0)
         rc = LY_SIM_EOUTPUT;
     free(obuf);
-    free(buf);
+    ly_file_view_close(&in);
     return rc;
 }

@@ -53,6 +53,22 @@ check reference-program 0 "$bin" program --check "$root/programs/reference.yaml"
 check gen-deterministic 0 cmp "$tmp/g1.jsonl" "$tmp/g2.jsonl"
 check sim-stdin 0 "$bin" simulate --input - --out "$tmp/g.out" --partitions 3 <"$tmp/g1.jsonl"
 contains sim-stdin-out "$tmp/g.out" '"topic":"rewards"'
+# A file is mapped, not read: one that ends exactly at a page's end, its
+# last line without a newline and ending in a number, is read to its last
+# byte and no further; a file and the same bytes on stdin give the same.
+line='{"source":"interactions","member_id":"m1","occurred_at":1735700647301,"type":"CHECK_IN","event_id":"e'
+: >"$tmp/page.jsonl"
+for i in $(seq 1 30); do printf '%s%d"}\n' "$line" "$i" >>"$tmp/page.jsonl"; done
+pad=$(( 4096 - $(wc -c <"$tmp/page.jsonl") - ${#line} - 12 ))
+printf '%s%s","points":1' "$line" "$(head -c "$pad" /dev/zero | tr '\0' x)" >>"$tmp/page.jsonl"
+check sim-page-size 0 test "$(wc -c <"$tmp/page.jsonl")" -eq 4096
+check sim-mapped 0 "$bin" simulate --input "$tmp/page.jsonl" --out "$tmp/m.out"
+check sim-piped 0 "$bin" simulate --input - --out "$tmp/p.out" <"$tmp/page.jsonl"
+check sim-mapped-same 0 cmp "$tmp/m.out" "$tmp/p.out"
+contains sim-mapped-last "$tmp/m.out" 'xxx\",\"points\":1"'
+: >"$tmp/empty.jsonl"
+check sim-empty 0 "$bin" simulate --input "$tmp/empty.jsonl" --out "$tmp/e.out"
+check sim-directory 66 "$bin" simulate --input "$tmp" --out "$tmp/e.out"
 
 # loyalty run stops at start on a bad configuration, naming file, line and key.
 printf 'group.id=g\nbogus.key=1\n' >"$tmp/bad.properties"
