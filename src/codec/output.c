@@ -107,14 +107,15 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len)
 
 /* Outputs are the hot path of simulate: no printf for keys and integers,
  * and keys are literals whose quoted form and length the compiler works out
- * (KEY(k) is "\"k\":" and its length). */
+ * (KEY(k) is "\"k\":" and its length), so key_n, inlined, copies them
+ * with a few moves instead of a call. */
 #define KEY(k) "\"" k "\":", sizeof(k) + 2
 #define key(b, k, first) key_n((b), KEY(k), (first))
-#define kstr(b, k, v, first) kstr_n((b), KEY(k), (v), (first))
-#define kint(b, k, v, first) kint_n((b), KEY(k), (v), (first))
-#define kdbl(b, k, v, first) kdbl_n((b), KEY(k), (v), (first))
+#define kstr(b, k, v, first) (key_n((b), KEY(k), (first)), put_str((b), (v)))
+#define kint(b, k, v, first) (key_n((b), KEY(k), (first)), put_int((b), (v)))
+#define kdbl(b, k, v, first) (key_n((b), KEY(k), (first)), ly_buf_json_double((b), (v)))
 
-static void key_n(ly_buf *b, const char *quoted, size_t n, int *first)
+static inline __attribute__((always_inline)) void key_n(ly_buf *b, const char *quoted, size_t n, int *first)
 {
     if (ly_buf_reserve(b, n + 1) < 0)
         return;
@@ -135,25 +136,12 @@ static void put_int(ly_buf *b, int64_t v)
     ly_buf_put(b, d, (size_t)(tmp + 23 - d));
 }
 
-static void kstr_n(ly_buf *b, const char *quoted, size_t n, const char *v, int *first)
+static void put_str(ly_buf *b, const char *v)
 {
-    key_n(b, quoted, n, first);
     if (v)
         ly_buf_json_string(b, v, strlen(v));
     else
         ly_buf_put(b, "null", 4);
-}
-
-static void kint_n(ly_buf *b, const char *quoted, size_t n, int64_t v, int *first)
-{
-    key_n(b, quoted, n, first);
-    put_int(b, v);
-}
-
-static void kdbl_n(ly_buf *b, const char *quoted, size_t n, double v, int *first)
-{
-    key_n(b, quoted, n, first);
-    ly_buf_json_double(b, v);
 }
 
 /* Keys are written in sorted order, so outputs diff cleanly. */
