@@ -102,6 +102,10 @@ typedef struct ly_arena ly_arena;
 /* Returns a new arena (caller frees with ly_arena_destroy) or NULL on ENOMEM. */
 ly_arena *ly_arena_new(void);
 void ly_arena_destroy(ly_arena *a);
+/* Forgets every string, keeping one standard block for the next ones: a
+ * queue that decodes one record at a time reuses warm memory instead of a
+ * malloc and free (and a 64 KiB first touch) per record. */
+void ly_arena_reset(ly_arena *a);
 /* Copies len bytes plus a NUL; NULL on ENOMEM. Lives until the arena dies. */
 char *ly_arena_strndup(ly_arena *a, const char *s, size_t len);
 /* len bytes aligned to 8, contents undefined; NULL on ENOMEM. */

@@ -110,6 +110,29 @@ void ly_arena_destroy(ly_arena *a)
     free(a);
 }
 
+#define ARENA_BLOCK 65536
+
+void ly_arena_reset(ly_arena *a)
+{
+    if (!a)
+        return;
+    block *keep = NULL;
+    for (block *b = a->head, *n; b; b = n) {
+        n = b->next;
+        if (!keep && b->cap == ARENA_BLOCK)
+            keep = b;
+        else
+            free(b);
+    }
+    a->head = keep;
+    a->bytes = 0;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+        a->bytes = sizeof *keep + keep->cap;
+    }
+}
+
 /* Room for len bytes at alignment `align` (1 or 8) in the newest block, or
  * in a new one: where they start, or NULL on ENOMEM. */
 static char *room(ly_arena *a, size_t len, size_t align)
@@ -117,7 +140,7 @@ static char *room(ly_arena *a, size_t len, size_t align)
     block *b = a->head;
     size_t pad = b ? (0 - b->used) & (align - 1) : 0; /* align is 1 or 8 */
     if (!b || b->cap - b->used < len + pad) {
-        size_t cap = len > 65536 ? len : 65536;
+        size_t cap = len > ARENA_BLOCK ? len : ARENA_BLOCK;
         block *nb = malloc(sizeof *nb + cap);
         if (!nb)
             return NULL;

@@ -6,15 +6,20 @@
 #include "ly_state.h"
 #include "ly_time.h"
 
+/* Written in place: the pipeline encodes every changed member per batch,
+ * a few hundred varints each, and a copy through a scratch array showed. */
 static void put_u(ly_buf *b, uint64_t v)
 {
-    char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+    if (ly_buf_reserve(b, 10) < 0)
+        return;
+    unsigned char *o = (unsigned char *)b->data + b->len;
+    while (v > 0x7F) {
+        *o++ = (unsigned char)(v | 0x80);
         v >>= 7;
-    } while (v);
-    ly_buf_put(b, tmp, n);
+    }
+    *o++ = (unsigned char)v;
+    b->len = (size_t)((char *)o - b->data);
+    b->data[b->len] = '\0';
 }
 
 void ly_state_put_uvarint(ly_buf *b, uint64_t v)
@@ -29,9 +34,9 @@ static void put_i(ly_buf *b, int64_t v)
 
 static void put_raw64(ly_buf *b, uint64_t v)
 {
-    char tmp[8];
-    ly_put_le64(tmp, v);
-    ly_buf_put(b, tmp, 8);
+    char *at = ly_buf_extend(b, 8);
+    if (at)
+        ly_put_le64(at, v);
 }
 
 static void put_str(ly_buf *b, const char *s)

@@ -205,8 +205,7 @@ static void pop(part *p, int role)
     p->events++;
     rd_kafka_message_destroy(m);
     q->decoded = 0;
-    ly_arena_destroy(q->arena);
-    q->arena = NULL;
+    ly_arena_reset(q->arena);
 }
 
 static void dead_letter(part *p, int role, const rd_kafka_message_t *m, const ly_decode_info *info)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "event_compare.h"
@@ -239,10 +240,42 @@ static void test_json_string_escapes(void **s)
     ly_buf_free(&b);
 }
 
+static void test_arena_reset_keeps_one_block(void **s)
+{
+    (void)s;
+    ly_arena *a = ly_arena_new();
+    assert_non_null(a);
+    char *big = malloc(200000);
+    assert_non_null(big);
+    memset(big, 'b', 200000);
+    for (int round = 0; round < 3; round++) {
+        char *x = ly_arena_strndup(a, "abc", 3);
+        char *y = ly_arena_strndup(a, big, 200000); /* a block of its own */
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_string_equal(x, "abc");
+        assert_int_equal(y[199999], 'b');
+        assert_int_equal(y[200000], '\0');
+        assert_true(ly_arena_bytes(a) > 200000);
+        ly_arena_reset(a);
+        /* Only the standard block stays, empty, whatever came before. */
+        assert_true(ly_arena_bytes(a) > 0 && ly_arena_bytes(a) < 70000);
+    }
+    ly_arena_reset(a);
+    ly_arena_destroy(a);
+    ly_arena *empty = ly_arena_new();
+    ly_arena_reset(empty); /* nothing allocated yet */
+    assert_int_equal(ly_arena_bytes(empty), 0);
+    ly_arena_destroy(empty);
+    ly_arena_reset(NULL);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_section2_valid_events),
+        cmocka_unit_test(test_arena_reset_keeps_one_block),
         cmocka_unit_test(test_section1_ranges_and_types),
         cmocka_unit_test(test_section1_identifiers),
         cmocka_unit_test(test_section2_dead_letter_ids),
