@@ -58,6 +58,19 @@ typedef struct {
 /* A growable array; n and cap count elements. */
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
 
+/* What few members have - referrals, campaign uses, notice schedules - kept
+ * apart behind one pointer, so the record every lookup reads stays small
+ * (ly_member_extra_of, ly_member_extra_make). */
+typedef struct ly_member_extra {
+    /* Referral as the referred member F: the referral kept. */
+    int64_t referral_at;    /* LY_NO_TIME when none */
+    char *referrer;         /* owned, NULL when none */
+    LY_VEC(uint64_t) referred; /* as referrer R: the members whose bonus was paid */
+    LY_VEC(ly_campaign_use) campaigns;
+    LY_VEC(ly_expiry_notice) expiry_notices; /* sorted by (due, expires) */
+    LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
+} ly_member_extra;
+
 typedef struct ly_member {
     /* The id (ly_member_id): most are short and sit in the record, where a
      * lookup finds them without a second cache miss; longer ones are owned
@@ -85,9 +98,8 @@ typedef struct ly_member {
     int64_t due[LY_TIMER_COUNT];
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
-    /* Referral as the referred member F: the referral kept and the earliest purchase. */
-    int64_t referral_at;    /* LY_NO_TIME when none */
-    char *referrer;         /* owned, NULL when none */
+    /* Referral as the referred member F: the earliest purchase (the
+     * referral itself is in extra). */
     int64_t earliest_purchase_at;
     char *earliest_purchase_id; /* owned; dropped once the bonus is granted */
     LY_VEC(ly_lot) lots;
@@ -96,12 +108,9 @@ typedef struct ly_member {
     LY_VEC(ly_order) orders;             /* open: pending, refunded or too big to settle */
     LY_VEC(ly_order_settled) settled;    /* the other orders */
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
-    LY_VEC(uint64_t) referred;  /* as referrer R: the members whose bonus was paid */
-    LY_VEC(ly_campaign_use) campaigns;
     LY_VEC(ly_redemption) redemptions;
     LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
-    LY_VEC(ly_expiry_notice) expiry_notices; /* sorted by (due, expires) */
-    LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
+    ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
     int16_t birthday;                        /* MMDD, 0: none (section 14) */
     int16_t birthday_paid_year;              /* UTC year of the last BIRTHDAY_BONUS, 0: none */
     /* Member value: purchase amounts, for the mean repeat transaction. */
@@ -113,6 +122,16 @@ static inline const char *ly_member_id(const ly_member *m)
 {
     return m->id_long ? m->id_long : m->id_short;
 }
+
+/* The extra part to read: the member's, or an empty one (never NULL). */
+extern const ly_member_extra ly_member_extra_none;
+static inline const ly_member_extra *ly_member_extra_of(const ly_member *m)
+{
+    return m->extra ? m->extra : &ly_member_extra_none;
+}
+/* The extra part to write, made empty on first use; NULL on ENOMEM (then
+ * m->oom is set, which the engine reports). */
+ly_member_extra *ly_member_extra_make(ly_member *m);
 
 /* Initialises a blank record for id (not yet existing, no timers). 0, or
  * -1 on ENOMEM (m is then blank and ly_member_clear accepts it). */

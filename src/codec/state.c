@@ -50,14 +50,14 @@ static void put_str(ly_buf *b, const char *s)
  * had three timers (EXPIRY, TIER_REVIEW, CHURN) where version 2 has all. */
 #define N_TIMES_V1 12
 #define N_TIMES 16
-static int64_t *times(ly_member *m, int version, int i)
+static int64_t *times(ly_member *m, int64_t *referral_at, int version, int i)
 {
     int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
-                             &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
+                             &m->high_alert_at, referral_at, &m->earliest_purchase_at,
                              &m->due[0], &m->due[1], &m->due[2], &m->due[3], &m->due[4], &m->due[5], &m->due[6],
                              &m->balance, &m->lifetime };
     int64_t *v1[N_TIMES_V1] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
-                                &m->high_alert_at, &m->referral_at, &m->earliest_purchase_at,
+                                &m->high_alert_at, referral_at, &m->earliest_purchase_at,
                                 &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_TIER_REVIEW], &m->due[LY_TIMER_CHURN],
                                 &m->balance, &m->lifetime };
     return version == 1 ? v1[i] : v2[i];
@@ -74,6 +74,8 @@ static int absent(int version, int i, int64_t v)
 void ly_state_encode(const ly_member *cm, ly_buf *b)
 {
     ly_member *m = (ly_member *)cm; /* times() hands out pointers; nothing is written */
+    const ly_member_extra *x = ly_member_extra_of(m);
+    int64_t referral_at = x->referral_at;
     char version = LY_STATE_VERSION;
     ly_buf_put(b, &version, 1);
     unsigned flags = m->exists | m->has_sentiment << 1 | m->referral_granted << 2;
@@ -86,18 +88,18 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, (uint64_t)m->purchase_count);
     uint64_t mask = 0;
     for (int i = 0; i < N_TIMES; i++)
-        if (!absent(LY_STATE_VERSION, i, *times(m, LY_STATE_VERSION, i)))
+        if (!absent(LY_STATE_VERSION, i, *times(m, &referral_at, LY_STATE_VERSION, i)))
             mask |= 1u << i;
     put_u(b, mask);
     for (int i = 0; i < N_TIMES; i++)
         if (mask & (1u << i))
-            put_i(b, *times(m, LY_STATE_VERSION, i));
+            put_i(b, *times(m, &referral_at, LY_STATE_VERSION, i));
     if (m->has_sentiment) {
         uint64_t bits;
         memcpy(&bits, &m->sentiment, 8);
         put_raw64(b, bits);
     }
-    put_str(b, m->referrer);
+    put_str(b, x->referrer);
     put_str(b, m->earliest_purchase_id);
     put_u(b, m->lots.n);
     for (uint32_t i = 0; i < m->lots.n; i++)
@@ -118,12 +120,12 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
     put_u(b, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
         put_raw64(b, m->platforms.v[i]);
-    put_u(b, m->referred.n);
-    for (uint32_t i = 0; i < m->referred.n; i++)
-        put_raw64(b, m->referred.v[i]);
-    put_u(b, m->campaigns.n);
-    for (uint32_t i = 0; i < m->campaigns.n; i++)
-        put_raw64(b, m->campaigns.v[i].key), put_i(b, m->campaigns.v[i].points), put_i(b, m->campaigns.v[i].uses);
+    put_u(b, x->referred.n);
+    for (uint32_t i = 0; i < x->referred.n; i++)
+        put_raw64(b, x->referred.v[i]);
+    put_u(b, x->campaigns.n);
+    for (uint32_t i = 0; i < x->campaigns.n; i++)
+        put_raw64(b, x->campaigns.v[i].key), put_i(b, x->campaigns.v[i].points), put_i(b, x->campaigns.v[i].uses);
     put_u(b, m->redemptions.n);
     for (uint32_t i = 0; i < m->redemptions.n; i++) {
         put_raw64(b, m->redemptions.v[i].key);
@@ -131,12 +133,12 @@ void ly_state_encode(const ly_member *cm, ly_buf *b)
         put_u(b, m->redemptions.v[i].cancelled);
         put_str(b, ly_member_reward_id(m, &m->redemptions.v[i]));
     }
-    put_u(b, m->expiry_notices.n);
-    for (uint32_t i = 0; i < m->expiry_notices.n; i++)
-        put_i(b, m->expiry_notices.v[i].due), put_i(b, m->expiry_notices.v[i].expires);
-    put_u(b, m->tier_notices.n);
-    for (uint32_t i = 0; i < m->tier_notices.n; i++)
-        put_i(b, m->tier_notices.v[i]);
+    put_u(b, x->expiry_notices.n);
+    for (uint32_t i = 0; i < x->expiry_notices.n; i++)
+        put_i(b, x->expiry_notices.v[i].due), put_i(b, x->expiry_notices.v[i].expires);
+    put_u(b, x->tier_notices.n);
+    for (uint32_t i = 0; i < x->tier_notices.n; i++)
+        put_i(b, x->tier_notices.v[i]);
     put_u(b, (uint64_t)m->birthday);
     put_u(b, (uint64_t)m->birthday_paid_year);
     put_i(b, m->purchases_minor);
@@ -247,11 +249,25 @@ static uint32_t get_count(reader *r, size_t min_bytes_each)
         }                                                    \
     } while (0)
 
+/* The member's extra part when count > 0 is to be read into it (NULL and
+ * r->bad on ENOMEM); NULL otherwise, and then nothing is read. */
+static ly_member_extra *extra_for(reader *r, ly_member *m, uint32_t count)
+{
+    if (!count || r->bad)
+        return NULL;
+    ly_member_extra *x = ly_member_extra_make(m);
+    if (!x)
+        r->bad = r->oom = 1;
+    return x;
+}
+
 /* Part two's fields (version 2 on). */
 static void decode_part_two(reader *r, ly_member *m)
 {
     uint32_t n = get_count(r, 10);
-    READ_VEC(r, m->campaigns, n, (e_->key = get_raw64(r), e_->points = get_i(r), e_->uses = get_i(r)));
+    ly_member_extra *x = extra_for(r, m, n);
+    if (x)
+        READ_VEC(r, x->campaigns, n, (e_->key = get_raw64(r), e_->points = get_i(r), e_->uses = get_i(r)));
     n = get_count(r, 11);
     for (uint32_t i = 0; i < n && !r->bad; i++) {
         uint64_t key = get_raw64(r);
@@ -265,9 +281,11 @@ static void decode_part_two(reader *r, ly_member *m)
             r->bad = r->oom = 1;
     }
     n = get_count(r, 2);
-    READ_VEC(r, m->expiry_notices, n, (e_->due = get_i(r), e_->expires = get_i(r)));
+    if ((x = extra_for(r, m, n)))
+        READ_VEC(r, x->expiry_notices, n, (e_->due = get_i(r), e_->expires = get_i(r)));
     n = get_count(r, 1);
-    READ_VEC(r, m->tier_notices, n, (*e_ = get_i(r)));
+    if ((x = extra_for(r, m, n)))
+        READ_VEC(r, x->tier_notices, n, (*e_ = get_i(r)));
     uint64_t birthday = get_u(r), paid = get_u(r);
     if (birthday > 1231 || (birthday && (birthday / 100 < 1 || birthday % 100 < 1 || birthday % 100 > 31)) ||
         paid > 9999)
@@ -306,14 +324,20 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
+    int64_t referral_at = LY_NO_TIME;
     for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
-            *times(m, version, i) = get_i(&r);
+            *times(m, &referral_at, version, i) = get_i(&r);
     if (m->has_sentiment) {
         uint64_t bits = get_raw64(&r);
         memcpy(&m->sentiment, &bits, 8);
     }
-    m->referrer = get_str(&r);
+    char *referrer = get_str(&r);
+    ly_member_extra *x = extra_for(&r, m, referrer || referral_at != LY_NO_TIME);
+    if (x)
+        x->referrer = referrer, x->referral_at = referral_at;
+    else
+        free(referrer);
     m->earliest_purchase_id = get_str(&r);
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
@@ -332,7 +356,8 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     n = get_count(&r, 8);
     READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
     n = get_count(&r, 8);
-    READ_VEC(&r, m->referred, n, (*e_ = get_raw64(&r)));
+    if ((x = extra_for(&r, m, n)))
+        READ_VEC(&r, x->referred, n, (*e_ = get_raw64(&r)));
     if (version >= 2)
         decode_part_two(&r, m);
     int bad_orders = 0;

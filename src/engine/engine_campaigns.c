@@ -46,12 +46,13 @@ static int64_t matched_amount(const ly_program *p, const ly_campaign *k, const l
 
 static ly_campaign_use *use_of(ly_member *m, uint64_t key, int create)
 {
-    for (uint32_t i = 0; i < m->campaigns.n; i++)
-        if (m->campaigns.v[i].key == key)
-            return &m->campaigns.v[i];
-    if (!create)
+    ly_member_extra *x = m->extra;
+    for (uint32_t i = 0; x && i < x->campaigns.n; i++)
+        if (x->campaigns.v[i].key == key)
+            return &x->campaigns.v[i];
+    if (!create || !(x = ly_member_extra_make(m)))
         return NULL;
-    ly_campaign_use *u = LY_MEMBER_PUSH(m, m->campaigns);
+    ly_campaign_use *u = LY_MEMBER_PUSH(m, x->campaigns);
     if (u)
         *u = (ly_campaign_use){ key, 0, 0 };
     return u;

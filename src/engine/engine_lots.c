@@ -45,7 +45,8 @@ static int insert_lot(ly_member *m, int32_t month, int32_t expires_month, int64_
 
 void ly_lots_schedule_notices(ly_member *m)
 {
-    m->due[LY_TIMER_EXPIRY_NOTICE] = m->expiry_notices.n ? m->expiry_notices.v[0].due : LY_NO_TIMER;
+    const ly_member_extra *x = ly_member_extra_of(m);
+    m->due[LY_TIMER_EXPIRY_NOTICE] = x->expiry_notices.n ? x->expiry_notices.v[0].due : LY_NO_TIMER;
 }
 
 /* Section 13: notices are fixed at the lot's first credit, with that moment's days; a
@@ -58,17 +59,20 @@ static void add_expiry_notices(ly_ctx *c, int64_t expires)
         ly_expiry_notice n = { expires - c->p->expiry_notice_ms[d], expires };
         if (n.due <= c->clock)
             continue;
-        uint32_t i = 0;
-        while (i < m->expiry_notices.n && (m->expiry_notices.v[i].due < n.due ||
-                                           (m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires < n.expires)))
-            i++;
-        if (i < m->expiry_notices.n && m->expiry_notices.v[i].due == n.due && m->expiry_notices.v[i].expires == n.expires)
-            continue;
-        if (!LY_MEMBER_PUSH(m, m->expiry_notices))
+        ly_member_extra *x = ly_member_extra_make(m);
+        if (!x)
             return;
-        for (uint32_t j = m->expiry_notices.n - 1; j > i; j--)
-            m->expiry_notices.v[j] = m->expiry_notices.v[j - 1];
-        m->expiry_notices.v[i] = n;
+        uint32_t i = 0;
+        while (i < x->expiry_notices.n && (x->expiry_notices.v[i].due < n.due ||
+                                           (x->expiry_notices.v[i].due == n.due && x->expiry_notices.v[i].expires < n.expires)))
+            i++;
+        if (i < x->expiry_notices.n && x->expiry_notices.v[i].due == n.due && x->expiry_notices.v[i].expires == n.expires)
+            continue;
+        if (!LY_MEMBER_PUSH(m, x->expiry_notices))
+            return;
+        for (uint32_t j = x->expiry_notices.n - 1; j > i; j--)
+            x->expiry_notices.v[j] = x->expiry_notices.v[j - 1];
+        x->expiry_notices.v[i] = n;
     }
     ly_lots_schedule_notices(m);
 }

@@ -7,9 +7,10 @@
 void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
+    ly_member_extra *x = m->extra;
     uint32_t done = 0;
-    while (done < m->expiry_notices.n && m->expiry_notices.v[done].due <= due) {
-        int64_t expires = m->expiry_notices.v[done++].expires;
+    while (x && done < x->expiry_notices.n && x->expiry_notices.v[done].due <= due) {
+        int64_t expires = x->expiry_notices.v[done++].expires;
         int64_t points = ly_lots_expiring_at(m, expires);
         if (points <= 0)
             continue;
@@ -18,9 +19,10 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
         o.expires_at = expires;
         ly_ctx_emit(c, &o);
     }
-    for (uint32_t i = done; i < m->expiry_notices.n; i++)
-        m->expiry_notices.v[i - done] = m->expiry_notices.v[i];
-    m->expiry_notices.n -= done;
+    for (uint32_t i = done; x && i < x->expiry_notices.n; i++)
+        x->expiry_notices.v[i - done] = x->expiry_notices.v[i];
+    if (x)
+        x->expiry_notices.n -= done;
     ly_lots_schedule_notices(m);
 }
 
@@ -28,13 +30,15 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
 void ly_notices_fire_tier(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
+    ly_member_extra *x = m->extra;
     uint32_t done = 0;
-    while (done < m->tier_notices.n && m->tier_notices.v[done] <= due)
+    while (x && done < x->tier_notices.n && x->tier_notices.v[done] <= due)
         done++;
-    for (uint32_t i = done; i < m->tier_notices.n; i++)
-        m->tier_notices.v[i - done] = m->tier_notices.v[i];
-    m->tier_notices.n -= done;
-    m->due[LY_TIMER_TIER_NOTICE] = m->tier_notices.n ? m->tier_notices.v[0] : LY_NO_TIMER;
+    for (uint32_t i = done; x && i < x->tier_notices.n; i++)
+        x->tier_notices.v[i - done] = x->tier_notices.v[i];
+    if (x)
+        x->tier_notices.n -= done;
+    m->due[LY_TIMER_TIER_NOTICE] = x && x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
     if (m->tier == LY_TIER_BASIC || m->due[LY_TIMER_TIER_REVIEW] == LY_NO_TIMER)
         return;
     int64_t q = ly_engine_qualifying(c->p, m, due), threshold = c->p->tier_threshold[m->tier];

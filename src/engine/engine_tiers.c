@@ -51,23 +51,28 @@ static void schedule_tier_notices(ly_ctx *c)
 {
     ly_member *m = c->m;
     int64_t review = m->due[LY_TIMER_TIER_REVIEW];
-    m->tier_notices.n = 0;
+    if (m->extra)
+        m->extra->tier_notices.n = 0;
     for (size_t d = 0; review != LY_NO_TIMER && d < c->p->n_tier_notices; d++) {
         int64_t due = review - c->p->tier_notice_ms[d];
         if (due <= c->clock)
             continue;
-        uint32_t i = 0;
-        while (i < m->tier_notices.n && m->tier_notices.v[i] < due)
-            i++;
-        if (i < m->tier_notices.n && m->tier_notices.v[i] == due)
-            continue;
-        if (!LY_MEMBER_PUSH(m, m->tier_notices))
+        ly_member_extra *x = ly_member_extra_make(m);
+        if (!x)
             break;
-        for (uint32_t j = m->tier_notices.n - 1; j > i; j--)
-            m->tier_notices.v[j] = m->tier_notices.v[j - 1];
-        m->tier_notices.v[i] = due;
+        uint32_t i = 0;
+        while (i < x->tier_notices.n && x->tier_notices.v[i] < due)
+            i++;
+        if (i < x->tier_notices.n && x->tier_notices.v[i] == due)
+            continue;
+        if (!LY_MEMBER_PUSH(m, x->tier_notices))
+            break;
+        for (uint32_t j = x->tier_notices.n - 1; j > i; j--)
+            x->tier_notices.v[j] = x->tier_notices.v[j - 1];
+        x->tier_notices.v[i] = due;
     }
-    m->due[LY_TIMER_TIER_NOTICE] = m->tier_notices.n ? m->tier_notices.v[0] : LY_NO_TIMER;
+    const ly_member_extra *x = ly_member_extra_of(m);
+    m->due[LY_TIMER_TIER_NOTICE] = x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
 }
 
 static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
@@ -172,17 +177,19 @@ void ly_referral_on_notice(ly_ctx *c)
     const ly_event *ev = c->ev;
     if (m->referral_granted)
         return;
-    if (m->referrer && (ev->occurred_at > m->referral_at ||
-                        (ev->occurred_at == m->referral_at && strcmp(ev->referred_member_id, m->referrer) >= 0)))
+    const ly_member_extra *kept = ly_member_extra_of(m);
+    if (kept->referrer && (ev->occurred_at > kept->referral_at ||
+                           (ev->occurred_at == kept->referral_at && strcmp(ev->referred_member_id, kept->referrer) >= 0)))
         return;
-    char *r = dup_string(ev->referred_member_id);
+    ly_member_extra *x = ly_member_extra_make(m);
+    char *r = x ? dup_string(ev->referred_member_id) : NULL;
     if (!r) {
         m->oom = 1;
         return;
     }
-    free(m->referrer);
-    m->referrer = r;
-    m->referral_at = ev->occurred_at;
+    free(x->referrer);
+    x->referrer = r;
+    x->referral_at = ev->occurred_at;
     ly_referral_check(c);
 }
 
@@ -210,17 +217,18 @@ void ly_referral_on_purchase(ly_ctx *c)
 void ly_referral_check(ly_ctx *c)
 {
     ly_member *m = c->m;
-    if (m->referral_granted || !m->referrer || !m->earliest_purchase_id ||
-        m->earliest_purchase_at <= m->referral_at)
+    const ly_member_extra *x = ly_member_extra_of(m);
+    if (m->referral_granted || !x->referrer || !m->earliest_purchase_id ||
+        m->earliest_purchase_at <= x->referral_at)
         return;
     char id[LY_RECORD_ID_MAX + 1];
-    snprintf(id, sizeof id, "%s#%s", m->earliest_purchase_id, m->referrer);
+    snprintf(id, sizeof id, "%s#%s", m->earliest_purchase_id, x->referrer);
     ly_event grant = {0};
     grant.type = LY_EV_REFERRAL_GRANT;
     grant.source = LY_SRC_INTERNAL;
     grant.occurred_at = m->earliest_purchase_at;
     grant.event_id = id;
-    grant.member_id = m->referrer;
+    grant.member_id = x->referrer;
     grant.referred_member_id = ly_member_id(m);
     m->referral_granted = 1;
     if (c->sink && c->sink->internal)
@@ -232,7 +240,7 @@ void ly_referral_check(ly_ctx *c)
     if (bonus > 0 && m->exists) {
         ly_lots_credit(c, bonus, ly_ctx_time(c));
         ly_output o = ly_ctx_reward(c, LY_RW_REFERRED_BONUS, bonus);
-        o.referrer_member_id = m->referrer;
+        o.referrer_member_id = x->referrer;
         ly_ctx_emit(c, &o);
     }
 }
@@ -244,10 +252,12 @@ void ly_referral_on_grant(ly_ctx *c)
 {
     ly_member *m = c->m;
     uint64_t key = ly_member_key(c->ev->referred_member_id);
-    for (uint32_t i = 0; i < m->referred.n; i++)
-        if (m->referred.v[i] == key)
+    const ly_member_extra *kept = ly_member_extra_of(m);
+    for (uint32_t i = 0; i < kept->referred.n; i++)
+        if (kept->referred.v[i] == key)
             return;
-    uint64_t *k = LY_MEMBER_PUSH(m, m->referred);
+    ly_member_extra *x = ly_member_extra_make(m);
+    uint64_t *k = x ? LY_MEMBER_PUSH(m, x->referred) : NULL;
     if (!k)
         return;
     *k = key;

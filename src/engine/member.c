@@ -23,12 +23,38 @@ int ly_member_init(ly_member *m, const char *id)
     m->tier_since = LY_NO_TIME;
     m->first_purchase = m->last_purchase = LY_NO_TIME;
     m->high_alert_at = LY_NO_TIME;
-    m->referral_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         m->due[k] = LY_NO_TIMER;
     m->timer_pos = -1;
     return 0;
+}
+
+/* An immutable empty part: what ly_member_extra_of reads for most members. */
+const ly_member_extra ly_member_extra_none = { .referral_at = LY_NO_TIME };
+
+ly_member_extra *ly_member_extra_make(ly_member *m)
+{
+    if (m->extra)
+        return m->extra;
+    if (!(m->extra = calloc(1, sizeof *m->extra))) {
+        m->oom = 1;
+        return NULL;
+    }
+    m->extra->referral_at = LY_NO_TIME;
+    return m->extra;
+}
+
+static void extra_free(ly_member_extra *x)
+{
+    if (!x)
+        return;
+    free(x->referrer);
+    free(x->referred.v);
+    free(x->campaigns.v);
+    free(x->expiry_notices.v);
+    free(x->tier_notices.v);
+    free(x);
 }
 
 void ly_member_clear(ly_member *m)
@@ -37,33 +63,26 @@ void ly_member_clear(ly_member *m)
         return;
     free(m->id_long);
     m->id_long = NULL;
-    free(m->referrer);
     free(m->earliest_purchase_id);
+    m->earliest_purchase_id = NULL;
     free(m->lots.v);
     free(m->spend.v);
     free(m->days.v);
     free(m->orders.v);
     free(m->settled.v);
     free(m->platforms.v);
-    free(m->referred.v);
-    free(m->campaigns.v);
     free(m->redemptions.v);
     free(m->reward_ids.v);
-    free(m->expiry_notices.v);
-    free(m->tier_notices.v);
-    m->referrer = m->earliest_purchase_id = NULL;
+    extra_free(m->extra);
+    m->extra = NULL;
     memset(&m->lots, 0, sizeof m->lots);
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
     memset(&m->orders, 0, sizeof m->orders);
     memset(&m->settled, 0, sizeof m->settled);
     memset(&m->platforms, 0, sizeof m->platforms);
-    memset(&m->referred, 0, sizeof m->referred);
-    memset(&m->campaigns, 0, sizeof m->campaigns);
     memset(&m->redemptions, 0, sizeof m->redemptions);
     memset(&m->reward_ids, 0, sizeof m->reward_ids);
-    memset(&m->expiry_notices, 0, sizeof m->expiry_notices);
-    memset(&m->tier_notices, 0, sizeof m->tier_notices);
 }
 
 int64_t ly_member_pending_points(const ly_member *m)
@@ -83,11 +102,14 @@ size_t ly_member_heap_bytes(const ly_member *m)
                m->days.cap * sizeof *m->days.v +
                m->orders.cap * sizeof *m->orders.v + m->settled.cap * sizeof *m->settled.v +
                m->platforms.cap * sizeof *m->platforms.v +
-               m->referred.cap * sizeof *m->referred.v + m->campaigns.cap * sizeof *m->campaigns.v +
-               m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap +
-               m->expiry_notices.cap * sizeof *m->expiry_notices.v + m->tier_notices.cap * sizeof *m->tier_notices.v;
-    if (m->referrer)
-        n += strlen(m->referrer) + 1;
+               m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
+    const ly_member_extra *x = m->extra;
+    if (x) {
+        n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
+             x->expiry_notices.cap * sizeof *x->expiry_notices.v + x->tier_notices.cap * sizeof *x->tier_notices.v;
+        if (x->referrer)
+            n += strlen(x->referrer) + 1;
+    }
     if (m->earliest_purchase_id)
         n += strlen(m->earliest_purchase_id) + 1;
     if (m->id_long)
@@ -123,12 +145,21 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->orders, sizeof *m->orders.v);
     shrink(&m->settled, sizeof *m->settled.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
-    shrink(&m->referred, sizeof *m->referred.v);
-    shrink(&m->campaigns, sizeof *m->campaigns.v);
     shrink(&m->redemptions, sizeof *m->redemptions.v);
     shrink(&m->reward_ids, 1);
-    shrink(&m->expiry_notices, sizeof *m->expiry_notices.v);
-    shrink(&m->tier_notices, sizeof *m->tier_notices.v);
+    ly_member_extra *x = m->extra;
+    if (!x)
+        return;
+    if (!x->referrer && x->referral_at == LY_NO_TIME && !x->referred.n && !x->campaigns.n &&
+        !x->expiry_notices.n && !x->tier_notices.n) {
+        extra_free(x); /* empty again: notices all sent */
+        m->extra = NULL;
+        return;
+    }
+    shrink(&x->referred, sizeof *x->referred.v);
+    shrink(&x->campaigns, sizeof *x->campaigns.v);
+    shrink(&x->expiry_notices, sizeof *x->expiry_notices.v);
+    shrink(&x->tier_notices, sizeof *x->tier_notices.v);
 }
 
 static int can_settle(const ly_order *o)

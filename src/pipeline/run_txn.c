@@ -24,7 +24,7 @@ typedef struct { ly_buf blobs; size_t n, cap; const char **ids; size_t *offs, *l
 static void collect_member(void *ctx, ly_member *m)
 {
     member_batch *mb = ctx;
-    if (!m->exists && !m->referrer)
+    if (!m->exists && !ly_member_extra_of(m)->referrer)
         return; /* a record only a rejected event touched: nothing to keep */
     if (mb->n == mb->cap) {
         size_t cap = mb->cap ? mb->cap * 2 : 256;

@@ -130,9 +130,16 @@ static void test_state_load_under_failing_allocations(void **s)
     ly_member m;
     assert_int_equal(ly_member_init(&m, "a-member-id-longer-than-16"), 0);
     m.exists = 1;
-    m.referrer = strdup("r1");
+    ly_member_extra *x = ly_member_extra_make(&m);
+    assert_non_null(x);
+    x->referrer = strdup("r1");
+    x->referral_at = 1000;
+    uint64_t *paid = LY_VEC_PUSH(x->referred);
+    ly_expiry_notice *notice = LY_VEC_PUSH(x->expiry_notices);
     ly_lot *l = LY_VEC_PUSH(m.lots);
-    assert_true(l && m.referrer);
+    assert_true(l && x->referrer && paid && notice);
+    *paid = 42;
+    *notice = (ly_expiry_notice){ 2000, 3000 };
     *l = (ly_lot){ 2025 * 12, 2026 * 12, 10 };
     assert_int_equal(ly_member_add_redemption(&m, 7, 5, 0, "gift", 4), 0);
     assert_int_equal(ly_member_add_redemption(&m, 8, 6, 1, "trip", 4), 0);

@@ -71,7 +71,7 @@ static void test_members_roundtrip(void **s)
     print_message("state: %zu members, %.0f bytes each on average\n", n, (double)total / (double)n);
     size_t with_campaigns = 0, with_birthday = 0, with_redemptions = 0;
     for (size_t i = 0; i < n; i++) {
-        with_campaigns += ms[i]->campaigns.n > 0;
+        with_campaigns += ly_member_extra_of(ms[i])->campaigns.n > 0;
         with_birthday += ms[i]->birthday != 0;
         with_redemptions += ms[i]->redemptions.n > 0;
     }
