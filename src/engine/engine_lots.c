@@ -62,11 +62,11 @@ static void add_expiry_notices(ly_ctx *c, int64_t expires)
         ly_member_extra *x = ly_member_extra_make(m);
         if (!x)
             return;
+        const ly_expiry_notice *v = x->expiry_notices.v;
         uint32_t i = 0;
-        while (i < x->expiry_notices.n && (x->expiry_notices.v[i].due < n.due ||
-                                           (x->expiry_notices.v[i].due == n.due && x->expiry_notices.v[i].expires < n.expires)))
+        while (i < x->expiry_notices.n && (v[i].due < n.due || (v[i].due == n.due && v[i].expires < n.expires)))
             i++;
-        if (i < x->expiry_notices.n && x->expiry_notices.v[i].due == n.due && x->expiry_notices.v[i].expires == n.expires)
+        if (i < x->expiry_notices.n && v[i].due == n.due && v[i].expires == n.expires)
             continue;
         if (!LY_MEMBER_PUSH(m, x->expiry_notices))
             return;

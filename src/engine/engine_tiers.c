@@ -178,8 +178,9 @@ void ly_referral_on_notice(ly_ctx *c)
     if (m->referral_granted)
         return;
     const ly_member_extra *kept = ly_member_extra_of(m);
-    if (kept->referrer && (ev->occurred_at > kept->referral_at ||
-                           (ev->occurred_at == kept->referral_at && strcmp(ev->referred_member_id, kept->referrer) >= 0)))
+    if (kept->referrer &&
+        (ev->occurred_at > kept->referral_at ||
+         (ev->occurred_at == kept->referral_at && strcmp(ev->referred_member_id, kept->referrer) >= 0)))
         return;
     ly_member_extra *x = ly_member_extra_make(m);
     char *r = x ? dup_string(ev->referred_member_id) : NULL;
