@@ -106,8 +106,119 @@ const char *ly_format_int(char tmp[24], int64_t v)
     return tmp + i;
 }
 
+/* ---- ly_format_double: the shortest of %.15g, %.16g and %.17g that reads
+ * back as v. Churn alerts carry several such numbers, and printf plus
+ * strtod for up to three precisions cost ~1 us each; in the range alerts
+ * use, the digits and the read-back test are worked out exactly in 128-bit
+ * integers instead, and anything else goes through printf. */
+typedef unsigned __int128 u128;
+
+static u128 pow10_u128(int k) /* 0 <= k <= 38 */
+{
+    u128 p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
+}
+
+/* v = m * 2^-s: rounds v to p significant digits (exponent e10 of the
+ * first) as printf does, ties to even; *q gets the digits. */
+static void round_digits(uint64_t m, int s, int p, int e10, uint64_t *q)
+{
+    u128 n = (u128)m * pow10_u128(p - 1 - e10);
+    u128 whole = n >> s, rest = n - (whole << s), half = (u128)1 << (s - 1);
+    if (rest > half || (rest == half && (whole & 1)))
+        whole++;
+    *q = (uint64_t)whole;
+}
+
+/* Whether q * 10^-(p-1-e10) reads back as v = m * 2^-s: lies strictly
+ * between the midpoints to v's neighbours, scaled by 10^k * 2^(s+2) into
+ * integers below 2^126. A midpoint has at least 19 significant digits
+ * (an odd number near 2^54 times 5^(s+1)), so no candidate is one; and
+ * m = 2^52, whose lower gap is half as wide, is a power of two, which in
+ * this range has at most 15 digits and is written exactly. */
+static int reads_back(uint64_t m, int s, int p, int e10, uint64_t q)
+{
+    u128 scale = pow10_u128(p - 1 - e10);
+    u128 c = (u128)q << (s + 2);
+    return c > ((u128)4 * m - 2) * scale && c < ((u128)4 * m + 2) * scale;
+}
+
+/* Writes p digits q with the first at 10^e10, as %g would in its fixed
+ * form (no trailing zeros, no lone point). */
+static void write_fixed(char *out, int negative, uint64_t q, int p, int e10)
+{
+    char d[20];
+    for (int i = p - 1; i >= 0; i--, q /= 10)
+        d[i] = (char)('0' + q % 10);
+    while (p > 1 && d[p - 1] == '0')
+        p--;
+    if (negative)
+        *out++ = '-';
+    if (e10 < 0) {
+        *out++ = '0';
+        *out++ = '.';
+        for (int i = -1; i > e10; i--)
+            *out++ = '0';
+        memcpy(out, d, (size_t)p);
+        out += p;
+    } else {
+        int whole = e10 + 1 < p ? e10 + 1 : p;
+        memcpy(out, d, (size_t)whole);
+        out += whole;
+        for (int i = whole; i <= e10; i++)
+            *out++ = '0';
+        if (p > whole) {
+            *out++ = '.';
+            memcpy(out, d + whole, (size_t)(p - whole));
+            out += p - whole;
+        }
+    }
+    *out = '\0';
+}
+
+/* 1 when v was written (out holds 32 bytes), 0 when printf must do it:
+ * outside [1e-4, 1e15) %g may use its exponent form, and the integers
+ * above stop fitting in 128 bits. */
+static int format_exact(char *out, double v)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int s = 1075 - (int)(bits >> 52); /* a = m * 2^-s, 3 <= s <= 66 */
+    int e10 = (int)floor(log10(a));
+    uint64_t q;
+    /* log10 may be one off next to a power of ten: 17 digits tell. */
+    round_digits(m, s, 17, e10, &q);
+    if (q >= 100000000000000000ULL)
+        e10++;
+    else if (q < 10000000000000000ULL)
+        e10--;
+    for (int p = 15; p <= 17; p++) {
+        round_digits(m, s, p, e10, &q);
+        if (!reads_back(m, s, p, e10, q))
+            continue;
+        int e = e10, digits = p;
+        if (q == (uint64_t)pow10_u128(p)) { /* rounded up to a power of ten */
+            q /= 10;
+            e++;
+        }
+        if (e < -4 || e >= digits)
+            return 0;
+        write_fixed(out, v < 0, q, digits, e);
+        return 1;
+    }
+    return 0;
+}
+
 void ly_format_double(char *buf, size_t len, double v)
 {
+    if (len >= 32 && format_exact(buf, v))
+        return;
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, len, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)

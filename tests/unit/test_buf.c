@@ -51,6 +51,43 @@ static void test_whole_numbers_print_as_the_general_path_would(void **s)
     }
 }
 
+/* The exact path (1e-4 <= |v| < 1e15) against printf and strtod: its
+ * edges, ties at the 15th to 17th digit, and values of every exponent. */
+static void test_fractions_print_as_printf_and_strtod_would(void **s)
+{
+    (void)s;
+    const double edges[] = { 1e-4, 0.0001000000000000001, 0.00009999999999999999, 0.1, 0.2, 0.3, 1.0 / 3,
+                             2.0 / 3, 0.5, 1.5, 999999999999999.9, 999999999999999.5, 99999999999999.99,
+                             123456789012345.5, 123456789012344.5, 12345678901234.25, 0.053785844907407405,
+                             9.5367431640625e-07, 5e-324, 2.2250738585072014e-308, 1e-5, 4.35, 0.015625,
+                             1e14 + 0.5, 72057594037927.94, 0.30000000000000004 };
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+        expect_json_double(edges[i]);
+        expect_json_double(-edges[i]);
+        expect_json_double(nextafter(edges[i], 0));
+        expect_json_double(nextafter(edges[i], 1e300));
+    }
+    for (int e = -6; e <= 16; e++) { /* both sides of every power of ten */
+        double p = pow(10, e), v = p;
+        for (int i = 0; i < 20; i++, v = nextafter(v, 0))
+            expect_json_double(v);
+        for (int i = 0, v2 = 0; i < 20; i++, v2++)
+            expect_json_double(nextafter(p, 1e300) + (double)v2 * p * 1e-16);
+    }
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        uint64_t bits = (x & 0x800FFFFFFFFFFFFFULL) | ((uint64_t)(1005 + x % 69) << 52);
+        memcpy(&v, &bits, sizeof v); /* any mantissa, |v| from ~1e-6 to ~1e15 */
+        expect_json_double(v);
+        expect_json_double((double)(x >> 20) / 86400000.0); /* days from milliseconds */
+        expect_json_double((double)(x >> 11) / 9007199254740992.0);
+        /* Few significant bits: exact decimal expansions, ties included. */
+        expect_json_double(ldexp((double)(x % 4096 * 2 + 1), -(int)(x >> 58) - 1) + (double)(x >> 20 & 0xFFFFFFFF));
+    }
+}
+
 static void test_non_finite_is_null(void **s)
 {
     (void)s;
@@ -75,6 +112,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_numbers_print_as_the_general_path_would),
+        cmocka_unit_test(test_fractions_print_as_printf_and_strtod_would),
         cmocka_unit_test(test_non_finite_is_null),
         cmocka_unit_test(test_integers_in_decimal),
     };
