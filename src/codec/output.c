@@ -129,11 +129,23 @@ static inline __attribute__((always_inline)) void key_n(ly_buf *b, const char *q
     *first = 0;
 }
 
+/* Digits straight into the buffer: through a temporary, the variable-length
+ * copy was a libc call per number. */
 static void put_int(ly_buf *b, int64_t v)
 {
-    char tmp[24];
-    const char *d = ly_format_int(tmp, v);
-    ly_buf_put(b, d, (size_t)(tmp + 23 - d));
+    if (ly_buf_reserve(b, 20) < 0)
+        return;
+    char *o = b->data + b->len;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *o++ = '-';
+    int n = 1;
+    for (uint64_t t = u; t >= 10; t /= 10)
+        n++;
+    for (char *d = o + n; d > o; u /= 10)
+        *--d = (char)('0' + u % 10);
+    b->len = (size_t)(o + n - b->data);
+    b->data[b->len] = '\0';
 }
 
 static void put_str(ly_buf *b, const char *v)
@@ -143,6 +155,24 @@ static void put_str(ly_buf *b, const char *v)
     else
         ly_buf_put(b, "null", 4);
 }
+
+/* A name from the program's own tables (tiers, types, risks, actions):
+ * never anything to escape. */
+static void put_name(ly_buf *b, const char *v)
+{
+    size_t n = strlen(v);
+    if (ly_buf_reserve(b, n + 2) < 0)
+        return;
+    char *o = b->data + b->len;
+    *o = '"';
+    memcpy(o + 1, v, n);
+    o[n + 1] = '"';
+    b->len += n + 2;
+    b->data[b->len] = '\0';
+}
+#define kname(b, k, v, first) (key_n((b), KEY(k), (first)), put_name((b), (v)))
+/* A key and a constant value, as one literal. */
+#define kconst(b, k, v, first) key_n((b), "\"" k "\":\"" v "\"", sizeof(k) + sizeof(v) + 3, (first))
 
 /* Keys are written in sorted order, so outputs diff cleanly. */
 static void reward_json(ly_buf *b, const ly_output *o, const char *id)
@@ -156,10 +186,10 @@ static void reward_json(ly_buf *b, const ly_output *o, const char *id)
     kint(b, "lifetime_points", o->lifetime_points, &f);
     kstr(b, "member_id", o->member_id, &f);
     if (o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE)
-        kstr(b, "new_tier", ly_tier_name(o->new_tier), &f);
+        kname(b, "new_tier", ly_tier_name(o->new_tier), &f);
     kint(b, "occurred_at", o->occurred_at, &f);
     if (o->type == LY_RW_TIER_UPGRADE || o->type == LY_RW_TIER_DOWNGRADE)
-        kstr(b, "old_tier", ly_tier_name(o->old_tier), &f);
+        kname(b, "old_tier", ly_tier_name(o->old_tier), &f);
     kint(b, "points_delta", o->points_delta, &f);
     if (o->reason)
         kstr(b, "reason", o->reason, &f);
@@ -176,9 +206,9 @@ static void reward_json(ly_buf *b, const ly_output *o, const char *id)
     if (o->reward_id)
         kstr(b, "reward_id", o->reward_id, &f);
     kstr(b, "source_event_id", o->source_event_id, &f);
-    kstr(b, "tier", ly_tier_name(o->tier), &f);
-    kstr(b, "topic", "rewards", &f);
-    kstr(b, "type", ly_reward_type_name(o->type), &f);
+    kname(b, "tier", ly_tier_name(o->tier), &f);
+    kconst(b, "topic", "rewards", &f);
+    kname(b, "type", ly_reward_type_name(o->type), &f);
 }
 
 static void alert_json(ly_buf *b, const ly_output *o, const char *id)
@@ -207,10 +237,10 @@ static void alert_json(ly_buf *b, const ly_output *o, const char *id)
         ly_buf_put(b, reason_names[i], strlen(reason_names[i]));
     }
     ly_buf_put(b, "]", 1);
-    kstr(b, "risk_level", ly_risk_name(o->risk), &f);
-    kstr(b, "suggested_action", action_name(o->action), &f);
-    kstr(b, "tier", ly_tier_name(o->tier), &f);
-    kstr(b, "topic", "churn-alerts", &f);
+    kname(b, "risk_level", ly_risk_name(o->risk), &f);
+    kname(b, "suggested_action", action_name(o->action), &f);
+    kname(b, "tier", ly_tier_name(o->tier), &f);
+    kconst(b, "topic", "churn-alerts", &f);
 }
 
 #define kint_or_null(b, k, has, v, f) kint_or_null_n((b), KEY(k), (has), (v), (f))
@@ -238,9 +268,9 @@ static void notice_json(ly_buf *b, const ly_output *o, const char *id)
     kint(b, "points_balance", o->balance_after, &f);
     kint_or_null(b, "review_at", review, o->review_at, &f);
     kint_or_null(b, "spend_needed_minor", review, o->spend_needed_minor, &f);
-    kstr(b, "tier", ly_tier_name(o->tier), &f);
-    kstr(b, "topic", "notices", &f);
-    kstr(b, "type", ly_notice_type_name(o->notice), &f);
+    kname(b, "tier", ly_tier_name(o->tier), &f);
+    kconst(b, "topic", "notices", &f);
+    kname(b, "type", ly_notice_type_name(o->notice), &f);
 }
 
 static void base64(ly_buf *b, const unsigned char *s, size_t n)

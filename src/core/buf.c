@@ -64,8 +64,19 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
         return;
     char *o = b->data + b->len;
     *o++ = '"';
-    /* Ids and names rarely need escaping: copy the plain run in one go. */
+    /* Ids and names rarely need escaping: find the plain run eight bytes at
+     * a time (no byte '"', '\\' or below 0x20: the zero-byte bit trick),
+     * and copy it in one go. */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     size_t plain = 0;
+    for (; plain + 8 <= n; plain += 8) {
+        uint64_t w, q, bs;
+        memcpy(&w, s + plain, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs)
+            break;
+    }
     while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')
         plain++;
     memcpy(o, s, plain);

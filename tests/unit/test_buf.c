@@ -88,6 +88,41 @@ static void test_fractions_print_as_printf_and_strtod_would(void **s)
     }
 }
 
+/* Escapes wherever they fall relative to the eight-byte steps of the
+ * plain-run search, against a byte-by-byte reference. */
+static void test_strings_escaped_at_every_position(void **s)
+{
+    (void)s;
+    const char specials[] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f, (char)0xC3 };
+    for (size_t k = 0; k < sizeof specials; k++) {
+        for (size_t len = 1; len <= 24; len++) {
+            for (size_t at = 0; at < len; at++) {
+                char in[32], want[200];
+                memset(in, 'a' + (int)(len % 26), len);
+                in[at] = specials[k];
+                size_t w = 0;
+                want[w++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char c = (unsigned char)in[i];
+                    if (c == '"' || c == '\\')
+                        w += (size_t)sprintf(want + w, "\\%c", c);
+                    else if (c < 0x20)
+                        w += (size_t)sprintf(want + w, "\\u%04x", c);
+                    else
+                        want[w++] = (char)c;
+                }
+                want[w++] = '"';
+                want[w] = '\0';
+                ly_buf b = {0};
+                ly_buf_json_string(&b, in, len);
+                assert_non_null(b.data);
+                assert_string_equal(b.data, want);
+                ly_buf_free(&b);
+            }
+        }
+    }
+}
+
 static void test_non_finite_is_null(void **s)
 {
     (void)s;
@@ -113,6 +148,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_numbers_print_as_the_general_path_would),
         cmocka_unit_test(test_fractions_print_as_printf_and_strtod_would),
+        cmocka_unit_test(test_strings_escaped_at_every_position),
         cmocka_unit_test(test_non_finite_is_null),
         cmocka_unit_test(test_integers_in_decimal),
     };
