@@ -38,7 +38,7 @@ const char *ly_source_name(ly_source s)
 int ly_source_parse(const char *name)
 {
     for (int s = 0; s < LY_SRC_INTERNAL; s++)
-        if (strcmp(name, source_names[s]) == 0)
+        if (name[0] == source_names[s][0] && strcmp(name, source_names[s]) == 0)
             return s;
     return -1;
 }
@@ -406,7 +406,7 @@ static int get_type(ly_fields *d, int f, int source, ly_event_type *out)
         return -1;
     size_t len = d->v[f].len;
     for (int t = source_types[source][0]; t <= source_types[source][1]; t++) {
-        if (strncmp(type_names[t], s, len) == 0 && type_names[t][len] == '\0') {
+        if (type_names[t][0] == s[0] && strncmp(type_names[t], s, len) == 0 && type_names[t][len] == '\0') {
             *out = (ly_event_type)t;
             return 0;
         }

@@ -38,7 +38,7 @@ static inline void skip_space(scan *s)
         skip_space_slow(s);
 }
 
-static int at(scan *s, char c)
+static inline __attribute__((always_inline)) int at(scan *s, char c)
 {
     skip_space(s);
     if (s->p < s->end && *s->p == c) {
@@ -55,16 +55,22 @@ static int plain_string(scan *s, const char **str, size_t *len)
     if (!at(s, '"'))
         return 0;
     const char *b = s->p;
-    /* Eight bytes at a time while none is '"', '\\' or below 0x20 (the
-     * usual bit tricks for a zero byte and a byte less than n). */
+    /* Eight bytes at a time: the usual bit tricks flag each byte that is
+     * '"', '\\' or below 0x20, and the lowest flag is exact (a borrow only
+     * runs upwards from a flagged byte), so it is where the string ends. */
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (s->end - s->p >= 8) {
         uint64_t w, q, bs;
         memcpy(&w, s->p, 8);
         q = w ^ (ones * '"');
         bs = w ^ (ones * '\\');
-        if ((((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs)
+        uint64_t flags = (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs;
+        if (flags) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            s->p += __builtin_ctzll(flags) / 8; /* the first byte is w's lowest */
+#endif
             break;
+        }
         s->p += 8;
     }
     while (s->p < s->end) {
@@ -105,11 +111,18 @@ static int number(scan *s, ly_field_value *v)
     const char *b = s->p;
     int negative = *s->p == '-', is_double = 0;
     s->p += negative;
+    /* The integer's value as its digits are read (it wraps past 19
+     * digits, and is used only up to 18). */
+    uint64_t x = 0;
+    const char *first = s->p;
     if (s->p < s->end && *s->p == '0')
         s->p++;
-    else if (!digits(s))
+    else
+        for (; s->p < s->end && (unsigned char)(*s->p - '0') < 10; s->p++)
+            x = x * 10 + (uint64_t)(*s->p - '0');
+    size_t int_digits = (size_t)(s->p - first);
+    if (int_digits == 0)
         return 0;
-    size_t int_digits = (size_t)(s->p - b) - (size_t)negative;
     if (s->p < s->end && *s->p == '.') {
         s->p++;
         if (!digits(s))
@@ -129,11 +142,8 @@ static int number(scan *s, ly_field_value *v)
     if (!is_double) {
         if (int_digits > 18)
             return 0;
-        int64_t x = 0;
-        for (const char *d = b + negative; d < s->p; d++)
-            x = x * 10 + (*d - '0');
         if (v)
-            v->kind = LY_V_INT, v->i = negative ? -x : x, v->d = (double)v->i;
+            v->kind = LY_V_INT, v->i = negative ? -(int64_t)x : (int64_t)x, v->d = (double)v->i;
         return 1;
     }
     char tmp[64];
