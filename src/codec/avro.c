@@ -509,6 +509,7 @@ static void clear_fields(ly_fields *f, ly_arena *arena, ly_decode_info *info)
     f->n_lines = 0;
     f->lines_bad = 0;
     f->oom = 0;
+    f->no_nul = 0; /* Avro strings may hold NULs */
     f->arena = arena;
     f->info = info;
 }

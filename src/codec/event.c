@@ -382,7 +382,7 @@ static int get_string(ly_fields *d, int f, const char **out)
         return bad(d, ly_field_names[f], absent(v) ? "is required" : "must be a string");
     if (v->len == 0)
         return bad(d, ly_field_names[f], "must not be empty");
-    if (memchr(v->s, '\0', v->len))
+    if (!d->no_nul && memchr(v->s, '\0', v->len))
         return bad(d, ly_field_names[f], "must not contain NUL");
     *out = v->s;
     return 0;
@@ -691,6 +691,7 @@ static int decode(const char *buf, size_t len, int source, const char *currency,
         return -1;
     }
     int scanned = fast ? ly_event_scan_json(buf, len, &d.f, arena) : 0;
+    d.f.no_nul = scanned == 1;
     if (scanned == LY_DECODE_ENOMEM)
         return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
     if (!scanned) {

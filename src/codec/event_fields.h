@@ -38,6 +38,7 @@ typedef struct {
     uint32_t n_lines;
     int lines_bad;
     int oom;              /* an allocation failed: the event is not invalid, the decode failed */
+    int no_nul;           /* no string holds a NUL (the fast path reads none): no need to look */
     ly_arena *arena;      /* where the validated lines are copied */
     ly_decode_info *info; /* may be NULL */
 } ly_fields;

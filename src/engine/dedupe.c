@@ -8,7 +8,7 @@ struct ly_dedupe {
     uint64_t *slots; /* open addressing, linear probing; 0 = empty */
     size_t cap, count;
     entry *fifo;     /* ring in insertion (= expiry) order */
-    size_t head, len, fifo_cap;
+    size_t head, len, fifo_cap; /* a power of two: positions wrap with a mask */
     uint64_t added;
 };
 
@@ -75,7 +75,7 @@ int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock)
 {
     while (d->len && d->fifo[d->head].until < clock) {
         erase(d, d->fifo[d->head].key);
-        d->head = (d->head + 1) % d->fifo_cap;
+        d->head = (d->head + 1) & (d->fifo_cap - 1);
         d->len--;
     }
     return d->slots[find_slot(d, key)] == key;
@@ -104,7 +104,7 @@ static int grow_fifo(ly_dedupe *d)
     if (!f)
         return -1;
     for (size_t i = 0; i < d->len; i++)
-        f[i] = d->fifo[(d->head + i) % d->fifo_cap];
+        f[i] = d->fifo[(d->head + i) & (d->fifo_cap - 1)];
     free(d->fifo);
     d->fifo = f;
     d->head = 0;
@@ -123,7 +123,7 @@ int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until)
         d->slots[i] = key;
         d->count++;
     }
-    d->fifo[(d->head + d->len) % d->fifo_cap] = (entry){ key, until };
+    d->fifo[(d->head + d->len) & (d->fifo_cap - 1)] = (entry){ key, until };
     d->len++;
     d->added++;
     return 0;
@@ -143,7 +143,7 @@ void ly_dedupe_tail(const ly_dedupe *d, uint64_t n, void (*cb)(void *, uint64_t,
 {
     size_t k = n < d->len ? (size_t)n : d->len;
     for (size_t i = d->len - k; i < d->len; i++) {
-        const entry *e = &d->fifo[(d->head + i) % d->fifo_cap];
+        const entry *e = &d->fifo[(d->head + i) & (d->fifo_cap - 1)];
         cb(ctx, e->key, e->until);
     }
 }
