@@ -682,18 +682,19 @@ static int decode(const char *buf, size_t len, int source, const char *currency,
     d.f.info = info;
     d.depth = d.not_object = d.duplicate = d.oom = d.in_lines = 0;
     d.field = d.line_field = -1;
-    /* yajl lets overlong forms and surrogates through; RFC 3629 does not. */
-    if (!ly_utf8_valid(buf, len)) {
+    int scanned = fast ? ly_event_scan_json(buf, len, &d.f, arena) : LY_SCAN_NOT_SURE;
+    d.f.no_nul = scanned == LY_SCAN_DONE || scanned == LY_SCAN_DONE_ASCII;
+    if (scanned == LY_DECODE_ENOMEM)
+        return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
+    /* yajl lets overlong forms and surrogates through; RFC 3629 does not.
+     * A line the scanner saw to be ASCII needs no second look. */
+    if (scanned != LY_SCAN_DONE_ASCII && !ly_utf8_valid(buf, len)) {
         if (info) {
             info->reject = LY_REJECT_INVALID;
             snprintf(info->detail, sizeof info->detail, "not valid UTF-8 (RFC 3629)");
         }
         return -1;
     }
-    int scanned = fast ? ly_event_scan_json(buf, len, &d.f, arena) : 0;
-    d.f.no_nul = scanned == 1;
-    if (scanned == LY_DECODE_ENOMEM)
-        return bad(&d.f, "(event)", "out of memory"), LY_DECODE_ENOMEM;
     if (!scanned) {
         memset(&d.f.v, 0, sizeof d.f.v);
         d.f.n_lines = 0;

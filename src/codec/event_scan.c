@@ -15,9 +15,8 @@ typedef struct {
     const char *p, *end;
     ly_arena *arena;
     int oom;
+    int non_ascii; /* a string held a byte >= 0x80 (nothing else may) */
 } scan;
-
-enum { NOT_SURE = 0, DONE = 1 };
 
 /* JSON's whitespace less \v and \f, which yajl also takes: those go to it. */
 static int is_space(char c)
@@ -54,36 +53,38 @@ static int plain_string(scan *s, const char **str, size_t *len)
 {
     if (!at(s, '"'))
         return 0;
-    const char *b = s->p;
+    /* In locals: through s, every step was a store the compiler kept. */
+    const char *b = s->p, *p = b, *end = s->end;
     /* Eight bytes at a time: the usual bit tricks flag each byte that is
-     * '"', '\\' or below 0x20, and the lowest flag is exact (a borrow only
-     * runs upwards from a flagged byte), so it is where the string ends. */
+     * '"', '\\', below 0x20 or not ASCII, and the lowest flag is exact (a
+     * borrow only runs upwards from a flagged byte): there the bytes are
+     * looked at one by one. */
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    while (s->end - s->p >= 8) {
+    while (end - p >= 8) {
         uint64_t w, q, bs;
-        memcpy(&w, s->p, 8);
+        memcpy(&w, p, 8);
         q = w ^ (ones * '"');
         bs = w ^ (ones * '\\');
-        uint64_t flags = (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs;
+        uint64_t flags = (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w) | w) & highs;
         if (flags) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            s->p += __builtin_ctzll(flags) / 8; /* the first byte is w's lowest */
+            p += __builtin_ctzll(flags) / 8; /* the first byte is w's lowest */
 #endif
             break;
         }
-        s->p += 8;
+        p += 8;
     }
-    while (s->p < s->end) {
-        unsigned char c = (unsigned char)*s->p;
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
         if (c == '"') {
             *str = b;
-            *len = (size_t)(s->p - b);
-            s->p++;
+            *len = (size_t)(p - b);
+            s->p = p + 1;
             return 1;
         }
         if (c == '\\' || c < 0x20)
             return 0;
-        s->p++;
+        s->non_ascii |= c >= 0x80;
     }
     return 0;
 }
@@ -294,7 +295,7 @@ static int member(scan *s, ly_fields *f)
 
 int ly_event_scan_json(const char *buf, size_t len, ly_fields *f, ly_arena *arena)
 {
-    scan s = { buf, buf + len, arena, 0 };
+    scan s = { buf, buf + len, arena, 0, 0 };
     int ok = at(&s, '{');
     if (ok && !at(&s, '}')) {
         do
@@ -305,5 +306,7 @@ int ly_event_scan_json(const char *buf, size_t len, ly_fields *f, ly_arena *aren
     if (s.oom)
         return LY_DECODE_ENOMEM;
     skip_space(&s);
-    return ok && s.p == s.end ? DONE : NOT_SURE;
+    if (!ok || s.p != s.end)
+        return LY_SCAN_NOT_SURE;
+    return s.non_ascii ? LY_SCAN_DONE : LY_SCAN_DONE_ASCII;
 }

@@ -152,17 +152,24 @@ static void test_section1_strict_utf8(void **s)
 {
     (void)s;
     const char *bad[] = { "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE0\x80\xAF" };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    /* At the start of a string and past the scanner's first eight bytes. */
+    const char *before[] = { "p", "platform-name-" };
+    for (size_t i = 0; i < 2 * sizeof bad / sizeof *bad; i++) {
         char line[256];
         snprintf(line, sizeof line,
                  "{\"source\":\"social\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
-                 "\"type\":\"SHARE\",\"platform\":\"p%s\"}", bad[i]);
+                 "\"type\":\"SHARE\",\"platform\":\"%s%s\"}", before[i % 2], bad[i / 2]);
         ly_event ev;
         ly_decode_info info;
         assert_int_equal(ly_event_decode_json(line, strlen(line), LY_SRC_ANY, "USD", arena, &ev, &info), -1);
         assert_int_equal(info.reject, LY_REJECT_INVALID);
         assert_non_null(strstr(info.detail, "UTF-8"));
     }
+    const char *good = "{\"source\":\"social\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                       "\"type\":\"SHARE\",\"platform\":\"caf\xC3\xA9-plateforme-\xF0\x9F\x8E\x81\"}";
+    ly_event ev;
+    assert_int_equal(ly_event_decode_json(good, strlen(good), LY_SRC_ANY, "USD", arena, &ev, NULL), 0);
+    assert_string_equal(ev.platform, "caf\xC3\xA9-plateforme-\xF0\x9F\x8E\x81");
     assert_true(ly_utf8_valid("caf\xC3\xA9 \xF0\x9F\x8E\x81", 10));
     char out[8];
     ly_utf8_copy(out, sizeof out, "ab\xC3\xA9\xC3\xA9\xC3\xA9"); /* room for 4 bytes: "ab" + "é" */
