@@ -112,7 +112,7 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len)
 #define KEY(k) "\"" k "\":", sizeof(k) + 2
 #define key(b, k, first) key_n((b), KEY(k), (first))
 #define kstr(b, k, v, first) (key_n((b), KEY(k), (first)), put_str((b), (v)))
-#define kint(b, k, v, first) (key_n((b), KEY(k), (first)), put_int((b), (v)))
+#define kint(b, k, v, first) (key_n((b), KEY(k), (first)), ly_buf_put_int((b), (v)))
 #define kdbl(b, k, v, first) (key_n((b), KEY(k), (first)), ly_buf_json_double((b), (v)))
 
 static inline __attribute__((always_inline)) void key_n(ly_buf *b, const char *quoted, size_t n, int *first)
@@ -127,25 +127,6 @@ static inline __attribute__((always_inline)) void key_n(ly_buf *b, const char *q
     b->len = (size_t)(o - b->data);
     b->data[b->len] = '\0';
     *first = 0;
-}
-
-/* Digits straight into the buffer: through a temporary, the variable-length
- * copy was a libc call per number. */
-static void put_int(ly_buf *b, int64_t v)
-{
-    if (ly_buf_reserve(b, 20) < 0)
-        return;
-    char *o = b->data + b->len;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    if (v < 0)
-        *o++ = '-';
-    int n = 1;
-    for (uint64_t t = u; t >= 10; t /= 10)
-        n++;
-    for (char *d = o + n; d > o; u /= 10)
-        *--d = (char)('0' + u % 10);
-    b->len = (size_t)(o + n - b->data);
-    b->data[b->len] = '\0';
 }
 
 static void put_str(ly_buf *b, const char *v)
@@ -248,7 +229,7 @@ static void kint_or_null_n(ly_buf *b, const char *quoted, size_t n, int has, int
 {
     key_n(b, quoted, n, f);
     if (has)
-        put_int(b, v);
+        ly_buf_put_int(b, v);
     else
         ly_buf_put(b, "null", 4);
 }
@@ -399,7 +380,7 @@ static void kopt_time_n(ly_buf *b, const char *quoted, size_t n, int64_t t, int6
     if (t == none)
         ly_buf_put(b, "null", 4);
     else
-        put_int(b, t);
+        ly_buf_put_int(b, t);
 }
 
 void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t clock)

@@ -104,17 +104,59 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
+/* Two digits per step from a table of "00".."99": half the divisions. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                  "8081828384858687888990919293949596979899";
+
+/* Writes u's digits so that they end just before `end`; returns where they
+ * start. */
+static char *digits_before(char *end, uint64_t u)
+{
+    while (u >= 100) {
+        end -= 2;
+        memcpy(end, digit_pairs + u % 100 * 2, 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        end -= 2;
+        memcpy(end, digit_pairs + u * 2, 2);
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
 const char *ly_format_int(char tmp[24], int64_t v)
 {
-    int i = 23;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    tmp[i] = '\0';
-    do
-        tmp[--i] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
+    tmp[23] = '\0';
+    char *d = digits_before(tmp + 23, u);
     if (v < 0)
-        tmp[--i] = '-';
-    return tmp + i;
+        *--d = '-';
+    return d;
+}
+
+static int decimal_digits(uint64_t u)
+{
+    int n = 1;
+    for (; u >= 10000; u /= 10000)
+        n += 4;
+    return n + (u >= 10) + (u >= 100) + (u >= 1000);
+}
+
+void ly_buf_put_int(ly_buf *b, int64_t v)
+{
+    if (ly_buf_reserve(b, 20) < 0)
+        return;
+    char *o = b->data + b->len;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *o++ = '-';
+    o += decimal_digits(u);
+    digits_before(o, u);
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }
 
 /* ---- ly_format_double: the shortest of %.15g, %.16g and %.17g that reads
@@ -247,8 +289,7 @@ void ly_buf_json_double(ly_buf *b, double v)
     /* Whole numbers (30.0, 1.0, 0.0 fill churn alerts) print as %.15g would
      * print them, without printf and strtod. */
     if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
-        const char *d = ly_format_int(tmp, (int64_t)v);
-        ly_buf_put(b, d, strlen(d));
+        ly_buf_put_int(b, (int64_t)v);
         ly_buf_put(b, ".0", 2);
         return;
     }

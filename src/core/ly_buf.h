@@ -34,6 +34,8 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
 /* Writes v in decimal, NUL-terminated, ending at tmp's end; returns where
  * it starts (no printf: outputs are simulate's hot path). */
 const char *ly_format_int(char tmp[24], int64_t v);
+/* Appends v in decimal (written in place: outputs are full of numbers). */
+void ly_buf_put_int(ly_buf *b, int64_t v);
 /* Writes the shortest decimal (15..17 digits) that reads back as v. */
 void ly_format_double(char *buf, size_t len, double v);
 /* Appends the shortest decimal that reads back as the same double (null

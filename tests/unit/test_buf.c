@@ -141,6 +141,31 @@ static void test_integers_in_decimal(void **s)
     assert_string_equal(ly_format_int(tmp, -42), "-42");
     assert_string_equal(ly_format_int(tmp, INT64_MIN), "-9223372036854775808");
     assert_string_equal(ly_format_int(tmp, INT64_MAX), "9223372036854775807");
+    /* Both writers against printf, at every digit count's edges. */
+    int64_t edges[200];
+    size_t n = 0;
+    edges[n++] = INT64_MIN, edges[n++] = INT64_MAX, edges[n++] = 0;
+    for (int64_t p = 1; n + 6 <= 200; p *= 10) {
+        edges[n++] = p - 1, edges[n++] = p, edges[n++] = p + 1;
+        edges[n++] = -(p - 1), edges[n++] = -p, edges[n++] = -(p + 1);
+        if (p > INT64_MAX / 10)
+            break;
+    }
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t v = i < (int)n ? edges[i] : (int64_t)(x >> (x % 64));
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        assert_string_equal(ly_format_int(tmp, v), want);
+        ly_buf b = {0};
+        ly_buf_put(&b, "x", 1);
+        ly_buf_put_int(&b, v);
+        assert_non_null(b.data);
+        assert_string_equal(b.data + 1, want);
+        assert_int_equal(b.len, strlen(want) + 1);
+        ly_buf_free(&b);
+    }
 }
 
 int main(void)
