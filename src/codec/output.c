@@ -68,8 +68,12 @@ typedef struct { char *p; size_t left; } id_writer;
 
 static void id_put(id_writer *w, const char *s)
 {
-    for (; *s && w->left > 1; w->left--)
-        *w->p++ = *s++;
+    size_t n = strlen(s);
+    if (n > w->left - 1)
+        n = w->left - 1;
+    memcpy(w->p, s, n);
+    w->p += n;
+    w->left -= n;
     *w->p = '\0';
 }
 

@@ -237,6 +237,33 @@ static void test_fast_path_agrees_with_general(void **s)
         agree(lines[i]);
 }
 
+/* Section 10's derived ids, cut like snprintf when the buffer is short. */
+static void test_output_ids_cut_like_snprintf(void **s)
+{
+    (void)s;
+    ly_output o = {0};
+    o.topic = LY_TOPIC_REWARDS;
+    o.source_event_id = "ev-123456789";
+    o.seq = 12;
+    char full[LY_OUTPUT_ID_MAX];
+    ly_output_event_id(&o, full, sizeof full);
+    assert_string_equal(full, "ev-123456789#12");
+    for (size_t len = 1; len <= strlen(full) + 1; len++) {
+        char cut[32], want[32];
+        memset(cut, 'x', sizeof cut);
+        ly_output_event_id(&o, cut, len);
+        snprintf(want, len, "%s", full);
+        assert_string_equal(cut, want);
+    }
+    o.source_event_id = NULL;
+    o.member_id = "m1";
+    o.timer = LY_TIMER_CHURN;
+    o.occurred_at = 1736503200000;
+    o.seq = 2;
+    ly_output_event_id(&o, full, sizeof full);
+    assert_string_equal(full, "m1#CHURN#1736503200000#2");
+}
+
 static void test_json_string_escapes(void **s)
 {
     (void)s;
@@ -291,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_section1_strict_utf8),
         cmocka_unit_test(test_fast_path_agrees_with_general),
         cmocka_unit_test(test_json_string_escapes),
+        cmocka_unit_test(test_output_ids_cut_like_snprintf),
     };
     return cmocka_run_group_tests_name("event", tests, setup, teardown);
 }
