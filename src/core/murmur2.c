@@ -34,5 +34,7 @@ uint32_t ly_murmur2(const void *key, size_t len)
 
 int32_t ly_murmur2_partition(const void *key, size_t len, int32_t partitions)
 {
+    if (partitions == 1) /* simulate's default: no need to hash */
+        return 0;
     return (int32_t)((ly_murmur2(key, len) & 0x7fffffffU) % (uint32_t)partitions);
 }
