@@ -7,8 +7,14 @@
 #define LY_DAY_MS  86400000LL
 #define LY_WEEK_MS 604800000LL
 
-/* The UTC day number (days since 1970-01-01) of a millisecond instant. */
-int64_t ly_time_day(int64_t ms);
+/* The UTC day number (days since 1970-01-01) of a millisecond instant
+ * (floor division: instants before 1970 fall on the right day). Inline:
+ * the engine asks it per event. */
+static inline int64_t ly_time_day(int64_t ms)
+{
+    int64_t q = ms / LY_DAY_MS;
+    return ms % LY_DAY_MS < 0 ? q - 1 : q;
+}
 /* The month index (year*12 + month-1) of a millisecond instant. */
 int32_t ly_time_month(int64_t ms);
 /* The first millisecond of a month index. */

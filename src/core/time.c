@@ -7,10 +7,6 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-int64_t ly_time_day(int64_t ms)
-{
-    return floor_div(ms, LY_DAY_MS);
-}
 
 /* Civil-from-days and days-from-civil after Howard Hinnant's public-domain
  * algorithms: exact for the proleptic Gregorian calendar. */

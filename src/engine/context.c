@@ -14,10 +14,6 @@ int32_t ly_ctx_month(ly_ctx *c, int64_t ms)
     return c->memo_month[slot] = ly_time_month(ms);
 }
 
-int64_t ly_ctx_time(const ly_ctx *c)
-{
-    return c->ev ? c->ev->occurred_at : c->clock;
-}
 
 ly_output ly_ctx_reward(ly_ctx *c, ly_reward_type type, int64_t delta)
 {
@@ -52,11 +48,4 @@ ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type)
     return o;
 }
 
-int64_t ly_points_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r) || r > LY_POINTS_MAX)
-        return b > 0 ? LY_POINTS_MAX : -LY_POINTS_MAX;
-    return r < -LY_POINTS_MAX ? -LY_POINTS_MAX : r;
-}
 

@@ -26,13 +26,23 @@ int32_t ly_ctx_month(ly_ctx *c, int64_t ms);
 ly_output ly_ctx_reward(ly_ctx *c, ly_reward_type type, int64_t delta);
 void ly_ctx_emit(ly_ctx *c, ly_output *o);
 /* occurred_at of what is being processed. */
-int64_t ly_ctx_time(const ly_ctx *c);
+static inline int64_t ly_ctx_time(const ly_ctx *c)
+{
+    return c->ev ? c->ev->occurred_at : c->clock;
+}
 
 /* Context (context.c). A notice output for the current source with the member's figures. */
 ly_output ly_ctx_notice(ly_ctx *c, ly_notice_type type);
 
-/* a + b within [-LY_POINTS_MAX, LY_POINTS_MAX] (saturating, never UB). */
-int64_t ly_points_add(int64_t a, int64_t b);
+/* a + b within [-LY_POINTS_MAX, LY_POINTS_MAX] (saturating, never UB).
+ * Inline, like ly_ctx_time: every credit and debit calls it. */
+static inline int64_t ly_points_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r) || r > LY_POINTS_MAX)
+        return b > 0 ? LY_POINTS_MAX : -LY_POINTS_MAX;
+    return r < -LY_POINTS_MAX ? -LY_POINTS_MAX : r;
+}
 
 /* Section 7 (engine_lots.c) */
 void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);

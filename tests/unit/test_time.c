@@ -31,6 +31,8 @@ static void test_section1_days(void **s)
     assert_int_equal(ly_time_day(LY_DAY_MS - 1), 0);
     assert_int_equal(ly_time_day(LY_DAY_MS), 1);
     assert_int_equal(ly_time_day(-1), -1);
+    assert_int_equal(ly_time_day(-LY_DAY_MS), -1);
+    assert_int_equal(ly_time_day(-LY_DAY_MS - 1), -2);
 }
 
 int main(void)
