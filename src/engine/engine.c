@@ -160,17 +160,16 @@ static void apply_redeem_cancel(ly_ctx *c)
 
 static void apply_redeem(ly_ctx *c)
 {
-    ly_member *m = c->m;
     int64_t p = c->ev->points;
-    ly_output out;
-    if (m->balance >= p) {
+    int accepted = c->m->balance >= p;
+    if (accepted)
         ly_lots_debit(c, p);
-        out = ly_ctx_reward(c, LY_RW_POINTS_REDEEMED, -p);
+    /* One initialisation (an assignment per branch copied the output). */
+    ly_output out = ly_ctx_reward(c, accepted ? LY_RW_POINTS_REDEEMED : LY_RW_REDEMPTION_REJECTED, accepted ? -p : 0);
+    if (accepted)
         remember_redemption(c);
-    } else {
-        out = ly_ctx_reward(c, LY_RW_REDEMPTION_REJECTED, 0);
+    else
         out.reason = "INSUFFICIENT_POINTS";
-    }
     out.reward_id = c->ev->reward_id;
     ly_ctx_emit(c, &out);
 }
