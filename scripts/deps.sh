@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyajl-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev
-  redis-server kcat default-jre-headless maven valgrind clang
+  redis-server kcat default-jre-headless maven valgrind clang libclang-rt-dev
   libjs-chart.js chromium
 )
 
