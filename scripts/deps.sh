@@ -3,9 +3,15 @@
 # when something is missing, so a second run costs nothing.
 set -euo pipefail
 
+# What the product builds against (docker/Dockerfile installs the same:
+# tests/cli checks it), then the tools of the tests, benchmarks and demo
+# (libclang-rt-dev: clang's sanitizer and libFuzzer runtime).
+libraries=(
+  librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyajl-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev
+)
 packages=(
   build-essential cmake pkg-config
-  librdkafka-dev libavro-dev libhiredis-dev libcmocka-dev libjansson-dev libyajl-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev
+  "${libraries[@]}"
   redis-server kcat default-jre-headless maven valgrind clang libclang-rt-dev
   libjs-chart.js chromium
 )

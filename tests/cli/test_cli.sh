@@ -126,9 +126,9 @@ printf 'bogus.key=1\n' >"$tmp/bogus.properties"
 check config-unknown-hint 78 "$bin" config check "$tmp/bogus.properties"
 contains config-unknown-hint-msg "$tmp/err" "--config-doc"
 
-# The container build installs what scripts/deps.sh installs (there is no
-# Docker engine here to build it).
-for pkg in $(grep -o 'lib[a-z0-9-]*-dev' "$root/scripts/deps.sh"); do
+# The container build installs the libraries scripts/deps.sh installs
+# (there is no Docker engine here to build it).
+for pkg in $(sed -n '/^libraries=(/,/^)/p' "$root/scripts/deps.sh" | grep -o 'lib[a-z0-9-]*-dev'); do
   contains "docker-$pkg" "$root/docker/Dockerfile" "$pkg"
 done
 check docker-config 0 "$bin" config check "$root/docker/loyalty.properties"
