@@ -1,4 +1,5 @@
-/* Engine and simulate throughput, and engine memory per member, on a
+/* Engine and simulate throughput, and engine memory per member (and by
+ * part of the member: record, orders, redemptions, ...), on a
  * generated stream. Prints medians of several runs; asserts nothing.
  *
  *   bench_engine [MEMBERS] [DAYS] [RUNS]   (defaults 20000 365 5)
@@ -28,6 +29,33 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Where a member's bytes go: the record, then each array by capacity (as
+ * ly_partition_memory counts them), summed over the members. */
+enum { PART_RECORD, PART_ORDERS, PART_REDEMPTIONS, PART_LOTS, PART_DAYS, PART_SPEND, PART_OTHER, PART_COUNT };
+static const char *const part_names[PART_COUNT] = { "record", "orders", "redemptions", "lots",
+                                                    "day totals", "spend", "other" };
+
+static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
+{
+    for (int p = 0; p < PART_COUNT; p++)
+        out[p] = 0;
+    for (size_t i = 0; i < k; i++) {
+        const ly_member *m = all[i];
+        size_t arrays = ly_member_heap_bytes(m);
+        size_t orders = m->orders.cap * sizeof *m->orders.v + m->settled.cap * sizeof *m->settled.v;
+        size_t redemptions = m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
+        size_t lots = m->lots.cap * sizeof *m->lots.v, days = m->days.cap * sizeof *m->days.v;
+        size_t spend = m->spend.cap * sizeof *m->spend.v;
+        out[PART_RECORD] += sizeof *m;
+        out[PART_ORDERS] += (double)orders;
+        out[PART_REDEMPTIONS] += (double)redemptions;
+        out[PART_LOTS] += (double)lots;
+        out[PART_DAYS] += (double)days;
+        out[PART_SPEND] += (double)spend;
+        out[PART_OTHER] += (double)(arrays - orders - redemptions - lots - days - spend);
+    }
 }
 
 static uint64_t outputs;
@@ -83,6 +111,7 @@ int main(int argc, char **argv)
 
     double engine[50], sim[50];
     size_t mem = 0, nmembers = 0;
+    double parts[PART_COUNT] = { 0 };
     ly_sink sink = { NULL, count_output, drop_internal };
     for (int r = 0; r < runs; r++) {
         ly_partition *pt = ly_partition_new(&prog);
@@ -104,7 +133,9 @@ int main(int argc, char **argv)
         }
         engine[r] = (double)n / (now() - t0);
         mem = ly_partition_memory(pt);
-        ly_partition_members(pt, &nmembers);
+        ly_member **all = ly_partition_members(pt, &nmembers);
+        if (all)
+            memory_by_part(all, nmembers, parts);
         ly_partition_destroy(pt);
     }
     uint64_t engine_outputs = outputs;
@@ -132,6 +163,16 @@ int main(int argc, char **argv)
     printf("simulate JSON in -> JSON out (median %d): %8.0f events/s\n", runs, median(sim, runs));
     printf("engine memory: %zu bytes for %zu members = %.0f bytes/member\n", mem, nmembers,
            nmembers ? (double)mem / (double)nmembers : 0.0);
+    if (nmembers) {
+        double members_bytes = 0;
+        printf("  by part (bytes/member):");
+        for (int p = 0; p < PART_COUNT; p++) {
+            printf(" %s %.0f,", part_names[p], parts[p] / (double)nmembers);
+            members_bytes += parts[p];
+        }
+        /* Records that are not (yet) members, the table, timers, dedupe. */
+        printf(" table, timers and dedupe %.0f\n", ((double)mem - members_bytes) / (double)nmembers);
+    }
     ly_arena_destroy(arena);
     free(evs);
     free(text);
