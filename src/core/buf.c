@@ -164,7 +164,6 @@ void ly_buf_put_int(ly_buf *b, int64_t v)
  * strtod for up to three precisions cost ~1 us each; in the range alerts
  * use, the digits and the read-back test are worked out exactly in 128-bit
  * integers instead, and anything else goes through printf. */
-#ifdef __SIZEOF_INT128__
 typedef unsigned __int128 u128;
 
 static u128 pow10_u128(int k) /* 0 <= k <= 38 */
@@ -268,15 +267,6 @@ static int format_exact(char *out, double v)
     }
     return 0;
 }
-#else
-/* Compilers without 128-bit integers (32-bit targets): printf for all. */
-static int format_exact(char *out, double v)
-{
-    (void)out;
-    (void)v;
-    return 0;
-}
-#endif
 
 void ly_format_double(char *buf, size_t len, double v)
 {
