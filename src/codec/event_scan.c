@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event_scan.h"
+#include "ly_buf.h"
 
 typedef struct {
     const char *p, *end;
@@ -56,17 +57,13 @@ static inline __attribute__((always_inline)) int plain_string(scan *s, const cha
         return 0;
     /* In locals: through s, every step was a store the compiler kept. */
     const char *b = s->p, *p = b, *end = s->end;
-    /* Eight bytes at a time: the usual bit tricks flag each byte that is
-     * '"', '\\', below 0x20 or not ASCII, and the lowest flag is exact (a
-     * borrow only runs upwards from a flagged byte): there the bytes are
+    /* Eight bytes at a time, flagging each byte JSON would escape and each
+     * one that is not ASCII: from the first flagged byte on, the bytes are
      * looked at one by one. */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (end - p >= 8) {
-        uint64_t w, q, bs;
+        uint64_t w;
         memcpy(&w, p, 8);
-        q = w ^ (ones * '"');
-        bs = w ^ (ones * '\\');
-        uint64_t flags = (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w) | w) & highs;
+        uint64_t flags = ly_json_special_bytes(w) | (w & 0x8080808080808080ULL);
         if (flags) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             p += __builtin_ctzll(flags) / 8; /* the first byte is w's lowest */

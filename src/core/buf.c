@@ -65,16 +65,12 @@ void ly_buf_json_string(ly_buf *b, const char *s, size_t n)
     char *o = b->data + b->len;
     *o++ = '"';
     /* Ids and names rarely need escaping: find the plain run eight bytes at
-     * a time (no byte '"', '\\' or below 0x20: the zero-byte bit trick),
-     * and copy it in one go. */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+     * a time, and copy it in one go. */
     size_t plain = 0;
     for (; plain + 8 <= n; plain += 8) {
-        uint64_t w, q, bs;
+        uint64_t w;
         memcpy(&w, s + plain, 8);
-        q = w ^ (ones * '"');
-        bs = w ^ (ones * '\\');
-        if ((((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs)
+        if (ly_json_special_bytes(w))
             break;
     }
     while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')

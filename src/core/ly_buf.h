@@ -31,6 +31,18 @@ char *ly_buf_extend(ly_buf *b, size_t n);
 void ly_buf_printf(ly_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quoted, escaped). */
 void ly_buf_json_string(ly_buf *b, const char *s, size_t n);
+/* Eight bytes of a string, read with memcpy: the high bit set in each byte
+ * that is '"', '\\' or below 0x20 - what a JSON string cannot hold as is
+ * (the usual bit tricks for a zero byte and a byte less than n). On a
+ * little-endian machine the lowest flag is exact (a borrow only runs upwards
+ * from a flagged byte): it marks the first such byte. Shared by the writer
+ * above and the JSON event scanner. */
+static inline uint64_t ly_json_special_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs;
+}
 /* Writes v in decimal, NUL-terminated, ending at tmp's end; returns where
  * it starts (no printf: outputs are simulate's hot path). */
 const char *ly_format_int(char tmp[24], int64_t v);
