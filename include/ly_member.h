@@ -172,6 +172,9 @@ const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r);
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);
 #define LY_VEC_PUSH(vec) ((__typeof__((vec).v))ly_vec_push(&(vec), sizeof *(vec).v))
+/* Removes a LY_VEC's first k elements (k <= n), keeping the others' order. */
+void ly_vec_drop_front(void *vec, uint32_t k, size_t elem_size);
+#define LY_VEC_DROP_FRONT(vec, k) ly_vec_drop_front(&(vec), (k), sizeof *(vec).v)
 /* The same for a vector of member m: a failure marks m->oom, which the
  * engine reports (ly_engine_apply / ly_engine_fire), never a silent loss. */
 void *ly_member_push(ly_member *m, void *vec, size_t elem_size);

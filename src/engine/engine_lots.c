@@ -122,9 +122,7 @@ void ly_lots_debit(ly_ctx *c, int64_t points)
         if (l->points == 0)
             used++;
     }
-    for (uint32_t i = used; i < m->lots.n; i++)
-        m->lots.v[i - used] = m->lots.v[i];
-    m->lots.n -= used;
+    LY_VEC_DROP_FRONT(m->lots, used);
     m->balance = ly_points_add(m->balance, -points);
     if (used)
         ly_lots_schedule(m);

@@ -7,9 +7,9 @@
 void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
-    ly_member_extra *x = m->extra;
+    const ly_member_extra *x = ly_member_extra_of(m);
     uint32_t done = 0;
-    while (x && done < x->expiry_notices.n && x->expiry_notices.v[done].due <= due) {
+    while (done < x->expiry_notices.n && x->expiry_notices.v[done].due <= due) {
         int64_t expires = x->expiry_notices.v[done++].expires;
         int64_t points = ly_lots_expiring_at(m, expires);
         if (points <= 0)
@@ -19,10 +19,8 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
         o.expires_at = expires;
         ly_ctx_emit(c, &o);
     }
-    for (uint32_t i = done; x && i < x->expiry_notices.n; i++)
-        x->expiry_notices.v[i - done] = x->expiry_notices.v[i];
-    if (x)
-        x->expiry_notices.n -= done;
+    if (done) /* then the member has its extra part */
+        LY_VEC_DROP_FRONT(m->extra->expiry_notices, done);
     ly_lots_schedule_notices(m);
 }
 
@@ -30,15 +28,13 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
 void ly_notices_fire_tier(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
-    ly_member_extra *x = m->extra;
+    const ly_member_extra *x = ly_member_extra_of(m);
     uint32_t done = 0;
-    while (x && done < x->tier_notices.n && x->tier_notices.v[done] <= due)
+    while (done < x->tier_notices.n && x->tier_notices.v[done] <= due)
         done++;
-    for (uint32_t i = done; x && i < x->tier_notices.n; i++)
-        x->tier_notices.v[i - done] = x->tier_notices.v[i];
-    if (x)
-        x->tier_notices.n -= done;
-    m->due[LY_TIMER_TIER_NOTICE] = x && x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
+    if (done) /* then the member has its extra part */
+        LY_VEC_DROP_FRONT(m->extra->tier_notices, done);
+    m->due[LY_TIMER_TIER_NOTICE] = x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
     if (m->tier == LY_TIER_BASIC || m->due[LY_TIMER_TIER_REVIEW] == LY_NO_TIMER)
         return;
     int64_t q = ly_engine_qualifying(c->p, m, due), threshold = c->p->tier_threshold[m->tier];

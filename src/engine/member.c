@@ -316,6 +316,15 @@ void *ly_vec_push(void *vec, size_t elem_size)
     return v->v + (size_t)v->n++ * elem_size;
 }
 
+void ly_vec_drop_front(void *vec, uint32_t k, size_t elem_size)
+{
+    any_vec *v = vec;
+    if (k == 0)
+        return;
+    memmove(v->v, v->v + (size_t)k * elem_size, (size_t)(v->n - k) * elem_size);
+    v->n -= k;
+}
+
 /* Eight bytes at a time with a multiply-xorshift mix (in the spirit of
  * wyhash/murmur3's finaliser): ids are hashed several times per event. */
 static uint64_t mix(uint64_t x)
