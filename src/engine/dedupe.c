@@ -114,7 +114,10 @@ static int grow_fifo(ly_dedupe *d)
 
 int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until)
 {
-    if ((d->count + 1) * 2 > d->cap && grow_slots(d) < 0)
+    /* At most a quarter full: nearly every lookup is of a new id, which
+     * probes to an empty slot, and at half full those chains cost a tenth
+     * of the engine's time (the slots are a few hundred KB at most). */
+    if ((d->count + 1) * 4 > d->cap && grow_slots(d) < 0)
         return -1;
     if (d->len == d->fifo_cap && grow_fifo(d) < 0)
         return -1;

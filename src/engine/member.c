@@ -336,18 +336,49 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 32);
 }
 
+/* Words are read little-endian whatever the host, so keys (which are
+ * stored) are the same everywhere; on x86 and arm these are plain loads. */
+static inline uint64_t le64_at(const char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint64_t le32_at(const char *s)
+{
+    uint32_t v;
+    memcpy(&v, s, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+/* The last len < 8 bytes as a word, zero above them. Overlapping loads, not
+ * a copy into a zeroed word: byte stores read back as one word stall the
+ * load (store forwarding fails), which once made this the hash's cost. */
+static inline uint64_t tail_word(const char *s, size_t len)
+{
+    if (len >= 4)
+        return le32_at(s) | le32_at(s + len - 4) << (8 * (len - 4));
+    if (len == 0)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint64_t)u[0] | (uint64_t)u[len / 2] << (8 * (len / 2)) | (uint64_t)u[len - 1] << (8 * (len - 1));
+}
+
 uint64_t ly_member_key(const char *s)
 {
     size_t len = strlen(s);
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
     while (len >= 8) {
-        uint64_t k;
-        memcpy(&k, s, 8);
-        h = mix(h ^ k);
+        h = mix(h ^ le64_at(s));
         s += 8;
         len -= 8;
     }
-    uint64_t tail = 0;
-    memcpy(&tail, s, len);
-    return mix(h ^ tail ^ ((uint64_t)len << 56));
+    return mix(h ^ tail_word(s, len) ^ ((uint64_t)len << 56));
 }

@@ -193,6 +193,60 @@ static void test_lot_expiry_off_a_month_start_is_corrupt(void **s)
     ly_member_clear(&m);
 }
 
+/* Order, event and member keys are stored with the state: their values may
+ * never change. Pinned for a few ids, and every length from 0 to 40 against
+ * the definition (8-byte little-endian words, then the rest zero-filled). */
+static uint64_t key_mix(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    return x ^ (x >> 32);
+}
+
+static uint64_t key_by_definition(const unsigned char *s, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t w = 0;
+        for (int b = 0; b < 8; b++)
+            w |= (uint64_t)s[i + b] << (8 * b);
+        h = key_mix(h ^ w);
+    }
+    uint64_t tail = 0;
+    for (size_t b = 0; i + b < len; b++)
+        tail |= (uint64_t)s[i + b] << (8 * b);
+    return key_mix(h ^ tail ^ ((uint64_t)(len - i) << 56));
+}
+
+static void test_member_keys_never_change(void **s)
+{
+    (void)s;
+    static const struct { const char *id; uint64_t key; } pinned[] = {
+        { "", 0x4e17cf67001b3979ULL },         { "a", 0xda2e7e100f3c4d8bULL },
+        { "ab", 0x7acf0f7cda0c8215ULL },       { "abc", 0x8a3066d55bc9bfaeULL },
+        { "abcd", 0x0b269e77b2d16e4aULL },     { "mbr-0000654", 0x896def69cc72e376ULL },
+        { "ev-bdf0", 0x02c187418ade7c32ULL },  { "order-12345678901234567890", 0xb2670120bacd1718ULL },
+        { "\xc3\xa9t\xc3\xa9", 0x9d540528d746780cULL },
+    };
+    for (size_t i = 0; i < sizeof pinned / sizeof *pinned; i++)
+        assert_true(ly_member_key(pinned[i].id) == pinned[i].key);
+    unsigned char buf[48];
+    uint64_t x = 88172645463325252ULL;
+    for (int round = 0; round < 200; round++) {
+        for (size_t len = 0; len <= 40; len++) {
+            for (size_t b = 0; b < len; b++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                buf[b] = (unsigned char)(x % 255 + 1); /* no NUL inside */
+            }
+            buf[len] = 0;
+            assert_true(ly_member_key((const char *)buf) == key_by_definition(buf, len));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_version1_state_still_loads),
         cmocka_unit_test(test_decoder_rejects_garbage),
         cmocka_unit_test(test_lot_expiry_off_a_month_start_is_corrupt),
+        cmocka_unit_test(test_member_keys_never_change),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
