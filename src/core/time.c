@@ -10,9 +10,9 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 /* Civil-from-days and days-from-civil after Howard Hinnant's public-domain
  * algorithms: exact for the proleptic Gregorian calendar. */
-int32_t ly_time_month(int64_t ms)
+static int32_t month_of_day_any(int64_t day)
 {
-    int64_t z = ly_time_day(ms) + 719468;
+    int64_t z = day + 719468;
     int64_t era = floor_div(z, 146097);
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -23,6 +23,24 @@ int32_t ly_time_month(int64_t ms)
     if (m <= 2)
         y++;
     return (int32_t)(y * 12 + (m - 1));
+}
+
+/* 1968-03-01 .. 2100-02-28: every fourth year a leap year, so four-year
+ * cycles of 1461 days, March-based years, in 32-bit arithmetic. The engine
+ * asks this per event; the general path took 4% of its time. */
+#define FAST_FIRST_DAY (-671)  /* 1968-03-01 */
+#define FAST_LAST_DAY  47540   /* 2100-02-28 */
+
+int32_t ly_time_month(int64_t ms)
+{
+    int64_t day = ly_time_day(ms);
+    if (day < FAST_FIRST_DAY || day > FAST_LAST_DAY)
+        return month_of_day_any(day);
+    uint32_t z = (uint32_t)(day - FAST_FIRST_DAY), r = z % 1461;
+    uint32_t year_in_cycle = (r - r / 1460) / 365, doy = r - 365 * year_in_cycle;
+    uint32_t mp = (5 * doy + 2) / 153; /* 0 = March .. 11 = February */
+    int32_t year = 1968 + (int32_t)(4 * (z / 1461) + year_in_cycle) + (mp >= 10);
+    return year * 12 + (int32_t)(mp < 10 ? mp + 2 : mp - 10);
 }
 
 int64_t ly_time_month_start(int32_t month)

@@ -24,6 +24,22 @@ static void test_section1_months(void **s)
     }
 }
 
+/* Every day from 1960 to 2110 (the fast path covers 1968-03 .. 2100-02):
+ * its first and last millisecond and noon fall in the month whose start is
+ * at or before them and whose successor's start is after them. */
+static void test_section1_month_of_every_day(void **s)
+{
+    (void)s;
+    for (int64_t day = -3653; day <= 51135; day++) {
+        const int64_t at[3] = { day * LY_DAY_MS, day * LY_DAY_MS + LY_DAY_MS / 2, day * LY_DAY_MS + LY_DAY_MS - 1 };
+        for (int i = 0; i < 3; i++) {
+            int32_t m = ly_time_month(at[i]);
+            assert_true(ly_time_month_start(m) <= at[i]);
+            assert_true(ly_time_month_start(m + 1) > at[i]);
+        }
+    }
+}
+
 static void test_section1_days(void **s)
 {
     (void)s;
@@ -40,6 +56,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_section1_months),
         cmocka_unit_test(test_section1_days),
+        cmocka_unit_test(test_section1_month_of_every_day),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
 }
