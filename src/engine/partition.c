@@ -446,6 +446,10 @@ int ly_partition_process_keyed(ly_partition *pt, const ly_event *ev, uint64_t me
     if (!m)
         return -1;
     int was_member = m->exists;
+    /* sync_timers reads the member's queue entry after the event: its miss
+     * overlaps the event's work instead of following it. */
+    if (m->timer_pos >= 0)
+        __builtin_prefetch(&pt->heap[m->timer_pos]);
     ly_apply_result r = ly_engine_apply(p, m, ev, pt->clock, sink);
     if (r == LY_APPLY_ENOMEM)
         return -1;
