@@ -6,44 +6,46 @@
 #include "ly_state.h"
 #include "ly_time.h"
 
-/* Written in place: the pipeline encodes every changed member per batch,
- * a few hundred varints each, and a copy through a scratch array showed. */
-static void put_u(ly_buf *b, uint64_t v)
+/* The encoder writes through a cursor into room reserved once per member
+ * (state_bound): the pipeline encodes every changed member per batch, and
+ * a capacity check and a NUL per varint were most of the encoder's time. */
+#define VARINT_MAX 10
+
+static unsigned char *w_u(unsigned char *o, uint64_t v)
 {
-    if (ly_buf_reserve(b, 10) < 0)
-        return;
-    unsigned char *o = (unsigned char *)b->data + b->len;
     while (v > 0x7F) {
         *o++ = (unsigned char)(v | 0x80);
         v >>= 7;
     }
     *o++ = (unsigned char)v;
-    b->len = (size_t)((char *)o - b->data);
-    b->data[b->len] = '\0';
+    return o;
+}
+
+static unsigned char *w_i(unsigned char *o, int64_t v)
+{
+    return w_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static unsigned char *w_raw64(unsigned char *o, uint64_t v)
+{
+    ly_put_le64((char *)o, v);
+    return o + 8;
+}
+
+static unsigned char *w_str(unsigned char *o, const char *s, size_t n)
+{
+    o = w_u(o, n);
+    memcpy(o, s, n);
+    return o + n;
 }
 
 void ly_state_put_uvarint(ly_buf *b, uint64_t v)
 {
-    put_u(b, v);
-}
-
-static void put_i(ly_buf *b, int64_t v)
-{
-    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-static void put_raw64(ly_buf *b, uint64_t v)
-{
-    char *at = ly_buf_extend(b, 8);
-    if (at)
-        ly_put_le64(at, v);
-}
-
-static void put_str(ly_buf *b, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    put_u(b, n);
-    ly_buf_put(b, s ? s : "", n);
+    if (ly_buf_reserve(b, VARINT_MAX) < 0)
+        return;
+    unsigned char *o = (unsigned char *)b->data + b->len;
+    b->len = (size_t)((char *)w_u(o, v) - b->data);
+    b->data[b->len] = '\0';
 }
 
 /* Optional instants in a fixed order; bit i set when present. Version 1
@@ -71,78 +73,133 @@ static int absent(int version, int i, int64_t v)
     return i > last_due ? 0 : v == LY_NO_TIME;
 }
 
-void ly_state_encode(const ly_member *cm, ly_buf *b)
+/* The most bytes ly_state_encode writes for m, besides the redemptions'
+ * reward ids (reserved one by one: a bound for those could be quadratic). */
+static size_t state_bound(const ly_member *m, const ly_member_extra *x, size_t referrer_len, size_t earliest_len)
 {
-    ly_member *m = (ly_member *)cm; /* times() hands out pointers; nothing is written */
-    const ly_member_extra *x = ly_member_extra_of(m);
-    int64_t referral_at = x->referral_at;
-    char version = LY_STATE_VERSION;
-    ly_buf_put(b, &version, 1);
-    unsigned flags = m->exists | m->has_sentiment << 1 | m->referral_granted << 2;
-    put_u(b, flags);
-    put_u(b, m->tier);
-    put_u(b, m->inactivity);
-    put_u(b, m->alerted);
-    put_u(b, m->milestones);
-    put_u(b, m->once_done);
-    put_u(b, (uint64_t)m->purchase_count);
+    const size_t v = VARINT_MAX;
+    return 1 + 7 * v + v + N_TIMES * v + 8 + 2 * v + referrer_len + earliest_len +
+           v + (size_t)m->lots.n * 3 * v + v + (size_t)m->spend.n * 2 * v + v + (size_t)m->days.n * 2 * v +
+           v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->platforms.n * 8 +
+           v + (size_t)x->referred.n * 8 + v + (size_t)x->campaigns.n * (8 + 2 * v) + v +
+           v + (size_t)x->expiry_notices.n * 2 * v + v + (size_t)x->tier_notices.n * v + 4 * v;
+}
+
+/* Each redemption with its reward id, reserving as it goes; the cursor is
+ * b's end before and after. */
+static int put_redemptions(const ly_member *m, ly_buf *b)
+{
+    for (uint32_t i = 0; i < m->redemptions.n; i++) {
+        const ly_redemption *rd = &m->redemptions.v[i];
+        const char *reward = ly_member_reward_id(m, rd);
+        size_t n = strlen(reward);
+        if (ly_buf_reserve(b, 8 + 3 * VARINT_MAX + n) < 0)
+            return -1;
+        unsigned char *o = (unsigned char *)b->data + b->len;
+        o = w_raw64(o, rd->key);
+        o = w_i(o, rd->points);
+        o = w_u(o, rd->cancelled);
+        o = w_str(o, reward, n);
+        b->len = (size_t)((char *)o - b->data);
+    }
+    return 0;
+}
+
+static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, unsigned char *o)
+{
+    /* The instants in times()'s version 2 order. */
+    const int64_t t[N_TIMES] = { m->first_seen, m->tier_since, m->first_purchase, m->last_purchase,
+                                 m->high_alert_at, x->referral_at, m->earliest_purchase_at,
+                                 m->due[0], m->due[1], m->due[2], m->due[3], m->due[4], m->due[5], m->due[6],
+                                 m->balance, m->lifetime };
+    *o++ = LY_STATE_VERSION;
+    o = w_u(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
+    o = w_u(o, m->tier);
+    o = w_u(o, m->inactivity);
+    o = w_u(o, m->alerted);
+    o = w_u(o, m->milestones);
+    o = w_u(o, m->once_done);
+    o = w_u(o, (uint64_t)m->purchase_count);
     uint64_t mask = 0;
     for (int i = 0; i < N_TIMES; i++)
-        if (!absent(LY_STATE_VERSION, i, *times(m, &referral_at, LY_STATE_VERSION, i)))
+        if (!absent(LY_STATE_VERSION, i, t[i]))
             mask |= 1u << i;
-    put_u(b, mask);
+    o = w_u(o, mask);
     for (int i = 0; i < N_TIMES; i++)
         if (mask & (1u << i))
-            put_i(b, *times(m, &referral_at, LY_STATE_VERSION, i));
+            o = w_i(o, t[i]);
     if (m->has_sentiment) {
         uint64_t bits;
         memcpy(&bits, &m->sentiment, 8);
-        put_raw64(b, bits);
+        o = w_raw64(o, bits);
     }
-    put_str(b, x->referrer);
-    put_str(b, m->earliest_purchase_id);
-    put_u(b, m->lots.n);
+    return o;
+}
+
+static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, unsigned char *o)
+{
+    o = w_u(o, m->lots.n);
     for (uint32_t i = 0; i < m->lots.n; i++)
-        put_i(b, m->lots.v[i].month), put_i(b, ly_lot_expires(&m->lots.v[i])), put_i(b, m->lots.v[i].points);
-    put_u(b, m->spend.n);
+        o = w_i(o, m->lots.v[i].month), o = w_i(o, ly_lot_expires(&m->lots.v[i])), o = w_i(o, m->lots.v[i].points);
+    o = w_u(o, m->spend.n);
     for (uint32_t i = 0; i < m->spend.n; i++)
-        put_i(b, m->spend.v[i].month), put_i(b, m->spend.v[i].net_minor);
-    put_u(b, m->days.n);
+        o = w_i(o, m->spend.v[i].month), o = w_i(o, m->spend.v[i].net_minor);
+    o = w_u(o, m->days.n);
     for (uint32_t i = 0; i < m->days.n; i++)
-        put_i(b, m->days.v[i].day), put_i(b, m->days.v[i].points);
-    put_u(b, ly_member_order_count(m));
+        o = w_i(o, m->days.v[i].day), o = w_i(o, m->days.v[i].points);
+    o = w_u(o, ly_member_order_count(m));
     for (uint32_t i = 0; i < ly_member_order_count(m); i++) {
-        ly_order o = ly_member_order_at(m, i);
-        put_raw64(b, o.key);
-        put_i(b, o.amount), put_i(b, o.refunded), put_i(b, o.points);
-        put_i(b, o.release_at == LY_NO_TIME ? 0 : o.release_at); /* no release is ever at 0 */
+        ly_order od = ly_member_order_at(m, i);
+        o = w_raw64(o, od.key);
+        o = w_i(o, od.amount), o = w_i(o, od.refunded), o = w_i(o, od.points);
+        o = w_i(o, od.release_at == LY_NO_TIME ? 0 : od.release_at); /* no release is ever at 0 */
     }
-    put_u(b, m->platforms.n);
+    o = w_u(o, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
-        put_raw64(b, m->platforms.v[i]);
-    put_u(b, x->referred.n);
+        o = w_raw64(o, m->platforms.v[i]);
+    o = w_u(o, x->referred.n);
     for (uint32_t i = 0; i < x->referred.n; i++)
-        put_raw64(b, x->referred.v[i]);
-    put_u(b, x->campaigns.n);
+        o = w_raw64(o, x->referred.v[i]);
+    o = w_u(o, x->campaigns.n);
     for (uint32_t i = 0; i < x->campaigns.n; i++)
-        put_raw64(b, x->campaigns.v[i].key), put_i(b, x->campaigns.v[i].points), put_i(b, x->campaigns.v[i].uses);
-    put_u(b, m->redemptions.n);
-    for (uint32_t i = 0; i < m->redemptions.n; i++) {
-        put_raw64(b, m->redemptions.v[i].key);
-        put_i(b, m->redemptions.v[i].points);
-        put_u(b, m->redemptions.v[i].cancelled);
-        put_str(b, ly_member_reward_id(m, &m->redemptions.v[i]));
-    }
-    put_u(b, x->expiry_notices.n);
+        o = w_raw64(o, x->campaigns.v[i].key), o = w_i(o, x->campaigns.v[i].points), o = w_i(o, x->campaigns.v[i].uses);
+    return w_u(o, m->redemptions.n);
+}
+
+static unsigned char *put_tail(const ly_member *m, const ly_member_extra *x, unsigned char *o)
+{
+    o = w_u(o, x->expiry_notices.n);
     for (uint32_t i = 0; i < x->expiry_notices.n; i++)
-        put_i(b, x->expiry_notices.v[i].due), put_i(b, x->expiry_notices.v[i].expires);
-    put_u(b, x->tier_notices.n);
+        o = w_i(o, x->expiry_notices.v[i].due), o = w_i(o, x->expiry_notices.v[i].expires);
+    o = w_u(o, x->tier_notices.n);
     for (uint32_t i = 0; i < x->tier_notices.n; i++)
-        put_i(b, x->tier_notices.v[i]);
-    put_u(b, (uint64_t)m->birthday);
-    put_u(b, (uint64_t)m->birthday_paid_year);
-    put_i(b, m->purchases_minor);
-    put_i(b, m->first_purchase_minor);
+        o = w_i(o, x->tier_notices.v[i]);
+    o = w_u(o, (uint64_t)m->birthday);
+    o = w_u(o, (uint64_t)m->birthday_paid_year);
+    o = w_i(o, m->purchases_minor);
+    return w_i(o, m->first_purchase_minor);
+}
+
+void ly_state_encode(const ly_member *m, ly_buf *b)
+{
+    const ly_member_extra *x = ly_member_extra_of(m);
+    size_t referrer_len = x->referrer ? strlen(x->referrer) : 0;
+    size_t earliest_len = m->earliest_purchase_id ? strlen(m->earliest_purchase_id) : 0;
+    size_t start = b->len;
+    if (ly_buf_reserve(b, state_bound(m, x, referrer_len, earliest_len)) < 0)
+        return;
+    unsigned char *o = put_head(m, x, (unsigned char *)b->data + b->len);
+    o = w_str(o, x->referrer ? x->referrer : "", referrer_len);
+    o = w_str(o, m->earliest_purchase_id ? m->earliest_purchase_id : "", earliest_len);
+    o = put_arrays(m, x, o);
+    b->len = (size_t)((char *)o - b->data);
+    size_t tail = (2 + 2 * (size_t)x->expiry_notices.n + (size_t)x->tier_notices.n + 4) * VARINT_MAX;
+    if (put_redemptions(m, b) < 0 || ly_buf_reserve(b, tail) < 0) {
+        b->len = start;
+        return;
+    }
+    b->len = (size_t)((char *)put_tail(m, x, (unsigned char *)b->data + b->len) - b->data);
+    b->data[b->len] = '\0';
 }
 
 /* oom: an allocation failed (the bytes may be fine); it implies bad. */

@@ -123,6 +123,13 @@ static int make_clients(runner *r, char *errstr, size_t errlen)
     rd_kafka_conf_set_log_cb(pc, on_log);
     if (!(r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, errlen)))
         return -1;
+    for (int t = 0; t < LY_T_COUNT; t++) {
+        if (!(r->out_topics[t] = rd_kafka_topic_new(r->producer, cfg->topics[t], NULL))) {
+            snprintf(errstr, errlen, "producer handle of topic %s: %s", cfg->topics[t],
+                     rd_kafka_err2str(rd_kafka_last_error()));
+            return -1;
+        }
+    }
     rd_kafka_error_t *e = rd_kafka_init_transactions(r->producer, 60000);
     if (e) {
         snprintf(errstr, errlen, "init transactions (%s): %s", txid, rd_kafka_error_string(e));
@@ -473,6 +480,9 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
     ly_run_committer_stop(&r);
     if (r.store)
         r.stats->redis_redirections = ly_store_redirections(r.store);
+    for (int t = 0; t < LY_T_COUNT; t++)
+        if (r.out_topics[t])
+            rd_kafka_topic_destroy(r.out_topics[t]);
     if (r.producer)
         rd_kafka_destroy(r.producer);
     free(r.parts);

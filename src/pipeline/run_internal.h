@@ -95,6 +95,9 @@ struct runner {
     volatile sig_atomic_t *stop, *reload;
     ly_metrics *metrics;
     rd_kafka_t *consumer, *producer;
+    /* The producer's handle of each topic by role: producing by name made
+     * librdkafka look the topic up under its write lock per record. */
+    rd_kafka_topic_t *out_topics[LY_T_COUNT];
     ly_store *store;
     ly_avro *avro;
     int32_t nparts;

@@ -169,7 +169,7 @@ static int produce_records(runner *r, ly_batch *b)
     while (ly_batch_next(b, &rec)) {
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(
-                r->producer, RD_KAFKA_V_TOPIC(r->cfg->topics[rec.role]), RD_KAFKA_V_KEY(rec.key, rec.klen),
+                r->producer, RD_KAFKA_V_RKT(r->out_topics[rec.role]), RD_KAFKA_V_KEY(rec.key, rec.klen),
                 RD_KAFKA_V_VALUE((void *)rec.val, rec.vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
