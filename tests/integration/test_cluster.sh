@@ -54,14 +54,19 @@ for p in "${ports[@]}"; do
   if [ -n "$(redis-cli -p "$p" cluster getkeysinslot "$slot" 10)" ]; then src=$p; elif [ -z "$dst" ]; then dst=$p; fi
 done
 src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
-"$BIN" run --config "$cfg" --drain 2>"$work/run2.log" &
-pid=$!; pids=("$pid")
-sleep 0.5 # the processor has read the slot map by now
+# The slot is mid-migration when the processor starts: its map still names
+# src, whose keys have all gone to dst, so its first reads of partition 0
+# are answered with ASK whatever its speed. The move is then finished while
+# it may still run (later commands: MOVED). Moving it only after a sleep
+# made the test depend on the processor being slower than the sleep.
 redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" >/dev/null
 redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" >/dev/null
 for k in $(redis-cli -p "$src" cluster getkeysinslot "$slot" 100); do
   redis-cli -p "$src" migrate 127.0.0.1 "$dst" "$k" 0 5000 >/dev/null
 done
+"$BIN" run --config "$cfg" --drain 2>"$work/run2.log" &
+pid=$!; pids=("$pid")
+sleep 0.3
 for p in "${ports[@]}"; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" >/dev/null; done
 echo "moved slot $slot (partition 0) from node $src to node $dst while the processor ran"
 wait "$pid" || { tail -20 "$work/run2.log"; exit 1; }
