@@ -163,25 +163,77 @@ done:
     return rc == 0 ? 0 : -1;
 }
 
-static int produce_records(runner *r, ly_batch *b)
+/* Records go to librdkafka a topic at a time (rd_kafka_produce_batch: one
+ * enqueue per topic and chunk, not per record), in their order within each
+ * topic; the order across topics does not matter to anyone. */
+#define PRODUCE_CHUNK 512
+
+/* Enqueues msgs[0..n) for one topic, waiting out a full queue. A queue that
+ * refused a record but took a later one would have reordered them: that
+ * fails, and the transaction is retried. */
+static int produce_topic(runner *r, int role, rd_kafka_message_t *msgs, size_t n)
 {
-    ly_batch_record rec;
-    while (ly_batch_next(b, &rec)) {
-        for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                r->producer, RD_KAFKA_V_RKT(r->out_topics[rec.role]), RD_KAFKA_V_KEY(rec.key, rec.klen),
-                RD_KAFKA_V_VALUE((void *)rec.val, rec.vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-                break;
-            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                ly_run_log("error", "produce to %s: %s", r->cfg->topics[rec.role], rd_kafka_err2str(e));
+    size_t done = 0;
+    while (done < n) {
+        rd_kafka_produce_batch(r->out_topics[role], RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, msgs + done,
+                               (int)(n - done));
+        size_t failed = done;
+        while (failed < n && msgs[failed].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            failed++;
+        if (failed == n)
+            return 0;
+        for (size_t i = failed; i < n; i++) {
+            if (msgs[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                ly_run_log("warn", "produce to %s: a full queue took records out of order", r->cfg->topics[role]);
                 return -1;
             }
-            rd_kafka_poll(r->producer, 10);
+            if (msgs[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                ly_run_log("error", "produce to %s: %s", r->cfg->topics[role], rd_kafka_err2str(msgs[i].err));
+                return -1;
+            }
         }
+        done = failed;
+        rd_kafka_poll(r->producer, 10);
     }
     return 0;
+}
+
+static int flush_chunk(runner *r, const ly_batch_record *recs, size_t n, rd_kafka_message_t *msgs)
+{
+    for (int role = 0; role < LY_T_COUNT; role++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (recs[i].role != role)
+                continue;
+            msgs[k] = (rd_kafka_message_t){ .payload = (void *)recs[i].val, .len = recs[i].vlen,
+                                            .key = (void *)recs[i].key, .key_len = recs[i].klen };
+            k++;
+        }
+        if (k && produce_topic(r, role, msgs, k) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int produce_records(runner *r, ly_batch *b)
+{
+    ly_batch_record *recs = malloc(PRODUCE_CHUNK * sizeof *recs);
+    rd_kafka_message_t *msgs = malloc(PRODUCE_CHUNK * sizeof *msgs);
+    int rc = recs && msgs ? 0 : -1;
+    size_t n = 0;
+    while (rc == 0 && ly_batch_next(b, &recs[n])) {
+        if (++n == PRODUCE_CHUNK) {
+            rc = flush_chunk(r, recs, n, msgs);
+            n = 0;
+        }
+    }
+    if (rc == 0 && n)
+        rc = flush_chunk(r, recs, n, msgs);
+    if (!recs || !msgs)
+        ly_run_log("error", "out of memory producing a batch");
+    free(recs);
+    free(msgs);
+    return rc;
 }
 
 /* A later batch of the same partition replaces an earlier one's entry: the

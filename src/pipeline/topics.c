@@ -1,6 +1,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "ly_topics.h"
 
 static const char *const defaults[LY_T_COUNT] = {
@@ -26,6 +27,22 @@ static void read_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT], int
             if (!md->topics[i].err && strcmp(md->topics[i].topic, names[k]) == 0)
                 counts[k] = md->topics[i].partition_cnt;
     rd_kafka_metadata_destroy(md);
+}
+
+/* A broker answers CreateTopics once the controller has the topics; its
+ * own metadata may name them a moment later (seen as 0 partitions under
+ * load). Every topic exists now, so this asks again for up to 10 s. */
+static void wait_for_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT], int32_t counts[LY_T_COUNT])
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        read_counts(rk, names, counts);
+        int missing = 0;
+        for (int k = 0; k < LY_T_COUNT; k++)
+            missing |= counts[k] == 0;
+        if (!missing)
+            return;
+        nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+    }
 }
 
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
@@ -81,7 +98,7 @@ int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT],
             rd_kafka_event_destroy(ev);
     }
     if (rc == 0 && counts)
-        read_counts(rk, names, counts);
+        wait_for_counts(rk, names, counts);
     rd_kafka_AdminOptions_destroy(opt);
     rd_kafka_queue_destroy(q);
     for (int i = 0; i < n; i++)

@@ -21,3 +21,16 @@ member=$(grep -m1 -o '"member_id":"mbr-[0-9]*"' "$work/actual.jsonl" | cut -d'"'
 grep -q '"expected_purchases_next_52w":' "$work/member.json"
 "$BIN" fit --from-redis --config "$cfg" | tee "$work/fit.json"
 grep -q '"customers":' "$work/fit.json"
+
+# A producer queue far smaller than a batch: the records wait for room in
+# their order (rd_kafka_produce_batch refuses the rest of a chunk with
+# QUEUE_FULL) and nothing is lost or reordered.
+cfg=$(config pipeq 2 q1)
+echo "kafka.queue.buffering.max.messages=40" >>"$cfg"
+"$BIN" topics create --config "$cfg" --partitions 2
+"$BIN" gen --members 300 --days 60 --seed 12 --out "$work/small.jsonl"
+"$BIN" produce --config "$cfg" --input "$work/small.jsonl"
+"$BIN" run --config "$cfg" --drain 2>"$work/runq.log" || { tail -20 "$work/runq.log"; exit 1; }
+grep '^run:' "$work/runq.log"
+collect "$cfg"
+expect_equal "$work/small.jsonl" 2
