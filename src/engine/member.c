@@ -338,24 +338,26 @@ static uint64_t mix(uint64_t x)
 
 /* Words are read little-endian whatever the host, so keys (which are
  * stored) are the same everywhere; on x86 and arm these are plain loads. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FROM_LE64(v) __builtin_bswap64(v)
+#define FROM_LE32(v) __builtin_bswap32(v)
+#else
+#define FROM_LE64(v) (v)
+#define FROM_LE32(v) (v)
+#endif
+
 static inline uint64_t le64_at(const char *s)
 {
     uint64_t v;
     memcpy(&v, s, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
+    return FROM_LE64(v);
 }
 
 static inline uint64_t le32_at(const char *s)
 {
     uint32_t v;
     memcpy(&v, s, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
+    return FROM_LE32(v);
 }
 
 /* The last len < 8 bytes as a word, zero above them. Overlapping loads, not
