@@ -95,7 +95,7 @@ launch_kafka() {
   for _ in $(seq 1 600); do
     if kcat -b "127.0.0.1:$port" -L -m 2 >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$(cat "$dir/kafka/kafka.pid")" 2>/dev/null; then
-      log "kafka exited during start-up:"; tail -20 "$dir/kafka/logs/stdout.log" "$dir/kafka/logs/server.log" >&2 || true
+      log "kafka exited during start-up:"; tail -n 20 "$dir/kafka/logs/stdout.log" "$dir/kafka/logs/server.log" >&2 || true
       return 1
     fi
     sleep 0.1

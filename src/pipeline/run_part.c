@@ -204,6 +204,15 @@ static void pop(part *p, int role)
     p->off[role] = m->offset + 1;
     p->events++;
     rd_kafka_message_destroy(m);
+    /* The broker thread wrote the next messages on another core: their
+     * first read was a miss in decode_head. Fetch the one after next's
+     * descriptor and the next's payload (its descriptor came last time). */
+    if (q->head + 1 < q->n) {
+        __builtin_prefetch(q->v[q->head + 1]);
+        __builtin_prefetch(&q->v[q->head + 1]->offset); /* the descriptor may straddle two lines */
+    }
+    if (q->head < q->n && q->v[q->head]->payload)
+        __builtin_prefetch(q->v[q->head]->payload);
     q->decoded = 0;
     ly_arena_reset(q->arena);
 }
