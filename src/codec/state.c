@@ -7,7 +7,7 @@
 #include "ly_time.h"
 
 /* The encoder writes through a cursor into room reserved once per member
- * (state_bound): the pipeline encodes every changed member per batch, and
+ * (head_bound, tail_bound): the pipeline encodes every changed member per batch, and
  * a capacity check and a NUL per varint were most of the encoder's time. */
 #define VARINT_MAX 10
 
@@ -52,7 +52,10 @@ void ly_state_put_uvarint(ly_buf *b, uint64_t v)
  * had three timers (EXPIRY, TIER_REVIEW, CHURN) where version 2 has all. */
 #define N_TIMES_V1 12
 #define N_TIMES 16
-static int64_t *times(ly_member *m, int64_t *referral_at, int version, int i)
+/* Where each of a version's instants lives, in its order (out holds
+ * N_TIMES, of which version 1 fills N_TIMES_V1). The encoder reads through
+ * it, the decoder writes; built once per member either way. */
+static void time_fields(ly_member *m, int64_t *referral_at, int version, int64_t *out[N_TIMES])
 {
     int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
                              &m->high_alert_at, referral_at, &m->earliest_purchase_at,
@@ -62,7 +65,10 @@ static int64_t *times(ly_member *m, int64_t *referral_at, int version, int i)
                                 &m->high_alert_at, referral_at, &m->earliest_purchase_at,
                                 &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_TIER_REVIEW], &m->due[LY_TIMER_CHURN],
                                 &m->balance, &m->lifetime };
-    return version == 1 ? v1[i] : v2[i];
+    if (version == 1)
+        memcpy(out, v1, sizeof v1);
+    else
+        memcpy(out, v2, sizeof v2);
 }
 
 static int absent(int version, int i, int64_t v)
@@ -73,16 +79,22 @@ static int absent(int version, int i, int64_t v)
     return i > last_due ? 0 : v == LY_NO_TIME;
 }
 
-/* The most bytes ly_state_encode writes for m, besides the redemptions'
- * reward ids (reserved one by one: a bound for those could be quadratic). */
-static size_t state_bound(const ly_member *m, const ly_member_extra *x, size_t referrer_len, size_t earliest_len)
+/* The most bytes put_tail writes. */
+static size_t tail_bound(const ly_member_extra *x)
+{
+    return (2 + 2 * (size_t)x->expiry_notices.n + (size_t)x->tier_notices.n + 4) * VARINT_MAX;
+}
+
+/* The most bytes put_head, the two strings and put_arrays write (the
+ * redemptions that follow reserve one by one, with their reward ids: a
+ * bound for those could be quadratic). */
+static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t referrer_len, size_t earliest_len)
 {
     const size_t v = VARINT_MAX;
     return 1 + 7 * v + v + N_TIMES * v + 8 + 2 * v + referrer_len + earliest_len +
            v + (size_t)m->lots.n * 3 * v + v + (size_t)m->spend.n * 2 * v + v + (size_t)m->days.n * 2 * v +
            v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->platforms.n * 8 +
-           v + (size_t)x->referred.n * 8 + v + (size_t)x->campaigns.n * (8 + 2 * v) + v +
-           v + (size_t)x->expiry_notices.n * 2 * v + v + (size_t)x->tier_notices.n * v + 4 * v;
+           v + (size_t)x->referred.n * 8 + v + (size_t)x->campaigns.n * (8 + 2 * v) + v;
 }
 
 /* Each redemption with its reward id, reserving as it goes; the cursor is
@@ -107,11 +119,8 @@ static int put_redemptions(const ly_member *m, ly_buf *b)
 
 static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
-    /* The instants in times()'s version 2 order. */
-    const int64_t t[N_TIMES] = { m->first_seen, m->tier_since, m->first_purchase, m->last_purchase,
-                                 m->high_alert_at, x->referral_at, m->earliest_purchase_at,
-                                 m->due[0], m->due[1], m->due[2], m->due[3], m->due[4], m->due[5], m->due[6],
-                                 m->balance, m->lifetime };
+    int64_t referral_at = x->referral_at, *t[N_TIMES];
+    time_fields((ly_member *)m, &referral_at, LY_STATE_VERSION, t); /* read only */
     *o++ = LY_STATE_VERSION;
     o = w_u(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
     o = w_u(o, m->tier);
@@ -122,12 +131,12 @@ static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, uns
     o = w_u(o, (uint64_t)m->purchase_count);
     uint64_t mask = 0;
     for (int i = 0; i < N_TIMES; i++)
-        if (!absent(LY_STATE_VERSION, i, t[i]))
+        if (!absent(LY_STATE_VERSION, i, *t[i]))
             mask |= 1u << i;
     o = w_u(o, mask);
     for (int i = 0; i < N_TIMES; i++)
         if (mask & (1u << i))
-            o = w_i(o, t[i]);
+            o = w_i(o, *t[i]);
     if (m->has_sentiment) {
         uint64_t bits;
         memcpy(&bits, &m->sentiment, 8);
@@ -186,15 +195,14 @@ void ly_state_encode(const ly_member *m, ly_buf *b)
     size_t referrer_len = x->referrer ? strlen(x->referrer) : 0;
     size_t earliest_len = m->earliest_purchase_id ? strlen(m->earliest_purchase_id) : 0;
     size_t start = b->len;
-    if (ly_buf_reserve(b, state_bound(m, x, referrer_len, earliest_len)) < 0)
+    if (ly_buf_reserve(b, head_bound(m, x, referrer_len, earliest_len)) < 0)
         return;
     unsigned char *o = put_head(m, x, (unsigned char *)b->data + b->len);
     o = w_str(o, x->referrer ? x->referrer : "", referrer_len);
     o = w_str(o, m->earliest_purchase_id ? m->earliest_purchase_id : "", earliest_len);
     o = put_arrays(m, x, o);
     b->len = (size_t)((char *)o - b->data);
-    size_t tail = (2 + 2 * (size_t)x->expiry_notices.n + (size_t)x->tier_notices.n + 4) * VARINT_MAX;
-    if (put_redemptions(m, b) < 0 || ly_buf_reserve(b, tail) < 0) {
+    if (put_redemptions(m, b) < 0 || ly_buf_reserve(b, tail_bound(x)) < 0) {
         b->len = start;
         return;
     }
@@ -381,10 +389,11 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
-    int64_t referral_at = LY_NO_TIME;
+    int64_t referral_at = LY_NO_TIME, *t[N_TIMES];
+    time_fields(m, &referral_at, version, t);
     for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
-            *times(m, &referral_at, version, i) = get_i(&r);
+            *t[i] = get_i(&r);
     if (m->has_sentiment) {
         uint64_t bits = get_raw64(&r);
         memcpy(&m->sentiment, &bits, 8);
