@@ -47,12 +47,16 @@ typedef struct { int64_t due, expires; } ly_expiry_notice;
 typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
 /* Section 15: an accepted redemption, by the REDEEM's event id key. Its
  * reward id is kept once per member (a member redeems the same few rewards):
- * `reward` is its offset in the member's reward_ids. */
-typedef struct {
+ * `reward` is its offset in the member's reward_ids, below
+ * LY_REWARD_OFFSET_LIMIT. Packed to 4-byte alignment: 20 bytes, not 24 - a
+ * member keeps every redemption for good (read fields by value; packed
+ * members have no aligned address). */
+#define LY_REWARD_OFFSET_LIMIT (1u << 31)
+typedef struct __attribute__((packed, aligned(4))) {
     uint64_t key;
     int64_t points;
-    uint32_t reward;
-    uint8_t cancelled;
+    uint32_t reward : 31;
+    uint32_t cancelled : 1;
 } ly_redemption;
 
 /* A growable array; n and cap count elements. */
@@ -83,11 +87,14 @@ typedef struct ly_member {
     uint8_t tier;
     uint8_t inactivity;     /* ly_risk raised by CHURN timers */
     uint8_t alerted;        /* highest ly_risk alerted in the episode */
-    uint8_t has_sentiment;
-    uint8_t referral_granted;
-    uint8_t dirty;          /* changed since the partition last handed it out */
-    uint8_t oom;            /* an allocation failed while the engine ran: the state is not whole */
+    /* Bits: with the birthday beside them the record is 8 bytes shorter. */
+    uint8_t has_sentiment : 1;
+    uint8_t referral_granted : 1;
+    uint8_t dirty : 1;      /* changed since the partition last handed it out */
+    uint8_t oom : 1;        /* an allocation failed while the engine ran: the state is not whole */
     uint16_t milestones;    /* bit i: milestone i reached */
+    int16_t birthday;       /* MMDD, 0: none (section 14) */
+    int16_t birthday_paid_year; /* UTC year of the last BIRTHDAY_BONUS, 0: none */
     uint32_t once_done;     /* bit per event type: once-per-member used */
     int64_t first_seen;
     int64_t balance, lifetime;
@@ -111,8 +118,6 @@ typedef struct ly_member {
     LY_VEC(ly_redemption) redemptions;
     LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
     ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
-    int16_t birthday;                        /* MMDD, 0: none (section 14) */
-    int16_t birthday_paid_year;              /* UTC year of the last BIRTHDAY_BONUS, 0: none */
     /* Member value: purchase amounts, for the mean repeat transaction. */
     int64_t purchases_minor;                 /* all purchases' amounts */
     int64_t first_purchase_minor;            /* the earliest purchase's amount */

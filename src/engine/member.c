@@ -278,12 +278,14 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
                              const char *reward_id, size_t reward_len)
 {
     int64_t off = reward_offset(m, reward_id, reward_len);
-    ly_redemption *r = off < 0 ? NULL : ly_vec_push(&m->redemptions, sizeof *r);
+    /* 2 GiB of distinct reward ids for one member cannot be allocated
+     * anyway: past it, the redemption fails as without memory. */
+    ly_redemption *r = off < 0 || off >= LY_REWARD_OFFSET_LIMIT ? NULL : ly_vec_push(&m->redemptions, sizeof *r);
     if (!r) {
         m->oom = 1;
         return -1;
     }
-    *r = (ly_redemption){ key, points, (uint32_t)off, cancelled };
+    *r = (ly_redemption){ key, points, (uint32_t)off, cancelled != 0 };
     return 0;
 }
 

@@ -275,6 +275,20 @@ static int64_t earliest_due(const ly_member *m)
     return due;
 }
 
+/* Room for one more timer. The queue holds about one entry per member, so
+ * it grows by a quarter, not double: doubled, it held room for 32,768
+ * entries for 20,000 members (20 bytes per member on the bench stream). */
+static int grow_heap(ly_partition *pt)
+{
+    size_t cap = pt->heap_cap + pt->heap_cap / 4 + 1024;
+    timer *h = realloc(pt->heap, cap * sizeof *h);
+    if (!h)
+        return -1;
+    pt->heap = h;
+    pt->heap_cap = cap;
+    return 0;
+}
+
 /* Brings the queue in line with what the member wants (m->due[]). */
 static int sync_timers(ly_partition *pt, ly_member *m)
 {
@@ -287,10 +301,8 @@ static int sync_timers(ly_partition *pt, ly_member *m)
         sift_down(pt, (size_t)pos);
         sift_up(pt, (size_t)m->timer_pos);
     } else if (pos < 0 && due != LY_NO_TIMER) {
-        timer *h = ly_grow(pt->heap, &pt->heap_cap, pt->heap_n, sizeof *h, 1024);
-        if (!h)
+        if (pt->heap_n == pt->heap_cap && grow_heap(pt) < 0)
             return -1;
-        pt->heap = h;
         heap_set(pt, pt->heap_n++, new_timer(m, due));
         sift_up(pt, pt->heap_n - 1);
     }
