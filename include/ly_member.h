@@ -22,13 +22,29 @@ typedef enum {
 } ly_timer_kind;
 typedef enum { LY_RISK_NONE, LY_RISK_MEDIUM, LY_RISK_HIGH } ly_risk;
 
+/* Members keep these small elements by the dozen, so they are packed: a
+ * lot in 12 bytes (not 16), a spend month in 10 (not 16), a day total in 6
+ * (not 8). Read and write their fields by value (packed fields have no
+ * aligned address to take). */
+#define LY_PACKED(align) __attribute__((packed, aligned(align)))
+
+/* Months (ly_time_month: year*12 + month-1) in 16 bits: events fall in
+ * 2000-2099 (months 24000-25199) and lots expire at most
+ * LY_LOT_EXPIRY_MONTHS_MAX (1200) months later, below 32767. */
+typedef int16_t ly_month16;
+#define LY_MONTH16_MIN (INT16_MIN + 1)
+#define LY_MONTH16_MAX INT16_MAX
+
 /* Section 7. A lot's expiry is fixed by the version in force at its first
  * credit (section 17). Expiry is always a month's start, so the month is
- * kept (16 bytes a lot, not 24); LY_NO_MONTH until known (state version 1). */
-#define LY_NO_MONTH INT32_MIN
-typedef struct { int32_t month, expires_month; int64_t points; } ly_lot;
-typedef struct { int32_t month; int64_t net_minor; } ly_spend;    /* section 8 */
-typedef struct { int32_t day; int32_t points; } ly_day_total;     /* section 6; cap <= 10^9 */
+ * kept; LY_NO_MONTH until known (state version 1). */
+#define LY_NO_MONTH INT16_MIN
+typedef struct LY_PACKED(4) { ly_month16 month, expires_month; int64_t points; } ly_lot;
+typedef struct LY_PACKED(2) { ly_month16 month; int64_t net_minor; } ly_spend; /* section 8 */
+/* Section 6: points given on a UTC day (days since the epoch: events fall in
+ * 2000-2099, days 10957-47481, and the daily cap is at most 10^9). */
+#define LY_DAY_TOTAL_LAST_DAY UINT16_MAX
+typedef struct LY_PACKED(2) { uint16_t day; int32_t points; } ly_day_total;
 /* Section 5 orders. Reversed points are not stored: they are always
  * floor(points * refunded / amount), the target of the last refund. */
 typedef struct {
@@ -52,7 +68,7 @@ typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
  * member keeps every redemption for good (read fields by value; packed
  * members have no aligned address). */
 #define LY_REWARD_OFFSET_LIMIT (1u << 31)
-typedef struct __attribute__((packed, aligned(4))) {
+typedef struct LY_PACKED(4) {
     uint64_t key;
     int64_t points;
     uint32_t reward : 31;

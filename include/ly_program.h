@@ -24,6 +24,8 @@ typedef enum { LY_ONCE_NEVER = 0, LY_ONCE_PER_MEMBER, LY_ONCE_PER_PLATFORM } ly_
 /* Balances, lifetime points and lots saturate here instead of overflowing:
  * 4.6 * 10^18, out of reach of any honest stream (see ly_program_check). */
 #define LY_POINTS_MAX (INT64_MAX / 2)
+/* Section 7: members keep lot months in 16 bits (ly_month16). */
+#define LY_LOT_EXPIRY_MONTHS_MAX 1200
 
 #define LY_MAX_LISTS 64        /* condition lists in one program version */
 #define LY_NAME_POOL 8192      /* bytes of their names */
@@ -73,7 +75,7 @@ typedef struct ly_program {
     ly_once engagement_once[LY_EV_COUNT];
     int64_t daily_cap;
     /* section 7 */
-    int32_t lot_expiry_months; /* a lot of month m expires at the start of m + this */
+    int32_t lot_expiry_months; /* a lot of month m expires at the start of m + this (<= LY_LOT_EXPIRY_MONTHS_MAX) */
     /* section 8 */
     int32_t qualifying_months;
     int64_t tier_review_ms;

@@ -236,15 +236,39 @@ static int64_t get_i(reader *r)
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/* A month as members keep it (ly_month16); a lot's month leaves room for
+ * its expiry, which may be computed from it (state version 1). */
+static ly_month16 month_in(reader *r, int64_t month, int64_t last)
+{
+    if (month < LY_MONTH16_MIN || month > last)
+        r->bad = 1;
+    return (ly_month16)month;
+}
+
+static ly_month16 lot_month(reader *r)
+{
+    return month_in(r, get_i(r), LY_MONTH16_MAX - LY_LOT_EXPIRY_MONTHS_MAX);
+}
+
 /* A lot's expiry: stored as an instant, kept as its month; anything but a
  * month's start is corrupt. */
-static int32_t expiry_month(reader *r)
+static ly_month16 expiry_month(reader *r)
 {
     int64_t ms = get_i(r);
     int32_t month = ly_time_month(ms);
     if (ly_time_month_start(month) != ms)
         r->bad = 1;
-    return month;
+    /* LY_NO_MONTH included: a version 1 lot re-encoded before adoption. */
+    return month == LY_NO_MONTH ? LY_NO_MONTH : month_in(r, month, LY_MONTH16_MAX);
+}
+
+/* A day total's day: members keep 16 bits of it (ly_day_total). */
+static uint16_t day_of(reader *r)
+{
+    int64_t day = get_i(r);
+    if (day < 0 || day > LY_DAY_TOTAL_LAST_DAY)
+        r->bad = 1;
+    return (uint16_t)day;
 }
 
 static uint64_t get_raw64(reader *r)
@@ -408,12 +432,12 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
     READ_VEC(&r, m->lots, n,
-             (e_->month = (int32_t)get_i(&r), e_->expires_month = version == 1 ? LY_NO_MONTH : expiry_month(&r),
+             (e_->month = lot_month(&r), e_->expires_month = version == 1 ? LY_NO_MONTH : expiry_month(&r),
               e_->points = get_i(&r)));
     n = get_count(&r, 2);
-    READ_VEC(&r, m->spend, n, (e_->month = (int32_t)get_i(&r), e_->net_minor = get_i(&r)));
+    READ_VEC(&r, m->spend, n, (e_->month = month_in(&r, get_i(&r), LY_MONTH16_MAX), e_->net_minor = get_i(&r)));
     n = get_count(&r, 2);
-    READ_VEC(&r, m->days, n, (e_->day = (int32_t)get_i(&r), e_->points = (int32_t)get_i(&r)));
+    READ_VEC(&r, m->days, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
     READ_VEC(&r, m->orders, n,
              (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r),

@@ -184,19 +184,19 @@ static void forget_old_days(ly_member *m, int64_t clock)
     m->days.n = keep;
 }
 
-static int32_t *day_total(ly_ctx *c, int32_t day)
+static ly_day_total *day_total(ly_ctx *c, uint16_t day)
 {
     ly_member *m = c->m;
     if (m->days.n >= 8)
         forget_old_days(m, c->clock);
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day == day)
-            return &m->days.v[i].points;
+            return &m->days.v[i];
     ly_day_total *d = LY_MEMBER_PUSH(m, m->days);
     if (!d)
         return NULL;
     *d = (ly_day_total){ day, 0 };
-    return &d->points;
+    return d;
 }
 
 /* once_done bits and platform keys are stored with the member: they keep the
@@ -243,13 +243,14 @@ static void apply_engagement(ly_ctx *c)
     int64_t pts = c->p->engagement_points[ev->type];
     if (once_used(c))
         pts = 0;
-    int32_t *total = day_total(c, (int32_t)ly_time_day(ev->occurred_at));
+    /* Events are validated to 2000-2099: their day fits 16 bits. */
+    ly_day_total *total = day_total(c, (uint16_t)ly_time_day(ev->occurred_at));
     if (!total)
         return;
-    int64_t room = c->p->daily_cap - *total;
+    int64_t room = c->p->daily_cap - total->points;
     if (pts > room)
         pts = room > 0 ? room : 0;
-    *total += (int32_t)pts;
+    total->points += (int32_t)pts;
     if (pts > 0) {
         ly_lots_credit(c, pts, ev->occurred_at);
         ly_output out = ly_ctx_reward(c, LY_RW_POINTS_EARNED, pts);

@@ -54,7 +54,7 @@ const ly_program_key ly_program_keys[] = {
       "types that earn only on their first occurrence per member" },
     { "engagement.once_per_platform", LY_PK_ONCE_LIST, LY_ONCE_PER_PLATFORM, 0, 0, 1,
       "social types that earn only on their first occurrence per (member, platform)" },
-    { "lots.expiry_months", LY_PK_INT32, OFF(lot_expiry_months), 1, 1200, 1,
+    { "lots.expiry_months", LY_PK_INT32, OFF(lot_expiry_months), 1, LY_LOT_EXPIRY_MONTHS_MAX, 1,
       "points earned in month m expire at the first instant of month m + this" },
     { "milestones", LY_PK_MILESTONES, OFF(milestones), 0, LY_MAX_MILESTONES, 1,
       "ascending lifetime-point thresholds, each rewarded once (MILESTONE_<n>)" },

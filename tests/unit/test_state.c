@@ -193,6 +193,61 @@ static void test_lot_expiry_off_a_month_start_is_corrupt(void **s)
     ly_member_clear(&m);
 }
 
+/* Replaces the one place where the varint of `was` sits in state b by the
+ * varint of `now` (same length), so the rest of the state stays whole. */
+static void replace_varint(ly_buf *b, int64_t was, int64_t now)
+{
+    ly_buf from = {0}, to = {0};
+    put_i(&from, was), put_i(&to, now);
+    assert_int_equal(from.len, to.len);
+    char *hit = NULL;
+    for (size_t i = 0; i + from.len <= b->len; i++)
+        if (memcmp(b->data + i, from.data, from.len) == 0) {
+            assert_null(hit); /* the value is chosen to occur once */
+            hit = b->data + i;
+        }
+    assert_non_null(hit);
+    memcpy(hit, to.data, to.len);
+    ly_buf_free(&from), ly_buf_free(&to);
+}
+
+/* Members keep lot and spend months and day-total days in 16 bits
+ * (ly_member.h): a stored value beyond them is corrupt, not truncated. */
+static void test_months_and_days_beyond_16_bits_are_corrupt(void **s)
+{
+    (void)s;
+    ly_member m;
+    assert_int_equal(ly_member_init(&m, "m"), 0);
+    m.exists = 1;
+    ly_lot *l = LY_VEC_PUSH(m.lots);
+    ly_day_total *d = LY_VEC_PUSH(m.days);
+    assert_true(l && d);
+    *l = (ly_lot){ 2025 * 12 + 1, 2026 * 12 + 1, 500 };
+    *d = (ly_day_total){ 20123, 7 };
+    ly_buf good = {0};
+    ly_state_encode(&m, &good);
+    ly_member back;
+    char err[128];
+    assert_int_equal(ly_state_decode(good.data, good.len, "m", &back, err, sizeof err), 0);
+    assert_int_equal(back.lots.v[0].month, 2025 * 12 + 1);
+    assert_int_equal(back.days.v[0].day, 20123);
+    ly_member_clear(&back);
+    struct { int64_t was, now; } cases[] = {
+        { 2025 * 12 + 1, 32767 - 1200 + 1 }, /* the lot's month: no room for its expiry */
+        { 20123, 65536 },                    /* the day total's day */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ly_buf bad = {0};
+        ly_buf_put(&bad, good.data, good.len);
+        replace_varint(&bad, cases[i].was, cases[i].now);
+        assert_int_equal(ly_state_decode(bad.data, bad.len, "m", &back, err, sizeof err), -1);
+        assert_non_null(strstr(err, "corrupt state"));
+        ly_buf_free(&bad);
+    }
+    ly_buf_free(&good);
+    ly_member_clear(&m);
+}
+
 /* Order, event and member keys are stored with the state: their values may
  * never change. Pinned for a few ids, and every length from 0 to 40 against
  * the definition (8-byte little-endian words, then the rest zero-filled). */
@@ -254,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_version1_state_still_loads),
         cmocka_unit_test(test_decoder_rejects_garbage),
         cmocka_unit_test(test_lot_expiry_off_a_month_start_is_corrupt),
+        cmocka_unit_test(test_months_and_days_beyond_16_bits_are_corrupt),
         cmocka_unit_test(test_member_keys_never_change),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
