@@ -4,6 +4,7 @@
 #ifndef LY_MEMBER_H
 #define LY_MEMBER_H
 #include <stdint.h>
+#include <string.h>
 #include "ly_event.h"
 
 #define LY_NO_TIME INT64_MIN
@@ -92,13 +93,12 @@ typedef struct ly_member_extra {
 } ly_member_extra;
 
 typedef struct ly_member {
-    /* The id (ly_member_id): most are short and sit in the record, where a
-     * lookup finds them without a second cache miss; longer ones are owned
-     * apart. Either is NUL-padded to 16 bytes or more (the timer queue
-     * reads 16). */
+    /* The id (ly_member_id): most are short and sit here, NUL-padded, where
+     * a lookup finds them without a second cache miss. A longer one (16
+     * bytes or more) is owned apart: its address is in the first bytes and
+     * the last byte is 1 (a short id's is NUL). The timer queue reads 16
+     * bytes of either. The id's key is in the partition's table. */
     char id_short[16];
-    char *id_long;          /* owned; NULL when the id fits id_short */
-    uint64_t key;           /* ly_member_key(id): compared before the id */
     uint8_t exists;
     uint8_t tier;
     uint8_t inactivity;     /* ly_risk raised by CHURN timers */
@@ -141,7 +141,11 @@ typedef struct ly_member {
 
 static inline const char *ly_member_id(const ly_member *m)
 {
-    return m->id_long ? m->id_long : m->id_short;
+    if (!m->id_short[15])
+        return m->id_short;
+    const char *id_long;
+    memcpy(&id_long, m->id_short, sizeof id_long);
+    return id_long;
 }
 
 /* The extra part to read: the member's, or an empty one (never NULL). */

@@ -13,12 +13,17 @@ int ly_member_init(ly_member *m, const char *id)
 {
     memset(m, 0, sizeof *m);
     size_t len = strnlen(id, LY_MEMBER_ID_MAX);
-    if (len >= sizeof m->id_short && !(m->id_long = malloc(len + 1)))
-        return -1;
-    memcpy(m->id_long ? m->id_long : m->id_short, id, len);
-    if (m->id_long)
-        m->id_long[len] = '\0';
-    m->key = ly_member_key(ly_member_id(m));
+    if (len < sizeof m->id_short) {
+        memcpy(m->id_short, id, len);
+    } else {
+        char *id_long = malloc(len + 1);
+        if (!id_long)
+            return -1;
+        memcpy(id_long, id, len);
+        id_long[len] = '\0';
+        memcpy(m->id_short, &id_long, sizeof id_long);
+        m->id_short[15] = 1;
+    }
     m->first_seen = LY_NO_TIME;
     m->tier_since = LY_NO_TIME;
     m->first_purchase = m->last_purchase = LY_NO_TIME;
@@ -61,8 +66,9 @@ void ly_member_clear(ly_member *m)
 {
     if (!m)
         return;
-    free(m->id_long);
-    m->id_long = NULL;
+    if (m->id_short[15])
+        free((char *)ly_member_id(m));
+    memset(m->id_short, 0, sizeof m->id_short);
     free(m->earliest_purchase_id);
     m->earliest_purchase_id = NULL;
     free(m->lots.v);
@@ -112,8 +118,8 @@ size_t ly_member_heap_bytes(const ly_member *m)
     }
     if (m->earliest_purchase_id)
         n += strlen(m->earliest_purchase_id) + 1;
-    if (m->id_long)
-        n += strlen(m->id_long) + 1;
+    if (m->id_short[15])
+        n += strlen(ly_member_id(m)) + 1;
     return n;
 }
 

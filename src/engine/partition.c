@@ -128,9 +128,9 @@ void ly_partition_destroy(ly_partition *pt)
     free(pt);
 }
 
-static size_t slot_of(const ly_partition *pt, const ly_member *m)
+static size_t home_of(const ly_partition *pt, uint64_t key)
 {
-    return (size_t)m->key & (pt->cap - 1);
+    return (size_t)key & (pt->cap - 1);
 }
 
 /* Lookups by a key computed once per event (it also keys the dedupe). */
@@ -161,7 +161,7 @@ static int grow(ly_partition *pt)
     for (size_t i = 0; i < old_cap; i++) {
         if (!old[i].m)
             continue;
-        size_t j = slot_of(pt, old[i].m);
+        size_t j = home_of(pt, old[i].key);
         while (slots[j].m)
             j = (j + 1) & (pt->cap - 1);
         slots[j] = old[i];
@@ -184,10 +184,10 @@ static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
         free(m);
         return NULL;
     }
-    size_t i = (size_t)key & (pt->cap - 1);
+    size_t i = home_of(pt, key);
     while (pt->slots[i].m)
         i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = (slot){ m->key, m };
+    pt->slots[i] = (slot){ key, m };
     pt->count++;
     return m;
 }
@@ -354,13 +354,13 @@ static void remove_member(ly_partition *pt, ly_member *m)
     for (size_t i = 0; m->dirty && i < pt->dirty_n; i++)
         if (pt->dirty[i] == m)
             pt->dirty[i] = pt->dirty[--pt->dirty_n];
-    size_t i = slot_of(pt, m);
+    size_t i = home_of(pt, ly_member_key(ly_member_id(m)));
     while (pt->slots[i].m != m)
         i = (i + 1) & (pt->cap - 1);
     pt->slots[i] = (slot){ 0, NULL };
     /* Backward-shift deletion keeps every probe chain unbroken. */
     for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j].m; j = (j + 1) & (pt->cap - 1)) {
-        size_t home = slot_of(pt, pt->slots[j].m);
+        size_t home = home_of(pt, pt->slots[j].key);
         int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             pt->slots[i] = pt->slots[j];
@@ -537,10 +537,11 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
         free(m);
         return -1;
     }
-    size_t i = slot_of(pt, m);
+    uint64_t key = ly_member_key(ly_member_id(m));
+    size_t i = home_of(pt, key);
     while (pt->slots[i].m)
         i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = (slot){ m->key, m };
+    pt->slots[i] = (slot){ key, m };
     pt->count++;
     pt->members += m->exists;
     /* State written before lots carried their expiry (state version 1). */

@@ -254,6 +254,38 @@ static void test_section16_erase_removes_and_refuses_later_records(void **s)
     assert_true(ly_partition_is_erased(pt, "ghost"));
 }
 
+/* Erasing members among many (the table closes the gap each leaves) and
+ * with ids long enough to be kept outside the record: the others are all
+ * still found, with their points. */
+static void test_section16_erase_among_many_keeps_the_others(void **s)
+{
+    (void)s;
+    char id[80], ev[32], order[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, i % 2 ? "m%d" : "a-member-id-of-forty-characters-or-so-%d", i);
+        snprintf(ev, sizeof ev, "p%d", i), snprintf(order, sizeof order, "o%d", i);
+        purchase(ev, id, T0 + i, order, 10000);
+    }
+    for (int i = 0; i < 300; i += 3) {
+        snprintf(id, sizeof id, i % 2 ? "m%d" : "a-member-id-of-forty-characters-or-so-%d", i);
+        snprintf(ev, sizeof ev, "e%d", i);
+        interaction(ev, id, T0 + 1000 + i, LY_EV_ERASE, 0, NULL);
+    }
+    assert_int_equal(ly_partition_member_count(pt), 200);
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, i % 2 ? "m%d" : "a-member-id-of-forty-characters-or-so-%d", i);
+        const ly_member *m = member(id);
+        if (i % 3 == 0) {
+            assert_null(m);
+            assert_true(ly_partition_is_erased(pt, id));
+        } else {
+            assert_non_null(m);
+            assert_string_equal(ly_member_id(m), id);
+            assert_int_equal(m->balance, 200);
+        }
+    }
+}
+
 /* ---- section 17 ---- */
 
 static void test_section17_each_event_uses_its_version(void **s)
@@ -316,6 +348,7 @@ int main(void)
         T(test_section15_cancel_returns_points_not_lifetime),
         T(test_section15_cancel_reports_its_own_reward),
         T(test_section16_erase_removes_and_refuses_later_records),
+        T(test_section16_erase_among_many_keeps_the_others),
         T(test_section17_each_event_uses_its_version),
         T(test_section18_late_purchase_keeps_the_churn_timer),
         T(test_section1_points_saturate_instead_of_overflowing),
