@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     uint64_t engine_outputs = outputs;
     for (int r = 0; r < runs; r++) {
         FILE *devnull = fopen("/dev/null", "w");
-        ly_sim_options so = { &prog, 1, INT64_MIN, 0 };
+        ly_sim_options so = { &prog, 1, INT64_MIN, 0, NULL };
         ly_sim_stats st;
         static char buf[1 << 16];
         setvbuf(devnull, buf, _IOFBF, sizeof buf);

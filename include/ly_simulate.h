@@ -10,12 +10,26 @@
 #include "ly_output.h"
 #include "ly_program.h"
 
+/* The members of a finished simulation, handed over instead of freed (see
+ * ly_sim_options.keep). */
+typedef struct ly_sim_kept ly_sim_kept;
+
 typedef struct ly_sim_options {
     const ly_program *program;
     int32_t partitions; /* >= 1 */
     int64_t until;      /* fire timers due <= until at the end; INT64_MIN: don't */
     int progress;       /* print a progress line on stderr */
+    /* NULL: the run frees its members before it returns. Otherwise they
+     * are handed to *keep, which must be NULL, and are the caller's to free
+     * with ly_sim_kept_free (*keep stays NULL when there was no memory to
+     * hand them over: they were freed). For a process about to exit, which
+     * gives their pages back at once: freeing them one by one takes about
+     * a second per million members. */
+    ly_sim_kept **keep;
 } ly_sim_options;
+
+/* Frees what a simulation handed over. Accepts NULL. */
+void ly_sim_kept_free(ly_sim_kept *k);
 
 typedef struct ly_sim_stats {
     uint64_t lines, invalid, applied, repeats, rejected, internal, timers_fired;

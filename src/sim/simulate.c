@@ -327,6 +327,33 @@ static int write_state(sim *s, FILE *f)
     return rc;
 }
 
+struct ly_sim_kept {
+    ly_partition **parts;
+    int32_t np;
+};
+
+void ly_sim_kept_free(ly_sim_kept *k)
+{
+    if (!k)
+        return;
+    for (int32_t p = 0; k->parts && p < k->np; p++)
+        ly_partition_destroy(k->parts[p]);
+    free(k->parts);
+    free(k);
+}
+
+/* Hands the partitions to opt->keep when asked (and memory allows), so
+ * sim_free leaves them alone. */
+static void hand_over(sim *s)
+{
+    ly_sim_kept *k = s->opt->keep ? malloc(sizeof *k) : NULL;
+    if (!k)
+        return;
+    *k = (ly_sim_kept){ s->parts, s->np };
+    *s->opt->keep = k;
+    s->parts = NULL;
+}
+
 static void sim_free(sim *s)
 {
     for (int32_t p = 0; s->parts && p < s->np; p++)
@@ -377,6 +404,7 @@ int ly_simulate_buffer(const char *buf, size_t len, const ly_sim_options *opt, F
         snprintf(errstr, errlen, "simulate: out of memory writing the state");
         rc = -1;
     }
+    hand_over(&s);
     sim_free(&s);
     return rc;
 }

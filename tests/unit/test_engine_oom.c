@@ -55,7 +55,7 @@ static int run(const ly_program *p, const char *in, size_t len, int64_t until, c
 {
     size_t olen, slen;
     FILE *o = open_memstream(out, &olen), *s = open_memstream(state, &slen);
-    ly_sim_options opt = { p, 1, until, 0 };
+    ly_sim_options opt = { p, 1, until, 0, NULL };
     char err[256];
     int rc = ly_simulate_buffer(in, len, &opt, o, s, NULL, err, sizeof err);
     fclose(o);

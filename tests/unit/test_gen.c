@@ -58,7 +58,7 @@ static void test_stream_has_every_kind(void **s)
     FILE *f = open_memstream(&out, &olen);
     ly_program p;
     ly_program_reference(&p);
-    ly_sim_options opt = { &p, 1, INT64_MIN, 0 };
+    ly_sim_options opt = { &p, 1, INT64_MIN, 0, NULL };
     ly_sim_stats ss;
     assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, &ss, err, sizeof err), 0);
     fclose(f);
@@ -74,11 +74,48 @@ static void test_stream_has_every_kind(void **s)
     free(text);
 }
 
+static char *simulate(const char *text, size_t len, ly_sim_kept **keep, size_t *olen, ly_sim_stats *ss)
+{
+    char *out = NULL, err[128];
+    FILE *f = open_memstream(&out, olen);
+    ly_program p;
+    ly_program_reference(&p);
+    ly_sim_options opt = { &p, 2, INT64_MIN, 0, keep };
+    assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, ss, err, sizeof err), 0);
+    fclose(f);
+    return out;
+}
+
+/* Handing the members over (for a process about to exit) changes nothing
+ * else; what is handed over is the caller's, and frees whole. */
+static void test_simulate_hands_its_members_over(void **s)
+{
+    (void)s;
+    size_t len, la, lb;
+    ly_gen_stats st;
+    char *text = gen(5, &len, &st);
+    ly_sim_kept *kept = NULL;
+    ly_sim_stats sa, sb;
+    char *a = simulate(text, len, NULL, &la, &sa), *b = simulate(text, len, &kept, &lb, &sb);
+    assert_non_null(kept);
+    assert_true(sa.members > 200);
+    assert_int_equal(sa.members, sb.members);
+    assert_int_equal(sa.memory_bytes, sb.memory_bytes);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    ly_sim_kept_free(kept);
+    ly_sim_kept_free(NULL);
+    free(a);
+    free(b);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_same_stream),
         cmocka_unit_test(test_stream_has_every_kind),
+        cmocka_unit_test(test_simulate_hands_its_members_over),
     };
     return cmocka_run_group_tests_name("gen", tests, NULL, NULL);
 }

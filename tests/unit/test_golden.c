@@ -38,7 +38,7 @@ static char *run(const example *ex, char **state_out)
         if (ly_program_load_file(&p, path, err, sizeof err) < 0)
             fail_msg("%s", err);
     }
-    ly_sim_options opt = { &p, ex->partitions, ex->until, 0 };
+    ly_sim_options opt = { &p, ex->partitions, ex->until, 0, NULL };
     assert_int_equal(ly_simulate_buffer(in, len, &opt, o, s, NULL, err, sizeof err), 0);
     ly_program_free(&p);
     fclose(o);
