@@ -34,6 +34,20 @@ static void test_same_seed_same_stream(void **s)
     free(c);
 }
 
+/* Simulates text under the reference program; returns the outputs (caller frees). */
+static char *simulate(const char *text, size_t len, int32_t partitions, ly_sim_kept **keep, size_t *olen,
+                      ly_sim_stats *ss)
+{
+    char *out = NULL, err[128];
+    FILE *f = open_memstream(&out, olen);
+    ly_program p;
+    ly_program_reference(&p);
+    ly_sim_options opt = { &p, partitions, INT64_MIN, 0, keep };
+    assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, ss, err, sizeof err), 0);
+    fclose(f);
+    return out;
+}
+
 static void test_stream_has_every_kind(void **s)
 {
     (void)s;
@@ -53,15 +67,9 @@ static void test_stream_has_every_kind(void **s)
     assert_true(st.invalid > 0);
 
     /* Simulated, it exercises the rules: caps, refunds, rejections, churn. */
-    char *out = NULL, err[128];
     size_t olen;
-    FILE *f = open_memstream(&out, &olen);
-    ly_program p;
-    ly_program_reference(&p);
-    ly_sim_options opt = { &p, 1, INT64_MIN, 0, NULL };
     ly_sim_stats ss;
-    assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, &ss, err, sizeof err), 0);
-    fclose(f);
+    char *out = simulate(text, len, 1, NULL, &olen, &ss);
     static const char *const outputs[] = {
         "POINTS_REVERSED", "POINTS_REDEEMED", "REDEMPTION_REJECTED", "TIER_UPGRADE", "MILESTONE_REWARD",
         "REFERRAL_BONUS", "churn-alerts", "\"invalid\"", "refund_exceeds_order",
@@ -74,18 +82,6 @@ static void test_stream_has_every_kind(void **s)
     free(text);
 }
 
-static char *simulate(const char *text, size_t len, ly_sim_kept **keep, size_t *olen, ly_sim_stats *ss)
-{
-    char *out = NULL, err[128];
-    FILE *f = open_memstream(&out, olen);
-    ly_program p;
-    ly_program_reference(&p);
-    ly_sim_options opt = { &p, 2, INT64_MIN, 0, keep };
-    assert_int_equal(ly_simulate_buffer(text, len, &opt, f, NULL, ss, err, sizeof err), 0);
-    fclose(f);
-    return out;
-}
-
 /* Handing the members over (for a process about to exit) changes nothing
  * else; what is handed over is the caller's, and frees whole. */
 static void test_simulate_hands_its_members_over(void **s)
@@ -96,7 +92,7 @@ static void test_simulate_hands_its_members_over(void **s)
     char *text = gen(5, &len, &st);
     ly_sim_kept *kept = NULL;
     ly_sim_stats sa, sb;
-    char *a = simulate(text, len, NULL, &la, &sa), *b = simulate(text, len, &kept, &lb, &sb);
+    char *a = simulate(text, len, 2, NULL, &la, &sa), *b = simulate(text, len, 2, &kept, &lb, &sb);
     assert_non_null(kept);
     assert_true(sa.members > 200);
     assert_int_equal(sa.members, sb.members);
