@@ -327,6 +327,13 @@ static int write_state(sim *s, FILE *f)
     return rc;
 }
 
+static void free_partitions(ly_partition **parts, int32_t np)
+{
+    for (int32_t p = 0; parts && p < np; p++)
+        ly_partition_destroy(parts[p]);
+    free(parts);
+}
+
 struct ly_sim_kept {
     ly_partition **parts;
     int32_t np;
@@ -336,9 +343,7 @@ void ly_sim_kept_free(ly_sim_kept *k)
 {
     if (!k)
         return;
-    for (int32_t p = 0; k->parts && p < k->np; p++)
-        ly_partition_destroy(k->parts[p]);
-    free(k->parts);
+    free_partitions(k->parts, k->np);
     free(k);
 }
 
@@ -356,11 +361,9 @@ static void hand_over(sim *s)
 
 static void sim_free(sim *s)
 {
-    for (int32_t p = 0; s->parts && p < s->np; p++)
-        ly_partition_destroy(s->parts[p]);
+    free_partitions(s->parts, s->np);
     for (int32_t i = 0; s->queues && i < s->np * LY_SRC_COUNT; i++)
         free(s->queues[i].v);
-    free(s->parts);
     free(s->queues);
     for (size_t i = 0; i < s->n_arenas; i++)
         ly_arena_destroy(s->arenas[i]);
