@@ -17,14 +17,7 @@ jars="$root/.cache/kafka-jars"
 
 log() { echo "services: $*" >&2; }
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  log "no free port found"; return 1
-}
+. "$root/scripts/free-port.sh"
 
 start_redis() {
   local dir="$1" port="$2"
@@ -33,7 +26,7 @@ start_redis() {
     --appendonly yes --save "" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" >/dev/null
   for _ in $(seq 1 100); do
-    if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
+    if [ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
     sleep 0.1
   done
   log "redis did not answer PING on port $port (log: $dir/redis/redis.log)"; return 1
@@ -126,8 +119,23 @@ cmd_start() {
   t0=$(date +%s%N)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/loyalty-services.XXXXXX")
   trap 'stop_dir "$dir"' ERR
-  rport=$(free_port); start_redis "$dir" "$rport"
-  kport=$(free_port); cport=$(free_port); start_kafka "$dir" "$kport" "$cport"
+  # Another listener can take a drawn port before a server binds it: the
+  # server then fails, and another draw starts it on a fresh data dir.
+  local try
+  for try in 1 2 3; do
+    rport=$(free_port)
+    start_redis "$dir" "$rport" && break
+    [ "$try" -lt 3 ] || return 1
+    stop_pidfile "$dir/redis/redis.pid"; rm -rf "$dir/redis"
+    log "starting redis again on another port"
+  done
+  for try in 1 2 3; do
+    kport=$(free_port); cport=$(free_port)
+    start_kafka "$dir" "$kport" "$cport" && break
+    [ "$try" -lt 3 ] || return 1
+    stop_pidfile "$dir/kafka/kafka.pid"; rm -rf "$dir/kafka"
+    log "starting kafka again on other ports"
+  done
   trap - ERR
   cat >"$envfile" <<ENV
 export LY_KAFKA_BOOTSTRAP=127.0.0.1:$kport

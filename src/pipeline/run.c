@@ -73,12 +73,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 
 /* librdkafka's own log lines join the processor's stream (same format,
  * same rate limit); they come from librdkafka's threads, which is why the
- * rate limiter only ever loses a count, never a line's integrity. */
+ * rate limiter only ever loses a count, never a line's integrity. Its
+ * debug lines exist only when the operator set kafka.debug, and are what
+ * they asked for; its notices and info lines stay out. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
-    if (level <= 4)
-        ly_run_log(level <= 3 ? "error" : "warn", "kafka_facility=%s msg=\"%s\"", fac, buf);
+    if (level <= 4 || level >= 7)
+        ly_run_log(level <= 3 ? "error" : level == 4 ? "warn" : "debug", "kafka_facility=%s msg=\"%s\"", fac, buf);
 }
 
 /* ---- set-up ---- */

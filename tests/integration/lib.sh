@@ -55,16 +55,7 @@ expect_equal() {
 
 now_ms() { date +%s%3N; }
 
-# free_port: a loopback port nobody listens on (bind races are caught by
-# start_redis_node, which checks the server really came up).
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "no free loopback port found" >&2; return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port.sh"
 
 # start_redis_node DIR PORT [ARGS...]: a redis-server of this test's own, or
 # a failure that says why (its log) when it did not answer PING.
