@@ -163,6 +163,15 @@ static void on_internal(void *opaque, const ly_event *ev)
 void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m)
 {
     inq *q = &p->q[role];
+    /* Records before the first one read are never applied: say so. On an
+     * input nobody writes transactionally that is a loss (a retention that
+     * overtook the processor, a consumer fault); transaction markers and
+     * aborted records explain a small gap on the others, and on the
+     * internal topic, which this processor writes in transactions. */
+    if (q->from >= 0 && m->offset > q->from && role != LY_T_INTERNAL)
+        ly_run_log("warn", "partition=%d topic=%s first record read at offset %lld, not at %lld where reading began",
+                   (int)p->n, p->r->cfg->topics[role], (long long)m->offset, (long long)q->from);
+    q->from = -1;
     if (q->head > 0 && q->head == q->n)
         q->head = q->n = 0;
     if (q->n == q->cap) {
@@ -497,6 +506,8 @@ part *ly_part_load(runner *r, int32_t n)
     }
     p->n = n;
     p->r = r;
+    for (int i = 0; i < NQ; i++)
+        p->q[i].from = -1;
     if (ly_store_claim(r->store, n, &p->meta, err, sizeof err) < 0 ||
         (p->meta.clock != INT64_MIN && (ly_partition_set_clock(p->pt, p->meta.clock), 0)) ||
         ly_store_load_members(r->store, n, adopt_member, p, err, sizeof err) < 0 ||
