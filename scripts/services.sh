@@ -125,14 +125,14 @@ cmd_start() {
   for try in 1 2 3; do
     rport=$(free_port)
     start_redis "$dir" "$rport" && break
-    [ "$try" -lt 3 ] || return 1
+    [ "$try" -lt 3 ] || { stop_dir "$dir"; return 1; } # the ERR trap does not see a return
     stop_pidfile "$dir/redis/redis.pid"; rm -rf "$dir/redis"
     log "starting redis again on another port"
   done
   for try in 1 2 3; do
     kport=$(free_port); cport=$(free_port)
     start_kafka "$dir" "$kport" "$cport" && break
-    [ "$try" -lt 3 ] || return 1
+    [ "$try" -lt 3 ] || { stop_dir "$dir"; return 1; } # the ERR trap does not see a return
     stop_pidfile "$dir/kafka/kafka.pid"; rm -rf "$dir/kafka"
     log "starting kafka again on other ports"
   done
