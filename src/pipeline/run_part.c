@@ -168,10 +168,12 @@ void ly_part_enqueue(part *p, int role, rd_kafka_message_t *m)
      * overtook the processor, a consumer fault); transaction markers and
      * aborted records explain a small gap on the others, and on the
      * internal topic, which this processor writes in transactions. */
-    if (q->from >= 0 && m->offset > q->from && role != LY_T_INTERNAL)
-        ly_run_log("warn", "partition=%d topic=%s first record read at offset %lld, not at %lld where reading began",
-                   (int)p->n, p->r->cfg->topics[role], (long long)m->offset, (long long)q->from);
-    q->from = -1;
+    if (q->from >= 0) { /* the first record since the assignment; every later one skips this */
+        if (m->offset > q->from && role != LY_T_INTERNAL)
+            ly_run_log("warn", "partition=%d topic=%s first record read at offset %lld, not at %lld where reading began",
+                       (int)p->n, p->r->cfg->topics[role], (long long)m->offset, (long long)q->from);
+        q->from = -1;
+    }
     if (q->head > 0 && q->head == q->n)
         q->head = q->n = 0;
     if (q->n == q->cap) {
