@@ -216,8 +216,15 @@ static rd_kafka_t *producer(const ly_config *cfg, deliveries *d, char *err, size
         return NULL;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, d);
+    /* One request in flight per broker: a partition created a moment ago
+     * (by anything other than `loyalty topics create`, which waits for its
+     * leaders) may refuse a first request and take the next, and Kafka 3.9
+     * then loses the first for good while librdkafka reports it delivered
+     * (KAFKA-15591). Idempotence still keeps the order. */
     if (rd_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, errlen) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, errlen) != RD_KAFKA_CONF_OK ||
+        (!ly_config_kafka(cfg, "max.in.flight.requests.per.connection") &&
+         rd_kafka_conf_set(conf, "max.in.flight.requests.per.connection", "1", err, errlen) != RD_KAFKA_CONF_OK)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -33,55 +33,6 @@ static void release_all(runner *r)
     }
 }
 
-/* The first offset a topic partition still holds; librdkafka's logical
- * "beginning" when the broker cannot say. */
-static int64_t log_start(runner *r, const char *topic, int32_t n)
-{
-    int64_t lo, hi;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(r->consumer, topic, n, &lo, &hi, 30000);
-    if (e) {
-        ly_run_log("warn", "partition=%d topic=%s start of the log unknown (%s): reading from its beginning", (int)n,
-                   topic, rd_kafka_err2str(e));
-        return RD_KAFKA_OFFSET_BEGINNING;
-    }
-    return lo;
-}
-
-/* Redis is the truth about what was applied: resume right after it; where
- * it knows of nothing, at the group's committed offset, and without one at
- * the start of the log. The processor works each out and assigns absolute
- * offsets, so librdkafka never has to look one up or reset one on its own
- * (a run in CI once began a fresh partition three records in, with nothing
- * in Redis and nothing committed). */
-static void start_offsets(runner *r, rd_kafka_topic_partition_list_t *parts)
-{
-    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(parts->cnt > 0 ? parts->cnt : 1);
-    for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_t *t = &parts->elems[i];
-        int role = role_of(r, t->topic);
-        part *p = r->parts[t->partition];
-        t->offset = role >= 0 && p && p->off[role] >= 0 ? p->off[role] : RD_KAFKA_OFFSET_INVALID;
-        if (role >= 0 && p && t->offset < 0)
-            rd_kafka_topic_partition_list_add(ask, t->topic, t->partition);
-    }
-    rd_kafka_resp_err_t e = ask->cnt && !r->fatal ? rd_kafka_committed(r->consumer, ask, 30000) : 0;
-    if (e)
-        ly_run_log("warn", "committed offsets unknown (%s): librdkafka looks them up", rd_kafka_err2str(e));
-    for (int i = 0; i < ask->cnt && !e && !r->fatal; i++) {
-        rd_kafka_topic_partition_t *a = &ask->elems[i];
-        rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_find(parts, a->topic, a->partition);
-        if (!a->err) /* a partition's own error: librdkafka looks its offset up */
-            t->offset = a->offset >= 0 ? a->offset : log_start(r, a->topic, a->partition);
-    }
-    rd_kafka_topic_partition_list_destroy(ask);
-    for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_t *t = &parts->elems[i];
-        int role = role_of(r, t->topic);
-        if (role >= 0 && r->parts[t->partition])
-            r->parts[t->partition]->q[role].from = t->offset >= 0 ? t->offset : -1;
-    }
-}
-
 static void assign(runner *r, rd_kafka_topic_partition_list_t *parts)
 {
     ly_run_committer_drain(r); /* recovery uses the producer itself */
@@ -94,7 +45,17 @@ static void assign(runner *r, rd_kafka_topic_partition_list_t *parts)
             ly_run_fail(r, "%s", r->err);
         }
     }
-    start_offsets(r, parts);
+    /* Redis is the truth about what was applied: resume right after it.
+     * Where it knows of nothing, the group's committed offset or
+     * auto.offset.reset decides. */
+    for (int i = 0; i < parts->cnt && !r->fatal; i++) {
+        rd_kafka_topic_partition_t *t = &parts->elems[i];
+        int role = role_of(r, t->topic);
+        part *p = r->parts[t->partition];
+        t->offset = role >= 0 && p && p->off[role] >= 0 ? p->off[role] : RD_KAFKA_OFFSET_INVALID;
+        if (t->offset >= 0)
+            p->q[role].from = t->offset;
+    }
     rd_kafka_assign(r->consumer, r->fatal ? NULL : parts);
 }
 

@@ -19,7 +19,7 @@ typedef struct inq {
     rd_kafka_message_t **v;
     size_t head, n, cap;
     int eof;     /* the topic partition's end came after the last message queued */
-    int64_t from; /* the offset the consumer was told to start at; -1 once a record came */
+    int64_t from; /* where reading began, when Redis said; -1 when it did not or once a record came */
     int decoded; /* ev holds the head, valid */
     ly_event ev;
     ly_arena *arena;

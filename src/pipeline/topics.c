@@ -45,6 +45,25 @@ static void wait_for_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT],
     }
 }
 
+/* A partition's leader answers ListOffsets only once it has applied the
+ * partition's creation. Before that it refuses produce requests, and Kafka
+ * 3.9 loses records when a producer's first request to a new partition is
+ * refused and its next one, already in flight, is taken (KAFKA-15591: the
+ * retried first request is out of order for good; librdkafka reported it
+ * delivered, and three events vanished in a test). So topics are handed
+ * over only once every partition answers, for up to 10 s. */
+static void wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUNT], const int32_t counts[LY_T_COUNT])
+{
+    int tries = 100; /* 100 ms apart: 10 s over all partitions */
+    for (int k = 0; k < LY_T_COUNT; k++)
+        for (int32_t n = 0; n < counts[k]; n++) {
+            int64_t lo, hi;
+            while (rd_kafka_query_watermark_offsets(rk, names[k], n, &lo, &hi, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+                   tries-- > 0)
+                nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+        }
+}
+
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
                      int16_t replication, int *existing, int32_t counts[LY_T_COUNT], char *errstr, size_t errlen)
 {
@@ -97,8 +116,13 @@ int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT],
         if (ev)
             rd_kafka_event_destroy(ev);
     }
-    if (rc == 0 && counts)
-        wait_for_counts(rk, names, counts);
+    int32_t seen[LY_T_COUNT];
+    if (rc == 0) {
+        wait_for_counts(rk, names, seen);
+        wait_for_leaders(rk, names, seen);
+        if (counts)
+            memcpy(counts, seen, sizeof seen);
+    }
     rd_kafka_AdminOptions_destroy(opt);
     rd_kafka_queue_destroy(q);
     for (int i = 0; i < n; i++)
