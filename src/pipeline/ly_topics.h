@@ -23,4 +23,15 @@ const char *ly_topics_default_name(ly_topic_role r);
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
                      int16_t replication, int *existing, int32_t counts[LY_T_COUNT], char *errstr, size_t errlen);
 
+/* A partition's leader answers ListOffsets only once it has applied the
+ * partition's creation. Before that it refuses produce requests, and Kafka
+ * 3.9 loses records when a producer's first request to a new partition is
+ * refused and its next one, already in flight, is taken (KAFKA-15591: the
+ * retried first request is out of order for good, yet reported delivered).
+ * Waits until partitions 0..counts[k)-1 of each topic names[k] answer, for
+ * up to timeout_ms over all of them. Returns 0, or -1 with the first
+ * partition that did not answer and why in unready. */
+int ly_topics_wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUNT], const int32_t counts[LY_T_COUNT],
+                               int timeout_ms, char *unready, size_t unready_len);
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "ly_http.h"
+#include "ly_topics.h"
 #include "ly_utf8.h"
 #include "run_internal.h"
 
@@ -154,7 +155,7 @@ static int check_topics(runner *r, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "kafka metadata: %s", rd_kafka_err2str(e));
         return -1;
     }
-    int counts[LY_T_COUNT] = {0};
+    int32_t *counts = r->topic_counts;
     for (int i = 0; i < md->topic_cnt; i++) {
         int role = -1;
         for (int k = 0; k < LY_T_COUNT; k++)
@@ -178,6 +179,23 @@ static int check_topics(runner *r, char *errstr, size_t errlen)
     }
     r->nparts = counts[0];
     return 0;
+}
+
+/* The processor writes its outputs and cross-member records to topics that
+ * may have been made moments ago by other tools: it waits until their
+ * partitions' leaders answer, so its first records are not lost to
+ * KAFKA-15591 (ly_topics.h). The group joins meanwhile. */
+static void wait_for_output_leaders(runner *r)
+{
+    int32_t written[LY_T_COUNT] = {0};
+    const char *names[LY_T_COUNT];
+    for (int k = 0; k < LY_T_COUNT; k++) {
+        names[k] = r->cfg->topics[k];
+        written[k] = k >= LY_T_INTERNAL ? r->topic_counts[k] : 0;
+    }
+    char unready[512];
+    if (ly_topics_wait_for_leaders(r->consumer, names, written, 10000, unready, sizeof unready) < 0)
+        ly_run_log("warn", "partition leader not ready after 10 s, %s: producing anyway", unready);
 }
 
 static int note_ends(runner *r, char *errstr, size_t errlen)
@@ -468,6 +486,7 @@ int ly_run(const ly_run_options *opt, ly_run_stats *stats, char *errstr, size_t 
             snprintf(errstr, errlen, "subscribe: %s", rd_kafka_err2str(e));
             code = 69;
         } else {
+            wait_for_output_leaders(&r);
             ly_run_log("info", "running group=%s instance=%s partitions=%d clock=%s", opt->cfg->group_id,
                        opt->cfg->instance_id, (int)r.nparts, opt->cfg->clock == LY_CLOCK_EVENT ? "event" : "wall");
             if (loop(&r) < 0) {

@@ -102,6 +102,7 @@ struct runner {
     ly_store *store;
     ly_avro *avro;
     int32_t nparts;
+    int32_t topic_counts[LY_T_COUNT]; /* partitions of each topic, by role */
     part **parts;          /* by partition number; NULL when not ours */
     int64_t *end_at_start; /* [role * nparts + n] for --drain */
     int64_t batch_opened_ms, last_tick_ms;

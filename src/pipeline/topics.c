@@ -45,23 +45,27 @@ static void wait_for_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT],
     }
 }
 
-/* A partition's leader answers ListOffsets only once it has applied the
- * partition's creation. Before that it refuses produce requests, and Kafka
- * 3.9 loses records when a producer's first request to a new partition is
- * refused and its next one, already in flight, is taken (KAFKA-15591: the
- * retried first request is out of order for good; librdkafka reported it
- * delivered, and three events vanished in a test). So topics are handed
- * over only once every partition answers, for up to 10 s. */
-static void wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUNT], const int32_t counts[LY_T_COUNT])
+/* Why: ly_topics.h. Three events vanished in a test before topics were
+ * handed over only once every partition answered. */
+int ly_topics_wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUNT], const int32_t counts[LY_T_COUNT],
+                               int timeout_ms, char *unready, size_t unready_len)
 {
-    int tries = 100; /* 100 ms apart: 10 s over all partitions */
+    int tries = timeout_ms / 100; /* 100 ms apart, over all partitions */
+    if (unready_len)
+        unready[0] = '\0';
     for (int k = 0; k < LY_T_COUNT; k++)
         for (int32_t n = 0; n < counts[k]; n++) {
             int64_t lo, hi;
-            while (rd_kafka_query_watermark_offsets(rk, names[k], n, &lo, &hi, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+            rd_kafka_resp_err_t e;
+            while ((e = rd_kafka_query_watermark_offsets(rk, names[k], n, &lo, &hi, 1000)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
                    tries-- > 0)
                 nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+            if (e) {
+                snprintf(unready, unready_len, "%s [%d]: %s", names[k], (int)n, rd_kafka_err2str(e));
+                return -1;
+            }
         }
+    return 0;
 }
 
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
@@ -119,7 +123,7 @@ int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT],
     int32_t seen[LY_T_COUNT];
     if (rc == 0) {
         wait_for_counts(rk, names, seen);
-        wait_for_leaders(rk, names, seen);
+        ly_topics_wait_for_leaders(rk, names, seen, 10000, err, sizeof err);
         if (counts)
             memcpy(counts, seen, sizeof seen);
     }
