@@ -16,8 +16,10 @@ int64_t ly_run_now_ms(void)
 
 /* Logging is process-wide, like stderr itself: the format is chosen once
  * at start, and warnings are rate-limited so a flood of bad input cannot
- * flood the log (the count of what was left out is logged). */
+ * flood the log (the count of what was left out is logged). librdkafka's
+ * threads log too, so the limiter's counts are kept under a lock. */
 static int log_json;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int64_t log_second;
 static int log_in_second, log_dropped;
 
@@ -55,21 +57,34 @@ static void emit_line(const char *level, const char *msg)
     ly_buf_free(&b);
 }
 
-void ly_run_log(const char *level, const char *fmt, ...)
+/* Whether a line of `level` may be written now; reports, once a second,
+ * how many warnings were left out. */
+static int log_admit(const char *level)
 {
-    char msg[1024];
-    int64_t second = ly_run_now_ms() / 1000;
+    char msg[128];
+    int64_t second = ly_run_now_ms() / 1000, dropped = 0, admit = 1;
+    pthread_mutex_lock(&log_mu);
     if (second != log_second) {
-        if (log_dropped) {
-            snprintf(msg, sizeof msg, "msg=\"%d warnings left out in the last second\"", log_dropped);
-            emit_line("warn", msg);
-        }
+        dropped = log_dropped;
         log_second = second, log_in_second = 0, log_dropped = 0;
     }
     if (!strcmp(level, "warn") && ++log_in_second > 20) {
         log_dropped++;
-        return;
+        admit = 0;
     }
+    pthread_mutex_unlock(&log_mu);
+    if (dropped) {
+        snprintf(msg, sizeof msg, "msg=\"%lld warnings left out in the last second\"", (long long)dropped);
+        emit_line("warn", msg);
+    }
+    return (int)admit;
+}
+
+void ly_run_log(const char *level, const char *fmt, ...)
+{
+    if (!log_admit(level))
+        return;
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
