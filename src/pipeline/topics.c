@@ -45,27 +45,66 @@ static void wait_for_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT],
     }
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One ListOffsets (latest) round for every partition in `all`, batched per
+ * leader: whether they all answered. */
+static int leaders_answer(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *all)
+{
+    for (int i = 0; i < all->cnt; i++) {
+        all->elems[i].offset = RD_KAFKA_OFFSET_END; /* the "timestamp" that asks for the end */
+        all->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    if (rd_kafka_offsets_for_times(rk, all, 1000))
+        return 0;
+    for (int i = 0; i < all->cnt; i++)
+        if (all->elems[i].err)
+            return 0;
+    return 1;
+}
+
+/* Names the first partition of `all` whose leader does not answer, and
+ * returns 0; 1 when they all answer now. librdkafka fails a batch as a whole
+ * for one partition without a leader, so this asks one by one. */
+static int name_unready(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *all, char *unready, size_t len)
+{
+    for (int i = 0; i < all->cnt; i++) {
+        int64_t lo, hi;
+        const rd_kafka_topic_partition_t *t = &all->elems[i];
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, t->topic, t->partition, &lo, &hi, 1000);
+        if (e) {
+            snprintf(unready, len, "%s [%d]: %s", t->topic, (int)t->partition, rd_kafka_err2str(e));
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Why: ly_topics.h. Three events vanished in a test before topics were
- * handed over only once every partition answered. */
+ * handed over only once every partition answered. Asking in batches
+ * keeps a start with hundreds of partitions to a few round trips. */
 int ly_topics_wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUNT], const int32_t counts[LY_T_COUNT],
                                int timeout_ms, char *unready, size_t unready_len)
 {
-    int tries = timeout_ms / 100; /* 100 ms apart, over all partitions */
     if (unready_len)
         unready[0] = '\0';
+    rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(LY_T_COUNT);
     for (int k = 0; k < LY_T_COUNT; k++)
-        for (int32_t n = 0; n < counts[k]; n++) {
-            int64_t lo, hi;
-            rd_kafka_resp_err_t e;
-            while ((e = rd_kafka_query_watermark_offsets(rk, names[k], n, &lo, &hi, 1000)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
-                   tries-- > 0)
-                nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
-            if (e) {
-                snprintf(unready, unready_len, "%s [%d]: %s", names[k], (int)n, rd_kafka_err2str(e));
-                return -1;
-            }
-        }
-    return 0;
+        for (int32_t n = 0; n < counts[k]; n++)
+            rd_kafka_topic_partition_list_add(all, names[k], n);
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    int ready = !all->cnt;
+    while (!ready && !(ready = leaders_answer(rk, all)) && monotonic_ms() < deadline)
+        nanosleep(&(struct timespec){ 0, 25 * 1000000L }, NULL);
+    if (!ready)
+        ready = name_unready(rk, all, unready, unready_len);
+    rd_kafka_topic_partition_list_destroy(all);
+    return ready ? 0 : -1;
 }
 
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
