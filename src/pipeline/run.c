@@ -116,7 +116,8 @@ static int make_clients(runner *r, char *errstr, size_t errlen)
     snprintf(txid, sizeof txid, "%s-%s", cfg->group_id, cfg->instance_id);
     rd_kafka_conf_t *pc = ly_config_kafka_conf(cfg, errstr, errlen);
     if (!pc || set(pc, "transactional.id", txid, errstr, errlen) ||
-        set(pc, "partitioner", "murmur2_random", errstr, errlen) || set(pc, "linger.ms", "5", errstr, errlen) ||
+        set(pc, "partitioner", "murmur2_random", errstr, errlen) ||
+        (!ly_config_kafka(cfg, "linger.ms") && set(pc, "linger.ms", "5", errstr, errlen)) ||
         /* The broker answers a transaction begun right after the last one's
          * commit with CONCURRENT_TRANSACTIONS until that one's markers are
          * written; librdkafka retries after retry.backoff.ms, 100 ms by
