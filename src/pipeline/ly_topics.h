@@ -19,7 +19,9 @@ const char *ly_topics_default_name(ly_topic_role r);
  * exist already are left as they are (counted in *existing, may be NULL);
  * counts (may be NULL) receives each topic's partition count as the cluster
  * has it. Returns once every partition's leader answers (up to 10 s), so
- * the first records written are not refused. Returns 0, or -1 with errstr. */
+ * the first records written are not lost (ly_topics_wait_for_leaders).
+ * Returns 0, or -1 with errstr (also when the topics exist but a leader did
+ * not answer in time: calling again waits again). */
 int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT], int32_t partitions,
                      int16_t replication, int *existing, int32_t counts[LY_T_COUNT], char *errstr, size_t errlen);
 
