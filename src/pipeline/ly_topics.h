@@ -18,7 +18,7 @@ const char *ly_topics_default_name(ly_topic_role r);
  * (every kafka.* key: TLS, SASL, ...) reaches; conf is consumed. Topics that
  * exist already are left as they are (counted in *existing, may be NULL);
  * counts (may be NULL) receives each topic's partition count as the cluster
- * has it. Returns once every partition's leader answers (up to 10 s), so
+ * has it. Returns once every partition's leader answers (up to 30 s), so
  * the first records written are not lost (ly_topics_wait_for_leaders).
  * Returns 0, or -1 with errstr (also when the topics exist but a leader did
  * not answer in time: calling again waits again). */

@@ -163,8 +163,8 @@ int ly_topics_create(rd_kafka_conf_t *conf, const char *const names[LY_T_COUNT],
     if (rc == 0) {
         wait_for_counts(rk, names, seen);
         /* Writing now could lose records: say so rather than hand over. */
-        if (ly_topics_wait_for_leaders(rk, names, seen, 10000, err, sizeof err) < 0) {
-            snprintf(errstr, errlen, "the topics exist, but a partition's leader did not answer in 10 s (%s); run "
+        if (ly_topics_wait_for_leaders(rk, names, seen, 30000, err, sizeof err) < 0) {
+            snprintf(errstr, errlen, "the topics exist, but a partition's leader did not answer in 30 s (%s); run "
                      "`loyalty topics create` again before writing to them", err);
             rc = -1;
         }
