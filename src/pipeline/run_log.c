@@ -62,7 +62,8 @@ static void emit_line(const char *level, const char *msg)
 static int log_admit(const char *level)
 {
     char msg[128];
-    int64_t second = ly_run_now_ms() / 1000, dropped = 0, admit = 1;
+    int64_t second = ly_run_now_ms() / 1000, dropped = 0;
+    int admit = 1;
     pthread_mutex_lock(&log_mu);
     if (second != log_second) {
         dropped = log_dropped;
@@ -77,7 +78,7 @@ static int log_admit(const char *level)
         snprintf(msg, sizeof msg, "msg=\"%lld warnings left out in the last second\"", (long long)dropped);
         emit_line("warn", msg);
     }
-    return (int)admit;
+    return admit;
 }
 
 void ly_run_log(const char *level, const char *fmt, ...)
