@@ -114,28 +114,29 @@ stop_dir() {
   rm -rf "$dir"
 }
 
+# Another listener can take a drawn port before a server binds it: the
+# server then fails, and another draw starts it on a fresh data dir. These
+# set cmd_start's dir, rport, kport and cport (bash scopes locals dynamically).
+start_redis_on_free_port() { rport=$(free_port); start_redis "$dir" "$rport"; }
+start_kafka_on_free_port() { kport=$(free_port); cport=$(free_port); start_kafka "$dir" "$kport" "$cport"; }
+on_fresh_ports() {
+  local name="$1" try
+  for try in 1 2 3; do
+    "start_${name}_on_free_port" && return 0
+    stop_pidfile "$dir/$name/$name.pid"; rm -rf "${dir:?}/$name"
+    [ "$try" -lt 3 ] && log "starting $name again on other ports"
+  done
+  return 1
+}
+
 cmd_start() {
   local envfile="$1" owner="${2:-}" dir kport cport rport t0
   t0=$(date +%s%N)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/loyalty-services.XXXXXX")
   trap 'stop_dir "$dir"' ERR
-  # Another listener can take a drawn port before a server binds it: the
-  # server then fails, and another draw starts it on a fresh data dir.
-  local try
-  for try in 1 2 3; do
-    rport=$(free_port)
-    start_redis "$dir" "$rport" && break
-    [ "$try" -lt 3 ] || { stop_dir "$dir"; return 1; } # the ERR trap does not see a return
-    stop_pidfile "$dir/redis/redis.pid"; rm -rf "$dir/redis"
-    log "starting redis again on another port"
-  done
-  for try in 1 2 3; do
-    kport=$(free_port); cport=$(free_port)
-    start_kafka "$dir" "$kport" "$cport" && break
-    [ "$try" -lt 3 ] || { stop_dir "$dir"; return 1; } # the ERR trap does not see a return
-    stop_pidfile "$dir/kafka/kafka.pid"; rm -rf "$dir/kafka"
-    log "starting kafka again on other ports"
-  done
+  # the ERR trap does not see a return
+  on_fresh_ports redis || { stop_dir "$dir"; return 1; }
+  on_fresh_ports kafka || { stop_dir "$dir"; return 1; }
   trap - ERR
   cat >"$envfile" <<ENV
 export LY_KAFKA_BOOTSTRAP=127.0.0.1:$kport

@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "cli.h"
+#include "ly_clock.h"
 #include "ly_config.h"
 #include "ly_fit.h"
 #include "ly_state.h"
@@ -138,8 +138,7 @@ static int fit_into(const fit_args *ap, ly_program *pp)
     ly_program prog = *pp;
     char err[512];
     int rc;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = ly_clock_seconds();
     ly_bgnbd_data d = {0};
     ly_gg_data gd = {0};
     int64_t until;
@@ -170,7 +169,7 @@ static int fit_into(const fit_args *ap, ly_program *pp)
      * no per-transaction amounts). A failure here leaves CLV out, not the fit. */
     if (rc == EX_OK && !a.from_redis)
         have_gg = ly_gg_fit_data(&gd, &gfit, gerr, sizeof gerr) == 0;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double elapsed = ly_clock_seconds() - t0;
     if (rc) {
         fprintf(stderr, "loyalty fit: %s\n", err);
         ly_bgnbd_free(&d);
@@ -202,7 +201,7 @@ static int fit_into(const fit_args *ap, ly_program *pp)
         ly_buf_printf(&b, "}");
     }
     ly_buf_printf(&b, ",\"seconds\":%.3f}",
-                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+                  elapsed);
     printf("%s\n", b.data);
     ly_buf_free(&b);
     ly_bgnbd_free(&d);

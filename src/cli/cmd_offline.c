@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ly_clock.h"
 #include "ly_gen.h"
 #include "ly_program.h"
 #include "ly_simulate.h"
@@ -71,16 +71,14 @@ static int run_simulate(int argc, char **argv)
     ly_sim_options opt = { &prog, (int32_t)a.partitions, a.until, isatty(STDERR_FILENO), &kept_until_exit };
     ly_sim_stats st;
     char err[512];
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = ly_clock_seconds();
     int failed = ly_simulate_files(a.input, a.out, a.state, &opt, &st, err, sizeof err);
     ly_program_free(&prog);
     if (failed) {
         fprintf(stderr, "loyalty simulate: %s\n", err);
         return failed == LY_SIM_EINPUT ? EX_NOINPUT : failed == LY_SIM_EOUTPUT ? EX_CANTCREAT : EX_SOFTWARE;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double s = ly_clock_seconds() - t0;
     fprintf(stderr,
             "simulate: %llu lines (%llu invalid, %llu repeats dropped, %llu rejected), %llu members; "
             "%llu rewards, %llu churn alerts, %llu notices, %llu dead letters; %.3f s, %.0f events/s; engine memory %llu bytes\n",

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "ly_clock.h"
 #include "ly_topics.h"
 
 static const char *const defaults[LY_T_COUNT] = {
@@ -43,13 +44,6 @@ static void wait_for_counts(rd_kafka_t *rk, const char *const names[LY_T_COUNT],
             return;
         nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
     }
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One ListOffsets (latest) round for every partition in `all`, batched per
@@ -97,9 +91,9 @@ int ly_topics_wait_for_leaders(rd_kafka_t *rk, const char *const names[LY_T_COUN
     for (int k = 0; k < LY_T_COUNT; k++)
         for (int32_t n = 0; n < counts[k]; n++)
             rd_kafka_topic_partition_list_add(all, names[k], n);
-    int64_t deadline = monotonic_ms() + timeout_ms;
+    int64_t deadline = ly_clock_ms() + timeout_ms;
     int ready = !all->cnt;
-    while (!ready && !(ready = leaders_answer(rk, all)) && monotonic_ms() < deadline)
+    while (!ready && !(ready = leaders_answer(rk, all)) && ly_clock_ms() < deadline)
         nanosleep(&(struct timespec){ 0, 25 * 1000000L }, NULL);
     if (!ready)
         ready = name_unready(rk, all, unready, unready_len);

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "ly_clock.h"
 #include "ly_grow.h"
 #include "ly_merge.h"
 #include "ly_murmur2.h"
@@ -160,13 +160,6 @@ static ly_merge_state partition_head(sim *s, int32_t p, int input_read, queue **
     return st;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Processes records while the next one is known: every partition's head
  * is decided (the partitions interleave by their heads, so one that is
  * still waiting for a source holds all back). */
@@ -206,7 +199,7 @@ static int drain(sim *s, int input_read)
 
 static void progress(sim *s, size_t read, size_t len)
 {
-    double t = now_s() - s->started + 1e-9;
+    double t = ly_clock_seconds() - s->started + 1e-9;
     fprintf(stderr, "\rsimulate: %llu lines, %.0f lines/s, %.0f%% done ", (unsigned long long)s->stats->lines,
             (double)s->stats->lines / t, len ? 100.0 * (double)read / (double)len : 100.0);
 }
@@ -219,7 +212,7 @@ static int read_and_run(sim *s, const char *buf, size_t len)
 {
     const char *currency = s->opt->program->currency;
     uint64_t pos = 0;
-    s->started = now_s();
+    s->started = ly_clock_seconds();
     for (const char *p = buf, *end = buf + len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

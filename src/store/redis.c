@@ -1,6 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "ly_clock.h"
 #include "ly_redis.h"
 
 #define MAX_NODES 64
@@ -42,13 +42,6 @@ int ly_redis_slot(const char *key, size_t len)
             return crc16(open + 1, (size_t)(close - open - 1)) & (SLOTS - 1);
     }
     return crc16(key, len) & (SLOTS - 1);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int handshake(ly_redis *r, node *n, char *errstr, size_t errlen)
@@ -241,9 +234,9 @@ static redisReply *send_to(ly_redis *r, node *n, int asking, int argc, const cha
     }
     if (asking)
         freeReplyObject(redisCommand(n->c, "ASKING"));
-    double t0 = now_ms();
+    double t0 = ly_clock_seconds();
     redisReply *rep = redisCommandArgv(n->c, argc, argv, lens);
-    r->rtt_ms = now_ms() - t0;
+    r->rtt_ms = (ly_clock_seconds() - t0) * 1e3;
     if (!rep)
         snprintf(errstr, errlen, "redis %s:%d: %s", n->host, n->port, n->c->errstr[0] ? n->c->errstr : "connection lost");
     return rep;

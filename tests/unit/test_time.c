@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <time.h>
+#include "ly_clock.h"
 #include "ly_time.h"
 
 static void test_section1_months(void **s)
@@ -51,12 +53,28 @@ static void test_section1_days(void **s)
     assert_int_equal(ly_time_day(-LY_DAY_MS - 1), -2);
 }
 
+/* The edges' clock: milliseconds and seconds read the same clock, and a
+ * 30 ms sleep reads as at least 30 ms (a unit slip would read 0 or 30,000). */
+static void test_clock_is_monotonic_in_both_units(void **s)
+{
+    (void)s;
+    int64_t ms0 = ly_clock_ms();
+    double s0 = ly_clock_seconds();
+    nanosleep(&(struct timespec){ 0, 30 * 1000000L }, NULL);
+    int64_t ms = ly_clock_ms() - ms0;
+    double secs = ly_clock_seconds() - s0;
+    assert_true(ms >= 30 && ms < 5000);
+    assert_true(secs >= 0.030 && secs < 5.0);
+    assert_true(ly_clock_seconds() * 1000 >= (double)ly_clock_ms() - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_section1_months),
         cmocka_unit_test(test_section1_days),
         cmocka_unit_test(test_section1_month_of_every_day),
+        cmocka_unit_test(test_clock_is_monotonic_in_both_units),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
 }
