@@ -104,9 +104,10 @@ const char *ly_topic_name(ly_topic t);
 const char *ly_timer_kind_name(ly_timer_kind k);
 const char *ly_notice_type_name(ly_notice_type t);
 
-/* Writes the output's event id into buf (at least LY_OUTPUT_ID_MAX bytes). */
+/* Writes the output's event id into buf (at least LY_OUTPUT_ID_MAX bytes)
+ * and returns its length. */
 #define LY_OUTPUT_ID_MAX (LY_RECORD_ID_MAX + 24)
-void ly_output_event_id(const ly_output *o, char *buf, size_t len);
+size_t ly_output_event_id(const ly_output *o, char *buf, size_t len);
 
 /* Appends an input event in the simulate line format (with "source"). */
 void ly_event_json(ly_buf *b, const ly_event *ev);

@@ -84,10 +84,10 @@ static void id_int(id_writer *w, char sep, int64_t v)
     id_put(w, ly_format_int(tmp, v));
 }
 
-void ly_output_event_id(const ly_output *o, char *buf, size_t len)
+size_t ly_output_event_id(const ly_output *o, char *buf, size_t len)
 {
     if (len == 0)
-        return;
+        return 0;
     id_writer w = { buf, len };
     *buf = '\0';
     if (o->event_id) {
@@ -107,6 +107,7 @@ void ly_output_event_id(const ly_output *o, char *buf, size_t len)
         else if (o->seq > 1)
             id_int(&w, '#', o->seq);
     }
+    return (size_t)(w.p - buf);
 }
 
 /* Outputs are the hot path of simulate: no printf for keys and integers,
