@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "ly_batch.h"
+#include "ly_murmur2.h"
 #include "ly_state.h"
 #include "run_internal.h"
 
@@ -163,20 +164,22 @@ done:
     return rc == 0 ? 0 : -1;
 }
 
-/* Records go to librdkafka a topic at a time (rd_kafka_produce_batch: one
- * enqueue per topic and chunk, not per record), in their order within each
- * topic; the order across topics does not matter to anyone. */
+/* Records go to librdkafka a partition at a time, in their order within
+ * each partition; the order across partitions does not matter to anyone.
+ * The partition is the one the murmur2_random partitioner picks for the
+ * record's key (ly_murmur2, over the partition counts checked at start):
+ * one rd_kafka_produce_batch per partition then skips librdkafka's
+ * partitioner, partition lookup and transaction bookkeeping per record. */
 #define PRODUCE_CHUNK 512
 
-/* Enqueues msgs[0..n) for one topic, waiting out a full queue. A queue that
- * refused a record but took a later one would have reordered them: that
- * fails, and the transaction is retried. */
-static int produce_topic(runner *r, int role, rd_kafka_message_t *msgs, size_t n)
+/* Enqueues msgs[0..n) for one partition, waiting out a full queue. A queue
+ * that refused a record but took a later one would have reordered them:
+ * that fails, and the transaction is retried. */
+static int produce_partition(runner *r, int role, int32_t partition, rd_kafka_message_t *msgs, size_t n)
 {
     size_t done = 0;
     while (done < n) {
-        rd_kafka_produce_batch(r->out_topics[role], RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, msgs + done,
-                               (int)(n - done));
+        rd_kafka_produce_batch(r->out_topics[role], partition, RD_KAFKA_MSG_F_COPY, msgs + done, (int)(n - done));
         size_t failed = done;
         while (failed < n && msgs[failed].err == RD_KAFKA_RESP_ERR_NO_ERROR)
             failed++;
@@ -184,11 +187,13 @@ static int produce_topic(runner *r, int role, rd_kafka_message_t *msgs, size_t n
             return 0;
         for (size_t i = failed; i < n; i++) {
             if (msgs[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                ly_run_log("warn", "produce to %s: a full queue took records out of order", r->cfg->topics[role]);
+                ly_run_log("warn", "produce to %s [%d]: a full queue took records out of order", r->cfg->topics[role],
+                           (int)partition);
                 return -1;
             }
             if (msgs[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                ly_run_log("error", "produce to %s: %s", r->cfg->topics[role], rd_kafka_err2str(msgs[i].err));
+                ly_run_log("error", "produce to %s [%d]: %s", r->cfg->topics[role], (int)partition,
+                           rd_kafka_err2str(msgs[i].err));
                 return -1;
             }
         }
@@ -198,19 +203,37 @@ static int produce_topic(runner *r, int role, rd_kafka_message_t *msgs, size_t n
     return 0;
 }
 
-static int flush_chunk(runner *r, const ly_batch_record *recs, size_t n, rd_kafka_message_t *msgs)
+typedef struct { int32_t partition; uint32_t at; } placed;
+
+/* By partition, then by place in the chunk (a stable order). */
+static int by_partition(const void *a, const void *b)
+{
+    const placed *x = a, *y = b;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+static int flush_chunk(runner *r, const ly_batch_record *recs, size_t n, rd_kafka_message_t *msgs, placed *order)
 {
     for (int role = 0; role < LY_T_COUNT; role++) {
         size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (recs[i].role != role)
-                continue;
-            msgs[k] = (rd_kafka_message_t){ .payload = (void *)recs[i].val, .len = recs[i].vlen,
-                                            .key = (void *)recs[i].key, .key_len = recs[i].klen };
-            k++;
+        for (size_t i = 0; i < n; i++)
+            if (recs[i].role == role)
+                order[k++] = (placed){ ly_murmur2_partition(recs[i].key, recs[i].klen, r->topic_counts[role]),
+                                       (uint32_t)i };
+        qsort(order, k, sizeof *order, by_partition);
+        for (size_t i = 0; i < k; i++) {
+            const ly_batch_record *rec = &recs[order[i].at];
+            msgs[i] = (rd_kafka_message_t){ .payload = (void *)rec->val, .len = rec->vlen, .key = (void *)rec->key,
+                                            .key_len = rec->klen };
         }
-        if (k && produce_topic(r, role, msgs, k) < 0)
-            return -1;
+        for (size_t from = 0, to; from < k; from = to) {
+            for (to = from + 1; to < k && order[to].partition == order[from].partition; to++)
+                ;
+            if (produce_partition(r, role, order[from].partition, msgs + from, to - from) < 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -219,20 +242,22 @@ static int produce_records(runner *r, ly_batch *b)
 {
     ly_batch_record *recs = malloc(PRODUCE_CHUNK * sizeof *recs);
     rd_kafka_message_t *msgs = malloc(PRODUCE_CHUNK * sizeof *msgs);
-    int rc = recs && msgs ? 0 : -1;
+    placed *order = malloc(PRODUCE_CHUNK * sizeof *order);
+    int rc = recs && msgs && order ? 0 : -1;
     size_t n = 0;
     while (rc == 0 && ly_batch_next(b, &recs[n])) {
         if (++n == PRODUCE_CHUNK) {
-            rc = flush_chunk(r, recs, n, msgs);
+            rc = flush_chunk(r, recs, n, msgs, order);
             n = 0;
         }
     }
     if (rc == 0 && n)
-        rc = flush_chunk(r, recs, n, msgs);
-    if (!recs || !msgs)
+        rc = flush_chunk(r, recs, n, msgs, order);
+    if (!recs || !msgs || !order)
         ly_run_log("error", "out of memory producing a batch");
     free(recs);
     free(msgs);
+    free(order);
     return rc;
 }
 

@@ -15,6 +15,22 @@ echo "pipeline: $(wc -l <"$work/events.jsonl") events drained in $((t1 - t0)) ms
 collect "$cfg"
 expect_equal "$work/events.jsonl" 3
 
+# run picks each record's partition itself (ly_murmur2); it must be the one
+# librdkafka's murmur2_random partitioner picks for the key, which kcat's
+# producer applies to the same keys on a topic with as many partitions.
+oracle=$(config oracle 3 o1)
+"$BIN" topics create --config "$oracle" --partitions 3
+for t in rewards internal churn-alerts; do
+  kcat -C -b "$LY_KAFKA_BOOTSTRAP" -t "pipe.$t" -e -q -f '%k\t%p\n' | sort -u >"$work/placed.$t"
+  [ -s "$work/placed.$t" ] || { echo "no records on pipe.$t"; exit 1; }
+  cut -f1 "$work/placed.$t" | sed 's/$/\t/' |
+    kcat -P -b "$LY_KAFKA_BOOTSTRAP" -t "oracle.$t" -K "$(printf '\t')" -X partitioner=murmur2_random
+  kcat -C -b "$LY_KAFKA_BOOTSTRAP" -t "oracle.$t" -e -q -f '%k\t%p\n' | sort -u >"$work/oracle.$t"
+  diff "$work/oracle.$t" "$work/placed.$t" >/dev/null ||
+    { echo "pipe.$t: records on other partitions than murmur2_random's:"; diff "$work/oracle.$t" "$work/placed.$t" | head; exit 1; }
+  echo "pipe.$t: $(wc -l <"$work/placed.$t") keys, each on murmur2_random's partition"
+done
+
 # The member view and the fit read what the pipeline keeps in Redis.
 member=$(grep -m1 -o '"member_id":"mbr-[0-9]*"' "$work/actual.jsonl" | cut -d'"' -f4)
 "$BIN" member show "$member" --config "$cfg" | tee "$work/member.json"
