@@ -468,7 +468,7 @@ static void copy_value(avro_value_t v, ly_field_value *fv, ly_arena *arena, int 
         }
         fv->kind = LY_V_STRING;
         fv->s = arena_copy(arena, s, size);
-        fv->len = fv->s ? strlen(fv->s) : 0;
+        fv->len = fv->s ? size - 1 : 0; /* NULs and all, as the direct reader */
         if (!fv->s) {
             fv->kind = LY_V_OTHER;
             *oom = 1;

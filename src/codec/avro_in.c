@@ -145,7 +145,9 @@ static void get_string(reader *r, ly_field_value *fv, ly_fields *f)
     }
     fv->s = ly_arena_strndup(f->arena, s, (size_t)n);
     fv->kind = fv->s ? LY_V_STRING : LY_V_OTHER;
-    fv->len = fv->s ? strlen(fv->s) : 0;
+    /* The whole string, NULs and all, as the JSON decoder keeps "\u0000":
+     * validation then refuses a NUL instead of reading up to it. */
+    fv->len = fv->s ? (size_t)n : 0;
     if (!fv->s)
         f->oom = 1;
 }

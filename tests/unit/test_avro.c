@@ -1,6 +1,7 @@
 /* The Avro codec: every output the engine makes survives encode/decode with
  * the same JSON, inputs decode to the same events as their JSON, and Avro
  * inputs are validated by the same rules. */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -358,6 +359,53 @@ static void test_avro_inputs_follow_the_same_rules(void **s)
     ly_arena_destroy(arena);
 }
 
+/* A NUL inside an Avro string is refused as "\u0000" is in JSON, by the
+ * direct reader and avro-c's alike (both once read up to it: "o1\0y" was
+ * the order "o1"). */
+static void test_avro_strings_with_nul_refused_as_in_json(void **s)
+{
+    (void)s;
+    static const struct { const char *sentinel, *json; } cases[] = {
+        { "oCCx1", "{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                   "\"kind\":\"PURCHASE\",\"order_id\":\"oCC\\u00001\",\"amount_minor\":5,\"currency\":\"USD\"}" },
+        { "mBBx1", "{\"source\":\"purchases\",\"event_id\":\"e1\",\"member_id\":\"mBB\\u00001\",\"occurred_at\":1736503200000,"
+                   "\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":5,\"currency\":\"USD\"}" },
+        { "eAAx1", "{\"source\":\"purchases\",\"event_id\":\"eAA\\u00001\",\"member_id\":\"m1\",\"occurred_at\":1736503200000,"
+                   "\"kind\":\"PURCHASE\",\"order_id\":\"o1\",\"amount_minor\":5,\"currency\":\"USD\"}" },
+    };
+    ly_arena *arena = ly_arena_new();
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        ly_event ev = { .type = LY_EV_PURCHASE, .source = LY_SRC_PURCHASES, .occurred_at = 1736503200000LL,
+                        .amount_minor = 5, .event_id = "e1", .member_id = "m1", .order_id = "o1", .currency = "USD" };
+        const char *sentinel = cases[c].sentinel;
+        if (sentinel[0] == 'o')
+            ev.order_id = sentinel;
+        else if (sentinel[0] == 'm')
+            ev.member_id = sentinel;
+        else
+            ev.event_id = sentinel;
+        ly_buf bin = {0};
+        char err[128];
+        assert_int_equal(ly_avro_encode_event(codec, &ev, 1, &bin, err, sizeof err), 0);
+        char *at = memmem(bin.data, bin.len, sentinel, strlen(sentinel));
+        assert_non_null(at);
+        at[3] = '\0';
+        ly_decode_info direct, general, json;
+        ly_event out;
+        assert_int_equal(ly_avro_decode_event(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &out, &direct), -1);
+        assert_int_equal(
+            ly_avro_decode_event_general(codec, LY_T_PURCHASES, 1, bin.data, bin.len, "USD", arena, &out, &general), -1);
+        assert_int_equal(ly_event_decode_json(cases[c].json, strlen(cases[c].json), LY_SRC_ANY, "USD", arena, &out, &json),
+                         -1);
+        assert_int_equal(direct.reject, LY_REJECT_INVALID);
+        assert_int_equal(json.reject, LY_REJECT_INVALID);
+        assert_string_equal(direct.detail, json.detail);
+        assert_string_equal(general.detail, json.detail);
+        ly_buf_free(&bin);
+    }
+    ly_arena_destroy(arena);
+}
+
 static int setup(void **s)
 {
     (void)s;
@@ -381,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_inputs_roundtrip),
         cmocka_unit_test(test_version1_input_records_still_decode),
         cmocka_unit_test(test_avro_inputs_follow_the_same_rules),
+        cmocka_unit_test(test_avro_strings_with_nul_refused_as_in_json),
         cmocka_unit_test(test_trailing_bytes_refused_long_varints_read),
     };
     return cmocka_run_group_tests_name("avro", tests, setup, teardown);
