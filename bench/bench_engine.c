@@ -118,20 +118,18 @@ int main(int argc, char **argv)
         outputs = 0;
         t0 = now();
         /* As simulate feeds it: member keys computed once, lookups hinted
-         * three, two and one records ahead (ly_partition_prefetch). */
-        uint64_t keys[4] = { 0, 0, 0, 0 };
-        for (size_t i = 0; i < n && i < 3; i++)
+         * one and two records ahead (ly_partition_prefetch). */
+        uint64_t keys[3] = { 0, 0, 0 };
+        for (size_t i = 0; i < n && i < 2; i++)
             keys[i] = ly_member_key(evs[i].member_id);
         for (size_t i = 0; i < n; i++) {
-            if (i + 3 < n) {
-                keys[(i + 3) % 4] = ly_member_key(evs[i + 3].member_id);
-                ly_partition_prefetch(pt, keys[(i + 3) % 4], LY_PREFETCH_SLOT);
+            if (i + 2 < n) {
+                keys[(i + 2) % 3] = ly_member_key(evs[i + 2].member_id);
+                ly_partition_prefetch(pt, keys[(i + 2) % 3], LY_PREFETCH_SLOT);
             }
-            if (i + 2 < n)
-                ly_partition_prefetch(pt, keys[(i + 2) % 4], LY_PREFETCH_MEMBER);
             if (i + 1 < n)
-                ly_partition_prefetch(pt, keys[(i + 1) % 4], LY_PREFETCH_ARRAYS);
-            ly_partition_process_keyed(pt, &evs[i], keys[i % 4], &sink);
+                ly_partition_prefetch(pt, keys[(i + 1) % 3], LY_PREFETCH_MEMBER);
+            ly_partition_process_keyed(pt, &evs[i], keys[i % 3], &sink);
         }
         engine[r] = (double)n / (now() - t0);
         mem = ly_partition_memory(pt);

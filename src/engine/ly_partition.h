@@ -27,12 +27,11 @@ int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *si
 /* The same with member_key = ly_member_key(ev->member_id) already known. */
 int ly_partition_process_keyed(ly_partition *pt, const ly_event *ev, uint64_t member_key, const ly_sink *sink);
 /* A hint that records of member_key come soon; results never depend on it.
- * Looking up a member and its arrays is three dependent cache misses (table
- * slot, record, arrays), so a caller that sees ahead asks for the slot three
- * records ahead (LY_PREFETCH_SLOT), for the record two ahead
- * (LY_PREFETCH_MEMBER, reading the slot fetched before), and for the arrays
- * most events read one ahead (LY_PREFETCH_ARRAYS, reading the record). */
-enum { LY_PREFETCH_SLOT, LY_PREFETCH_MEMBER, LY_PREFETCH_ARRAYS };
+ * Looking up a member is two dependent cache misses (table slot, then the
+ * record), so a caller that sees ahead asks for the slot two records ahead
+ * (LY_PREFETCH_SLOT), then for the record one ahead (LY_PREFETCH_MEMBER),
+ * which reads the slot fetched before. */
+enum { LY_PREFETCH_SLOT, LY_PREFETCH_MEMBER };
 void ly_partition_prefetch(const ly_partition *pt, uint64_t member_key, int stage);
 /* Fires every timer due <= until (the simulation's --until). 0 or -1 (ENOMEM). */
 int ly_partition_advance(ly_partition *pt, int64_t until, const ly_sink *sink);

@@ -403,21 +403,13 @@ void ly_partition_prefetch(const ly_partition *pt, uint64_t member_key, int stag
         __builtin_prefetch(s);
         return;
     }
-    if (s->key != member_key || !s->m)
-        return; /* a missed guess costs nothing but a load */
-    const ly_member *m = s->m;
-    if (stage == LY_PREFETCH_ARRAYS) {
-        /* The arrays most events read, each a miss of its own once the
-         * record's pointers are in: day totals, lots, spend months, and
-         * the settled orders a purchase scans for its order id. */
-        __builtin_prefetch(m->days.v);
-        __builtin_prefetch(m->lots.v);
-        __builtin_prefetch(m->spend.v);
-        __builtin_prefetch(m->settled.v);
-        return;
+    /* The record's first lines: the id, the key, the counters and the due
+     * times an event reads first. A missed guess costs nothing but a load. */
+    if (s->key == member_key && s->m) {
+        const char *m = (const char *)s->m;
+        for (size_t off = 0; off < sizeof(ly_member); off += 64)
+            __builtin_prefetch(m + off);
     }
-    for (size_t off = 0; off < sizeof(ly_member); off += 64)
-        __builtin_prefetch((const char *)m + off);
 }
 
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink)

@@ -189,11 +189,9 @@ static int drain(sim *s, int input_read)
          * now and overlap this one (ly_partition_prefetch). Hinting every
          * queue's heads measured the same. */
         if (bq->head < bq->n)
-            ly_partition_prefetch(s->parts[bp], bq->v[bq->head].key, LY_PREFETCH_ARRAYS);
+            ly_partition_prefetch(s->parts[bp], bq->v[bq->head].key, LY_PREFETCH_MEMBER);
         if (bq->head + 1 < bq->n)
-            ly_partition_prefetch(s->parts[bp], bq->v[bq->head + 1].key, LY_PREFETCH_MEMBER);
-        if (bq->head + 2 < bq->n)
-            ly_partition_prefetch(s->parts[bp], bq->v[bq->head + 2].key, LY_PREFETCH_SLOT);
+            ly_partition_prefetch(s->parts[bp], bq->v[bq->head + 1].key, LY_PREFETCH_SLOT);
         if (ly_partition_process_keyed(s->parts[bp], &r.ev, r.key, &sink) < 0 || s->oom)
             return -1;
     }
