@@ -7,13 +7,12 @@
  *   bench_avro [MEMBERS [DAYS [RUNS]]]    defaults 5000 members, 180 days, 5 runs
  * Exits 1 when the paths disagree on any record (ctest runs it small for
  * that: unit.avro_oracle). */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ly_avro.h"
 #include "ly_clock.h"
-#include "ly_gen.h"
+#include "bench_stream.h"
 #include "ly_partition.h"
 #include "ly_program.h"
 
@@ -128,24 +127,15 @@ static double decode_rate(ly_avro *a, decode_fn decode, const record_list *rl, i
 
 int main(int argc, char **argv)
 {
-    uint64_t members = argc > 1 ? strtoull(argv[1], NULL, 10) : 5000;
-    int days = argc > 2 ? atoi(argv[2]) : 180, runs = argc > 3 ? atoi(argv[3]) : 5;
-    if (runs < 1 || runs > 50)
-        runs = 5;
-    char *text = NULL, err[256];
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { members, days, 1, 1735689600000LL, "USD", 0 };
-    ly_gen_stats gs;
-    if (!f || ly_gen(&go, f, &gs, err, sizeof err) < 0) {
-        fprintf(stderr, "bench_avro: %s\n", f ? err : "out of memory");
+    bench_input bench;
+    if (bench_input_read(&bench, argc, argv, 5000, 180, "bench_avro") < 0)
         return 1;
-    }
-    fclose(f);
+    char err[256];
     ly_avro *a = ly_avro_new(err, sizeof err);
     ly_arena *arena = ly_arena_new();
     output_list outs = { NULL, 0, 0, ly_arena_new(), 0 };
-    record_list in = { { 0 }, malloc(gs.lines * sizeof(size_t)), malloc(gs.lines * sizeof(ly_topic_role)), 0 };
+    size_t lines = bench.stats.lines;
+    record_list in = { { 0 }, malloc(lines * sizeof(size_t)), malloc(lines * sizeof(ly_topic_role)), 0 };
     ly_program prog;
     ly_program_reference(&prog);
     ly_partition *pt = ly_partition_new(&prog);
@@ -156,7 +146,7 @@ int main(int argc, char **argv)
     /* The stream's valid events as framed Avro records, and the outputs the
      * engine makes of them. */
     ly_sink sink = { &outs, collect, no_internal };
-    for (char *p = text, *end = text + len; p < end;) {
+    for (char *p = bench.text, *end = bench.text + bench.len; p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         ly_event ev;
@@ -182,13 +172,13 @@ int main(int argc, char **argv)
         ly_avro_encode_output_general(a, &outs.v[i], 7, &general, err, sizeof err);
         differ += fast.len != general.len || memcmp(fast.data, general.data, fast.len) != 0;
     }
-    double enc = encode_rate(a, ly_avro_encode_output, &outs, runs, &fast);
-    double enc_general = encode_rate(a, ly_avro_encode_output_general, &outs, runs, &general);
+    double enc = encode_rate(a, ly_avro_encode_output, &outs, bench.runs, &fast);
+    double enc_general = encode_rate(a, ly_avro_encode_output_general, &outs, bench.runs, &general);
     size_t valid = 0, valid_general = 0;
-    double dec = decode_rate(a, ly_avro_decode_event, &in, runs, &valid);
-    double dec_general = decode_rate(a, ly_avro_decode_event_general, &in, runs, &valid_general);
+    double dec = decode_rate(a, ly_avro_decode_event, &in, bench.runs, &valid);
+    double dec_general = decode_rate(a, ly_avro_decode_event_general, &in, bench.runs, &valid_general);
     printf("stream: %llu members, %d days: %zu input records (%.1f MB of Avro), %zu outputs\n",
-           (unsigned long long)members, days, in.n, (double)in.bytes.len / 1e6, outs.n);
+           (unsigned long long)bench.members, bench.days, in.n, (double)in.bytes.len / 1e6, outs.n);
     printf("encode outputs, direct (one core):  %10.0f outputs/s  (%.0f ns each)\n", enc, 1e9 / enc);
     printf("encode outputs, avro-c generic:     %10.0f outputs/s  (direct %.2fx; %zu differ)\n", enc_general,
            enc / enc_general, differ);
@@ -205,6 +195,6 @@ int main(int argc, char **argv)
     ly_arena_destroy(arena);
     ly_partition_destroy(pt);
     ly_avro_destroy(a);
-    free(text);
+    free(bench.text);
     return differ != 0 || valid != valid_general || valid != in.n;
 }

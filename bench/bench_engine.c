@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "ly_gen.h"
+#include "bench_stream.h"
 #include "ly_partition.h"
 #include "ly_simulate.h"
 
@@ -64,29 +64,19 @@ static void drop_internal(void *o, const ly_event *ev) { (void)o; (void)ev; }
 
 int main(int argc, char **argv)
 {
-    uint64_t members = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
-    int days = argc > 2 ? atoi(argv[2]) : 365, runs = argc > 3 ? atoi(argv[3]) : 5;
-    if (runs < 1 || runs > 50)
-        runs = 5;
-    char *text = NULL, err[256];
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { members, days, 1, 1735689600000LL, "USD", 0 };
-    ly_gen_stats gs;
-    if (!f || ly_gen(&go, f, &gs, err, sizeof err) < 0) {
-        fprintf(stderr, "bench: %s\n", err);
+    bench_input bench;
+    if (bench_input_read(&bench, argc, argv, 20000, 365, "bench_engine") < 0)
         return 1;
-    }
-    fclose(f);
+    char err[256];
     ly_program prog;
     ly_program_reference(&prog);
 
     /* Decode once, so the engine runs below see only pre-decoded events. */
     ly_arena *arena = ly_arena_new();
-    ly_event *evs = malloc(gs.lines * sizeof *evs);
+    ly_event *evs = malloc(bench.stats.lines * sizeof *evs);
     size_t n = 0;
     double t0 = now();
-    for (char *p = text, *end = text + len; p < end;) {
+    for (char *p = bench.text, *end = bench.text + bench.len; p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (ly_event_decode_json(p, l, LY_SRC_ANY, "USD", arena, &evs[n], NULL) == 0)
@@ -98,7 +88,7 @@ int main(int argc, char **argv)
     ly_arena *arena2 = ly_arena_new();
     size_t n2 = 0;
     t0 = now();
-    for (char *p = text, *end = text + len; p < end;) {
+    for (char *p = bench.text, *end = bench.text + bench.len; p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         ly_event ev;
@@ -113,7 +103,7 @@ int main(int argc, char **argv)
     size_t mem = 0, nmembers = 0;
     double parts[PART_COUNT] = { 0 };
     ly_sink sink = { NULL, count_output, drop_internal };
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; r < bench.runs; r++) {
         ly_partition *pt = ly_partition_new(&prog);
         outputs = 0;
         t0 = now();
@@ -139,14 +129,14 @@ int main(int argc, char **argv)
         ly_partition_destroy(pt);
     }
     uint64_t engine_outputs = outputs;
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; r < bench.runs; r++) {
         FILE *devnull = fopen("/dev/null", "w");
         ly_sim_options so = { &prog, 1, INT64_MIN, 0, NULL };
         ly_sim_stats st;
         static char buf[1 << 16];
         setvbuf(devnull, buf, _IOFBF, sizeof buf);
         t0 = now();
-        if (ly_simulate_buffer(text, len, &so, devnull, NULL, &st, err, sizeof err) < 0) {
+        if (ly_simulate_buffer(bench.text, bench.len, &so, devnull, NULL, &st, err, sizeof err) < 0) {
             fprintf(stderr, "bench: %s\n", err);
             return 1;
         }
@@ -154,13 +144,14 @@ int main(int argc, char **argv)
         fclose(devnull);
     }
     printf("stream: %llu lines (%zu valid events), %llu members, %d days, %.1f MB of JSON\n",
-           (unsigned long long)gs.lines, n, (unsigned long long)members, days, (double)len / 1e6);
+           (unsigned long long)bench.stats.lines, n, (unsigned long long)bench.members, bench.days,
+           (double)bench.len / 1e6);
     printf("decode, fast path (one core):         %10.0f events/s\n", (double)n / decode_s);
     printf("decode, general yajl path (one core): %10.0f events/s  (%zu valid, fast path %.2fx)\n",
            (double)n2 / general_s, n2, general_s / decode_s);
-    printf("engine alone, pre-decoded (median %d): %10.0f events/s  (%llu outputs per run)\n", runs,
-           median(engine, runs), (unsigned long long)engine_outputs);
-    printf("simulate JSON in -> JSON out (median %d): %8.0f events/s\n", runs, median(sim, runs));
+    printf("engine alone, pre-decoded (median %d): %10.0f events/s  (%llu outputs per run)\n", bench.runs,
+           median(engine, bench.runs), (unsigned long long)engine_outputs);
+    printf("simulate JSON in -> JSON out (median %d): %8.0f events/s\n", bench.runs, median(sim, bench.runs));
     printf("engine memory: %zu bytes for %zu members = %.0f bytes/member\n", mem, nmembers,
            nmembers ? (double)mem / (double)nmembers : 0.0);
     if (nmembers) {
@@ -175,6 +166,6 @@ int main(int argc, char **argv)
     }
     ly_arena_destroy(arena);
     free(evs);
-    free(text);
+    free(bench.text);
     return 0;
 }

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ly_gen.h"
+#include "bench_stream.h"
 #include "ly_murmur2.h"
 #include "ly_partition.h"
 #include "ly_state.h"
@@ -42,12 +42,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_redis_memory: cannot connect\n");
         return 69;
     }
-    char *text = NULL, err[256];
+    char err[256];
     size_t len;
-    FILE *f = open_memstream(&text, &len);
-    ly_gen_options go = { members, days, 3, 1735689600000LL, "USD", 0 };
-    ly_gen(&go, f, NULL, err, sizeof err);
-    fclose(f);
+    char *text = bench_stream(members, days, 3, &len, NULL, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "bench_redis_memory: %s\n", err);
+        return 1;
+    }
     ly_program p;
     ly_program_reference(&p);
     ly_partition *pt = ly_partition_new(&p);
