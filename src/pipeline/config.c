@@ -47,7 +47,7 @@ static const key keys[] = {
     { "tick.ms", K_INT, OFF(tick_ms), 10, 3600000, "1000", "clock=wall: how often timers are checked with no events" },
     { "batch.max.events", K_INT, OFF(batch_max_events), 1, 1000000, "5000",
       "events of one partition's batch, at most (a batch is stored in Redis as one; batches that wait for Kafka share a transaction)" },
-    { "batch.max.ms", K_INT, OFF(batch_max_ms), 1, 60000, "50", "longest a batch stays open (transaction interval; with the commit, most of the event -> output latency)" },
+    { "batch.max.ms", K_INT, OFF(batch_max_ms), 1, 60000, "30", "longest a batch stays open (transaction interval; with the commit, most of the event -> output latency)" },
     { "redis.host", K_STR, OFF(redis_host), 0, 0, "127.0.0.1", "Redis host" },
     { "redis.port", K_INT, OFF(redis_port), 1, 65535, "6379", "Redis port" },
     { "redis.db", K_INT, OFF(redis_db), 0, 15, "0", "Redis database number" },
