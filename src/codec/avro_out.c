@@ -7,23 +7,13 @@
 #include <math.h>
 #include <string.h>
 #include "ly_avro.h"
+#include "ly_state.h"
 
 /* Avro long/int: zig-zag, then the same base-128 varint as the state
- * encoding's, written here in place: a record has twenty-odd of them, and
- * a call per varint was 40% of the encoder's time. */
-static inline void put_long(ly_buf *b, int64_t v)
+ * encoding's. */
+static void put_long(ly_buf *b, int64_t v)
 {
-    if (ly_buf_reserve(b, 10) < 0)
-        return;
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    unsigned char *o = (unsigned char *)b->data + b->len;
-    while (u > 0x7F) {
-        *o++ = (unsigned char)(u | 0x80);
-        u >>= 7;
-    }
-    *o++ = (unsigned char)u;
-    *o = '\0';
-    b->len = (size_t)((char *)o - b->data);
+    ly_state_put_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static void put_bytes(ly_buf *b, const char *s, size_t n)

@@ -19,8 +19,29 @@ void ly_state_encode(const ly_member *m, ly_buf *out);
  * On failure m owns nothing. */
 int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, char *errstr, size_t errlen);
 
-/* The varints of the encoding, shared with the pipeline's outbox records. */
-void ly_state_put_uvarint(ly_buf *b, uint64_t v);
+/* The varints of the encoding (base 128, low group first), shared with the
+ * pipeline's outbox records and the Avro writer. Inline: encoders write
+ * dozens per record, and a call per varint was most of their time. */
+#define LY_VARINT_MAX 10
+/* Writes v at o, which has room for LY_VARINT_MAX bytes; returns the end. */
+static inline unsigned char *ly_varint_write(unsigned char *o, uint64_t v)
+{
+    while (v > 0x7F) {
+        *o++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (unsigned char)v;
+    return o;
+}
+/* Appends v to b (nothing once b->oom). */
+static inline void ly_state_put_uvarint(ly_buf *b, uint64_t v)
+{
+    if (ly_buf_reserve(b, LY_VARINT_MAX) < 0)
+        return;
+    unsigned char *o = ly_varint_write((unsigned char *)b->data + b->len, v);
+    b->len = (size_t)((char *)o - b->data);
+    b->data[b->len] = '\0';
+}
 /* Reads a varint at *p (< end) and advances *p. 0, or -1 when truncated. */
 int ly_state_get_uvarint(const char **p, const char *end, uint64_t *v);
 

@@ -9,21 +9,10 @@
 /* The encoder writes through a cursor into room reserved once per member
  * (head_bound, tail_bound): the pipeline encodes every changed member per batch, and
  * a capacity check and a NUL per varint were most of the encoder's time. */
-#define VARINT_MAX 10
-
-static unsigned char *w_u(unsigned char *o, uint64_t v)
-{
-    while (v > 0x7F) {
-        *o++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *o++ = (unsigned char)v;
-    return o;
-}
 
 static unsigned char *w_i(unsigned char *o, int64_t v)
 {
-    return w_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    return ly_varint_write(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static unsigned char *w_raw64(unsigned char *o, uint64_t v)
@@ -34,18 +23,9 @@ static unsigned char *w_raw64(unsigned char *o, uint64_t v)
 
 static unsigned char *w_str(unsigned char *o, const char *s, size_t n)
 {
-    o = w_u(o, n);
+    o = ly_varint_write(o, n);
     memcpy(o, s, n);
     return o + n;
-}
-
-void ly_state_put_uvarint(ly_buf *b, uint64_t v)
-{
-    if (ly_buf_reserve(b, VARINT_MAX) < 0)
-        return;
-    unsigned char *o = (unsigned char *)b->data + b->len;
-    b->len = (size_t)((char *)w_u(o, v) - b->data);
-    b->data[b->len] = '\0';
 }
 
 /* Optional instants in a fixed order; bit i set when present. Version 1
@@ -82,7 +62,7 @@ static int absent(int version, int i, int64_t v)
 /* The most bytes put_tail writes. */
 static size_t tail_bound(const ly_member_extra *x)
 {
-    return (2 + 2 * (size_t)x->expiry_notices.n + (size_t)x->tier_notices.n + 4) * VARINT_MAX;
+    return (2 + 2 * (size_t)x->expiry_notices.n + (size_t)x->tier_notices.n + 4) * LY_VARINT_MAX;
 }
 
 /* The most bytes put_head, the two strings and put_arrays write (the
@@ -90,7 +70,7 @@ static size_t tail_bound(const ly_member_extra *x)
  * bound for those could be quadratic). */
 static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t referrer_len, size_t earliest_len)
 {
-    const size_t v = VARINT_MAX;
+    const size_t v = LY_VARINT_MAX;
     return 1 + 7 * v + v + N_TIMES * v + 8 + 2 * v + referrer_len + earliest_len +
            v + (size_t)m->lots.n * 3 * v + v + (size_t)m->spend.n * 2 * v + v + (size_t)m->days.n * 2 * v +
            v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->platforms.n * 8 +
@@ -105,12 +85,12 @@ static int put_redemptions(const ly_member *m, ly_buf *b)
         const ly_redemption *rd = &m->redemptions.v[i];
         const char *reward = ly_member_reward_id(m, rd);
         size_t n = strlen(reward);
-        if (ly_buf_reserve(b, 8 + 3 * VARINT_MAX + n) < 0)
+        if (ly_buf_reserve(b, 8 + 3 * LY_VARINT_MAX + n) < 0)
             return -1;
         unsigned char *o = (unsigned char *)b->data + b->len;
         o = w_raw64(o, rd->key);
         o = w_i(o, rd->points);
-        o = w_u(o, rd->cancelled);
+        o = ly_varint_write(o, rd->cancelled);
         o = w_str(o, reward, n);
         b->len = (size_t)((char *)o - b->data);
     }
@@ -122,18 +102,18 @@ static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, uns
     int64_t referral_at = x->referral_at, *t[N_TIMES];
     time_fields((ly_member *)m, &referral_at, LY_STATE_VERSION, t); /* read only */
     *o++ = LY_STATE_VERSION;
-    o = w_u(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
-    o = w_u(o, m->tier);
-    o = w_u(o, m->inactivity);
-    o = w_u(o, m->alerted);
-    o = w_u(o, m->milestones);
-    o = w_u(o, m->once_done);
-    o = w_u(o, (uint64_t)m->purchase_count);
+    o = ly_varint_write(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
+    o = ly_varint_write(o, m->tier);
+    o = ly_varint_write(o, m->inactivity);
+    o = ly_varint_write(o, m->alerted);
+    o = ly_varint_write(o, m->milestones);
+    o = ly_varint_write(o, m->once_done);
+    o = ly_varint_write(o, (uint64_t)m->purchase_count);
     uint64_t mask = 0;
     for (int i = 0; i < N_TIMES; i++)
         if (!absent(LY_STATE_VERSION, i, *t[i]))
             mask |= 1u << i;
-    o = w_u(o, mask);
+    o = ly_varint_write(o, mask);
     for (int i = 0; i < N_TIMES; i++)
         if (mask & (1u << i))
             o = w_i(o, *t[i]);
@@ -147,44 +127,44 @@ static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, uns
 
 static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
-    o = w_u(o, m->lots.n);
+    o = ly_varint_write(o, m->lots.n);
     for (uint32_t i = 0; i < m->lots.n; i++)
         o = w_i(o, m->lots.v[i].month), o = w_i(o, ly_lot_expires(&m->lots.v[i])), o = w_i(o, m->lots.v[i].points);
-    o = w_u(o, m->spend.n);
+    o = ly_varint_write(o, m->spend.n);
     for (uint32_t i = 0; i < m->spend.n; i++)
         o = w_i(o, m->spend.v[i].month), o = w_i(o, m->spend.v[i].net_minor);
-    o = w_u(o, m->days.n);
+    o = ly_varint_write(o, m->days.n);
     for (uint32_t i = 0; i < m->days.n; i++)
         o = w_i(o, m->days.v[i].day), o = w_i(o, m->days.v[i].points);
-    o = w_u(o, ly_member_order_count(m));
+    o = ly_varint_write(o, ly_member_order_count(m));
     for (uint32_t i = 0; i < ly_member_order_count(m); i++) {
         ly_order od = ly_member_order_at(m, i);
         o = w_raw64(o, od.key);
         o = w_i(o, od.amount), o = w_i(o, od.refunded), o = w_i(o, od.points);
         o = w_i(o, od.release_at == LY_NO_TIME ? 0 : od.release_at); /* no release is ever at 0 */
     }
-    o = w_u(o, m->platforms.n);
+    o = ly_varint_write(o, m->platforms.n);
     for (uint32_t i = 0; i < m->platforms.n; i++)
         o = w_raw64(o, m->platforms.v[i]);
-    o = w_u(o, x->referred.n);
+    o = ly_varint_write(o, x->referred.n);
     for (uint32_t i = 0; i < x->referred.n; i++)
         o = w_raw64(o, x->referred.v[i]);
-    o = w_u(o, x->campaigns.n);
+    o = ly_varint_write(o, x->campaigns.n);
     for (uint32_t i = 0; i < x->campaigns.n; i++)
         o = w_raw64(o, x->campaigns.v[i].key), o = w_i(o, x->campaigns.v[i].points), o = w_i(o, x->campaigns.v[i].uses);
-    return w_u(o, m->redemptions.n);
+    return ly_varint_write(o, m->redemptions.n);
 }
 
 static unsigned char *put_tail(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
-    o = w_u(o, x->expiry_notices.n);
+    o = ly_varint_write(o, x->expiry_notices.n);
     for (uint32_t i = 0; i < x->expiry_notices.n; i++)
         o = w_i(o, x->expiry_notices.v[i].due), o = w_i(o, x->expiry_notices.v[i].expires);
-    o = w_u(o, x->tier_notices.n);
+    o = ly_varint_write(o, x->tier_notices.n);
     for (uint32_t i = 0; i < x->tier_notices.n; i++)
         o = w_i(o, x->tier_notices.v[i]);
-    o = w_u(o, (uint64_t)m->birthday);
-    o = w_u(o, (uint64_t)m->birthday_paid_year);
+    o = ly_varint_write(o, (uint64_t)m->birthday);
+    o = ly_varint_write(o, (uint64_t)m->birthday_paid_year);
     o = w_i(o, m->purchases_minor);
     return w_i(o, m->first_purchase_minor);
 }
