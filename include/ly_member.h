@@ -54,10 +54,16 @@ typedef struct {
     int64_t release_at;               /* section 12: LY_NO_TIME once released or never pending */
 } ly_order;
 /* Orders are kept for good (refunds may come any time) and are most of a
- * member's memory. Most end settled - released, never refunded, amount and
- * points below 2^32 - and those keep only what a later refund needs, in 16
- * bytes instead of 40. Use the ly_member_order_* functions, not the arrays. */
-typedef struct { uint64_t key; uint32_t amount, points; } ly_order_settled;
+ * member's memory. Most are small and not pending - amount below 2^24
+ * minor units, points below 2^16 - and those keep only what a refund needs,
+ * refunded or not, in 16 bytes instead of 40. Use the ly_member_order_*
+ * functions, not the arrays. */
+#define LY_ORDER_COMPACT_AMOUNT_LIMIT (INT64_C(1) << 24)
+#define LY_ORDER_COMPACT_POINTS_LIMIT (INT64_C(1) << 16)
+typedef struct {
+    uint64_t key;
+    uint64_t amount : 24, refunded : 24, points : 16;
+} ly_order_compact;
 /* Section 13: an expiry notice due at `due` for the lots expiring at `expires`. */
 typedef struct { int64_t due, expires; } ly_expiry_notice;
 /* Section 11: what campaign `key` has given the member. */
@@ -128,8 +134,8 @@ typedef struct ly_member {
     LY_VEC(ly_lot) lots;
     LY_VEC(ly_spend) spend;
     LY_VEC(ly_day_total) days;
-    LY_VEC(ly_order) orders;             /* open: pending, refunded or too big to settle */
-    LY_VEC(ly_order_settled) settled;    /* the other orders */
+    LY_VEC(ly_order) orders;             /* open: pending, or too big to settle */
+    LY_VEC(ly_order_compact) compact;    /* the other orders */
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
     LY_VEC(ly_redemption) redemptions;
     LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
@@ -175,7 +181,7 @@ int64_t ly_lot_expires(const ly_lot *l);
 
 /* Section 5 orders, whichever form they are kept in. */
 uint32_t ly_member_order_count(const ly_member *m);
-/* The i-th order (i < ly_member_order_count): settled ones first. */
+/* The i-th order (i < ly_member_order_count): compact ones first. */
 ly_order ly_member_order_at(const ly_member *m, uint32_t i);
 /* Copies order `key` to *o and returns 1, or returns 0 when there is none. */
 int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o);

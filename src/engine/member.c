@@ -75,7 +75,7 @@ void ly_member_clear(ly_member *m)
     free(m->spend.v);
     free(m->days.v);
     free(m->orders.v);
-    free(m->settled.v);
+    free(m->compact.v);
     free(m->platforms.v);
     free(m->redemptions.v);
     free(m->reward_ids.v);
@@ -85,7 +85,7 @@ void ly_member_clear(ly_member *m)
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
     memset(&m->orders, 0, sizeof m->orders);
-    memset(&m->settled, 0, sizeof m->settled);
+    memset(&m->compact, 0, sizeof m->compact);
     memset(&m->platforms, 0, sizeof m->platforms);
     memset(&m->redemptions, 0, sizeof m->redemptions);
     memset(&m->reward_ids, 0, sizeof m->reward_ids);
@@ -106,7 +106,7 @@ size_t ly_member_heap_bytes(const ly_member *m)
 {
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
                m->days.cap * sizeof *m->days.v +
-               m->orders.cap * sizeof *m->orders.v + m->settled.cap * sizeof *m->settled.v +
+               m->orders.cap * sizeof *m->orders.v + m->compact.cap * sizeof *m->compact.v +
                m->platforms.cap * sizeof *m->platforms.v +
                m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
     const ly_member_extra *x = m->extra;
@@ -149,7 +149,7 @@ void ly_member_shrink(ly_member *m)
     shrink(&m->spend, sizeof *m->spend.v);
     shrink(&m->days, sizeof *m->days.v);
     shrink(&m->orders, sizeof *m->orders.v);
-    shrink(&m->settled, sizeof *m->settled.v);
+    shrink(&m->compact, sizeof *m->compact.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
     shrink(&m->redemptions, sizeof *m->redemptions.v);
     shrink(&m->reward_ids, 1);
@@ -170,8 +170,9 @@ void ly_member_shrink(ly_member *m)
 
 static int can_settle(const ly_order *o)
 {
-    return o->release_at == LY_NO_TIME && o->refunded == 0 && o->amount > 0 && o->amount <= UINT32_MAX &&
-           o->points >= 0 && o->points <= UINT32_MAX;
+    return o->release_at == LY_NO_TIME && o->amount > 0 && o->amount < LY_ORDER_COMPACT_AMOUNT_LIMIT &&
+           o->refunded >= 0 && o->refunded <= o->amount && o->points >= 0 &&
+           o->points < LY_ORDER_COMPACT_POINTS_LIMIT;
 }
 
 static int64_t find_open(const ly_member *m, uint64_t key)
@@ -182,30 +183,30 @@ static int64_t find_open(const ly_member *m, uint64_t key)
     return -1;
 }
 
-static int64_t find_settled(const ly_member *m, uint64_t key)
+static int64_t find_compact(const ly_member *m, uint64_t key)
 {
-    for (uint32_t i = 0; i < m->settled.n; i++)
-        if (m->settled.v[i].key == key)
+    for (uint32_t i = 0; i < m->compact.n; i++)
+        if (m->compact.v[i].key == key)
             return i;
     return -1;
 }
 
 uint32_t ly_member_order_count(const ly_member *m)
 {
-    return m->settled.n + m->orders.n;
+    return m->compact.n + m->orders.n;
 }
 
 ly_order ly_member_order_at(const ly_member *m, uint32_t i)
 {
-    if (i >= m->settled.n)
-        return m->orders.v[i - m->settled.n];
-    const ly_order_settled *s = &m->settled.v[i];
-    return (ly_order){ s->key, s->amount, 0, s->points, LY_NO_TIME };
+    if (i >= m->compact.n)
+        return m->orders.v[i - m->compact.n];
+    const ly_order_compact *s = &m->compact.v[i];
+    return (ly_order){ s->key, (int64_t)s->amount, (int64_t)s->refunded, (int64_t)s->points, LY_NO_TIME };
 }
 
 int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
 {
-    int64_t i = find_settled(m, key);
+    int64_t i = find_compact(m, key);
     if (i >= 0) {
         *o = ly_member_order_at(m, (uint32_t)i);
         return 1;
@@ -216,41 +217,47 @@ int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
     return 1;
 }
 
-static int push_settled(ly_member *m, const ly_order *o)
+/* o in the compact form (can_settle(o)). */
+static ly_order_compact compact(const ly_order *o)
 {
-    ly_order_settled *s = ly_vec_push(&m->settled, sizeof *s);
+    return (ly_order_compact){ o->key, (uint64_t)o->amount, (uint64_t)o->refunded, (uint64_t)o->points };
+}
+
+static int push_compact(ly_member *m, const ly_order *o)
+{
+    ly_order_compact *s = ly_vec_push(&m->compact, sizeof *s);
     if (!s)
         return -1;
-    *s = (ly_order_settled){ o->key, (uint32_t)o->amount, (uint32_t)o->points };
+    *s = compact(o);
     return 0;
 }
 
 void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
 {
-    int64_t s = replace ? find_settled(m, o->key) : -1, w = replace ? find_open(m, o->key) : -1;
+    int64_t s = replace ? find_compact(m, o->key) : -1, w = replace ? find_open(m, o->key) : -1;
     if (can_settle(o) && s >= 0) {
-        m->settled.v[s] = (ly_order_settled){ o->key, (uint32_t)o->amount, (uint32_t)o->points };
+        m->compact.v[s] = compact(o);
         return;
     }
     if (w >= 0) {
         m->orders.v[w] = *o;
         return;
     }
-    if (can_settle(o) && push_settled(m, o) == 0)
+    if (can_settle(o) && push_compact(m, o) == 0)
         return;
     ly_order *n = ly_member_push(m, &m->orders, sizeof *n);
     if (!n)
         return;
     *n = *o;
     if (s >= 0)
-        m->settled.v[s] = m->settled.v[--m->settled.n];
+        m->compact.v[s] = m->compact.v[--m->compact.n];
 }
 
 void ly_member_orders_settle(ly_member *m)
 {
     uint32_t keep = 0;
     for (uint32_t i = 0; i < m->orders.n; i++)
-        if (!can_settle(&m->orders.v[i]) || push_settled(m, &m->orders.v[i]) < 0)
+        if (!can_settle(&m->orders.v[i]) || push_compact(m, &m->orders.v[i]) < 0)
             m->orders.v[keep++] = m->orders.v[i];
     m->orders.n = keep;
     if (keep == 0) {

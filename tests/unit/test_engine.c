@@ -210,29 +210,59 @@ static void test_section5_duplicate_and_unknown_orders(void **s)
     assert_int_equal(member("m")->balance, 110);
 }
 
-/* Orders are kept in a compact form once settled (member.c); a refund must
- * see the same order whichever form it is in, and a big one never settles. */
+/* Orders are kept in a compact form (member.c) while small and not pending,
+ * refunded or not; a refund must see the same order whichever form it is in,
+ * and a big one is kept in full. */
 static void test_section5_refunds_of_compact_and_big_orders(void **s)
 {
     (void)s;
     purchase("p1", "m", T0, "o1", 1000);
-    purchase("p2", "m", T0 + 1, "o2", 6000000000LL); /* above 2^32 minor units */
+    purchase("p2", "m", T0 + 1, "o2", 6000000000LL); /* above the compact form's limits */
     const ly_member *m = member("m");
-    assert_int_equal(m->settled.n, 1);
+    assert_int_equal(m->compact.n, 1);
     assert_int_equal(m->orders.n, 1);
     int64_t big = find("p2#1")->o.points_delta, balance = m->balance;
     assert_true(big > UINT32_MAX / 1000);
     refund("r1", "m", T0 + 2, "o1", 500);
     expect("r1#1", LY_RW_POINTS_REVERSED, -5, balance - 5);
-    assert_int_equal(m->settled.n, 0); /* refunded: kept in full from now on */
+    assert_int_equal(m->compact.n, 1); /* refunded, and still compact */
     assert_int_equal(ly_member_order_count(m), 2);
+    ly_order o;
+    assert_int_equal(ly_member_order_get(m, ly_member_key("o1"), &o), 1);
+    assert_int_equal(o.refunded, 500);
+    assert_int_equal(o.points, 10);
     refund("r2", "m", T0 + 3, "o1", 501);
     assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_REFUND_EXCEEDS_ORDER);
     refund("r3", "m", T0 + 4, "o2", 2000000001LL);
     int64_t third = (int64_t)((__int128)big * 2000000001LL / 6000000000LL);
     expect("r3#1", LY_RW_POINTS_REVERSED, -third, balance - 5 - third);
-    purchase("p3", "m", T0 + 5, "o2", 10);
+    refund("r4", "m", T0 + 5, "o1", 500);
+    expect("r4#1", LY_RW_POINTS_REVERSED, -5, balance - 10 - third);
+    purchase("p3", "m", T0 + 6, "o2", 10);
     assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_DUPLICATE_ORDER);
+    purchase("p4", "m", T0 + 7, "o1", 10);
+    assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_DUPLICATE_ORDER);
+}
+
+/* The compact form's edge: 65,535 points fit in it, 65,536 do not; either
+ * way the refund reverses them all. */
+static void test_section5_compact_order_limits(void **s)
+{
+    (void)s;
+    purchase("p1", "a", T0, "o1", 6553500);
+    purchase("p2", "b", T0, "o1", 6553600);
+    const ly_member *a = member("a"), *b = member("b");
+    assert_int_equal(find("p1#2")->o.points_delta, 65535);
+    assert_int_equal(find("p2#2")->o.points_delta, 65536);
+    assert_int_equal(a->compact.n, 1);
+    assert_int_equal(a->orders.n, 0);
+    assert_int_equal(b->compact.n, 0);
+    assert_int_equal(b->orders.n, 1);
+    int64_t balance_a = a->balance, balance_b = b->balance;
+    refund("r1", "a", T0 + 1, "o1", 6553500);
+    expect("r1#1", LY_RW_POINTS_REVERSED, -65535, balance_a - 65535);
+    refund("r2", "b", T0 + 1, "o1", 6553600);
+    expect("r2#1", LY_RW_POINTS_REVERSED, -65536, balance_b - 65536);
 }
 
 static void test_section5_dedupe_window_24h(void **s)
@@ -623,6 +653,7 @@ int main(void)
         T(test_section5_partial_refunds_in_parts_reverse_exactly),
         T(test_section5_duplicate_and_unknown_orders),
         T(test_section5_refunds_of_compact_and_big_orders),
+        T(test_section5_compact_order_limits),
         T(test_section5_dedupe_window_24h),
         T(test_section5_zero_point_purchase_emits_nothing),
         T(test_section6_daily_cap_at_its_boundary),
