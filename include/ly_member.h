@@ -124,7 +124,11 @@ typedef struct ly_member {
     int64_t first_purchase, last_purchase;
     int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
     double sentiment;
-    int64_t due[LY_TIMER_COUNT];
+    /* Due times of the timers the record keeps, by kind up to CHURN, and
+     * the birthday's apart; a notice kind's is the first of its schedule
+     * (in extra), so it is not kept twice. Read any with ly_member_due. */
+    int64_t due[LY_TIMER_CHURN + 1];
+    int64_t birthday_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
     /* Referral as the referred member F: the earliest purchase (the
@@ -163,6 +167,22 @@ static inline const ly_member_extra *ly_member_extra_of(const ly_member *m)
 /* The extra part to write, made empty on first use; NULL on ENOMEM (then
  * m->oom is set, which the engine reports). */
 ly_member_extra *ly_member_extra_make(ly_member *m);
+
+/* When the member's timer of kind k is due; LY_NO_TIMER when it is not set. */
+static inline int64_t ly_member_due(const ly_member *m, ly_timer_kind k)
+{
+    const ly_member_extra *x = m->extra;
+    switch (k) {
+    case LY_TIMER_EXPIRY_NOTICE:
+        return x && x->expiry_notices.n ? x->expiry_notices.v[0].due : LY_NO_TIMER;
+    case LY_TIMER_TIER_NOTICE:
+        return x && x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
+    case LY_TIMER_BIRTHDAY:
+        return m->birthday_due;
+    default:
+        return m->due[k];
+    }
+}
 
 /* Initialises a blank record for id (not yet existing, no timers). 0, or
  * -1 on ENOMEM (m is then blank and ly_member_clear accepts it). */

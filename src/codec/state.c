@@ -34,12 +34,17 @@ static unsigned char *w_str(unsigned char *o, const char *s, size_t n)
 #define N_TIMES 16
 /* Where each of a version's instants lives, in its order (out holds
  * N_TIMES, of which version 1 fills N_TIMES_V1). The encoder reads through
- * it, the decoder writes; built once per member either way. */
-static void time_fields(ly_member *m, int64_t *referral_at, int version, int64_t *out[N_TIMES])
+ * it, the decoder writes; built once per member either way. The two notice
+ * timers' due times are in the format but not in the record (they are the
+ * first of the notice schedules): notice_due holds them, for the encoder
+ * to write and for the decoder to read and drop. */
+static void time_fields(ly_member *m, int64_t *referral_at, int64_t notice_due[2], int version,
+                        int64_t *out[N_TIMES])
 {
     int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
                              &m->high_alert_at, referral_at, &m->earliest_purchase_at,
-                             &m->due[0], &m->due[1], &m->due[2], &m->due[3], &m->due[4], &m->due[5], &m->due[6],
+                             &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_RELEASE], &m->due[LY_TIMER_TIER_REVIEW],
+                             &m->due[LY_TIMER_CHURN], &notice_due[0], &notice_due[1], &m->birthday_due,
                              &m->balance, &m->lifetime };
     int64_t *v1[N_TIMES_V1] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
                                 &m->high_alert_at, referral_at, &m->earliest_purchase_at,
@@ -100,7 +105,8 @@ static int put_redemptions(const ly_member *m, ly_buf *b)
 static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
     int64_t referral_at = x->referral_at, *t[N_TIMES];
-    time_fields((ly_member *)m, &referral_at, LY_STATE_VERSION, t); /* read only */
+    int64_t notice_due[2] = { ly_member_due(m, LY_TIMER_EXPIRY_NOTICE), ly_member_due(m, LY_TIMER_TIER_NOTICE) };
+    time_fields((ly_member *)m, &referral_at, notice_due, LY_STATE_VERSION, t); /* read only */
     *o++ = LY_STATE_VERSION;
     o = ly_varint_write(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
     o = ly_varint_write(o, m->tier);
@@ -393,8 +399,8 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
-    int64_t referral_at = LY_NO_TIME, *t[N_TIMES];
-    time_fields(m, &referral_at, version, t);
+    int64_t referral_at = LY_NO_TIME, *t[N_TIMES], notice_due[2];
+    time_fields(m, &referral_at, notice_due, version, t);
     for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
             *t[i] = get_i(&r);

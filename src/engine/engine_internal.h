@@ -49,8 +49,6 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at);
 void ly_lots_debit(ly_ctx *c, int64_t points);
 void ly_lots_expire(ly_ctx *c, int64_t due);
 void ly_lots_schedule(ly_member *m);
-/* The EXPIRY_NOTICE timer: the earliest expiry notice still to come. */
-void ly_lots_schedule_notices(ly_member *m);
 /* Points of the lots that expire at `expires` (several lots may, section 18). */
 int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires);
 

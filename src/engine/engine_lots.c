@@ -43,12 +43,6 @@ static int insert_lot(ly_member *m, int32_t month, int32_t expires_month, int64_
     return 0;
 }
 
-void ly_lots_schedule_notices(ly_member *m)
-{
-    const ly_member_extra *x = ly_member_extra_of(m);
-    m->due[LY_TIMER_EXPIRY_NOTICE] = x->expiry_notices.n ? x->expiry_notices.v[0].due : LY_NO_TIMER;
-}
-
 /* Section 13: notices are fixed at the lot's first credit, with that moment's days; a
  * due time already passed is skipped for good. Lots expiring at the same
  * instant share their notices. */
@@ -74,7 +68,6 @@ static void add_expiry_notices(ly_ctx *c, int64_t expires)
             x->expiry_notices.v[j] = x->expiry_notices.v[j - 1];
         x->expiry_notices.v[i] = n;
     }
-    ly_lots_schedule_notices(m);
 }
 
 /* A credit first pays off a negative balance; the rest goes into the lot of

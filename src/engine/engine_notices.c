@@ -21,7 +21,6 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
     }
     if (done) /* then the member has its extra part */
         LY_VEC_DROP_FRONT(m->extra->expiry_notices, done);
-    ly_lots_schedule_notices(m);
 }
 
 /* Evaluated with the version and the spend at its due time. */
@@ -34,7 +33,6 @@ void ly_notices_fire_tier(ly_ctx *c, int64_t due)
         done++;
     if (done) /* then the member has its extra part */
         LY_VEC_DROP_FRONT(m->extra->tier_notices, done);
-    m->due[LY_TIMER_TIER_NOTICE] = x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
     if (m->tier == LY_TIER_BASIC || m->due[LY_TIMER_TIER_REVIEW] == LY_NO_TIMER)
         return;
     int64_t q = ly_engine_qualifying(c->p, m, due), threshold = c->p->tier_threshold[m->tier];
@@ -50,13 +48,13 @@ void ly_notices_fire_tier(ly_ctx *c, int64_t due)
 void ly_birthday_set(ly_ctx *c, int mmdd)
 {
     c->m->birthday = (int16_t)mmdd;
-    c->m->due[LY_TIMER_BIRTHDAY] = ly_time_next_anniversary(mmdd, c->clock);
+    c->m->birthday_due = ly_time_next_anniversary(mmdd, c->clock);
 }
 
 void ly_birthday_fire(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
-    m->due[LY_TIMER_BIRTHDAY] = ly_time_next_anniversary(m->birthday, due);
+    m->birthday_due = ly_time_next_anniversary(m->birthday, due);
     int32_t year = ly_time_year(due);
     int64_t points = c->p->birthday_points[m->tier];
     if (m->birthday_paid_year == year || points <= 0)

@@ -71,8 +71,6 @@ static void schedule_tier_notices(ly_ctx *c)
             x->tier_notices.v[j] = x->tier_notices.v[j - 1];
         x->tier_notices.v[i] = due;
     }
-    const ly_member_extra *x = ly_member_extra_of(m);
-    m->due[LY_TIMER_TIER_NOTICE] = x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
 }
 
 static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)

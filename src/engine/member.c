@@ -29,8 +29,9 @@ int ly_member_init(ly_member *m, const char *id)
     m->first_purchase = m->last_purchase = LY_NO_TIME;
     m->high_alert_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
+    for (int k = 0; k <= LY_TIMER_CHURN; k++)
         m->due[k] = LY_NO_TIMER;
+    m->birthday_due = LY_NO_TIMER;
     m->timer_pos = -1;
     return 0;
 }

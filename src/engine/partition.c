@@ -268,10 +268,15 @@ static timer new_timer(ly_member *m, int64_t due)
 
 static int64_t earliest_due(const ly_member *m)
 {
-    int64_t due = LY_NO_TIMER;
-    for (int k = 0; k < LY_TIMER_COUNT; k++)
+    int64_t due = m->birthday_due;
+    for (int k = 0; k <= LY_TIMER_CHURN; k++)
         if (m->due[k] < due)
             due = m->due[k];
+    if (m->extra) {
+        int64_t notice = ly_member_due(m, LY_TIMER_EXPIRY_NOTICE), tier = ly_member_due(m, LY_TIMER_TIER_NOTICE);
+        due = notice < due ? notice : due;
+        due = tier < due ? tier : due;
+    }
     return due;
 }
 
@@ -289,7 +294,7 @@ static int grow_heap(ly_partition *pt)
     return 0;
 }
 
-/* Brings the queue in line with what the member wants (m->due[]). */
+/* Brings the queue in line with what the member wants (ly_member_due). */
 static int sync_timers(ly_partition *pt, ly_member *m)
 {
     int64_t due = earliest_due(m);
@@ -313,7 +318,7 @@ static int sync_timers(ly_partition *pt, ly_member *m)
 static ly_timer_kind kind_due(const ly_member *m, int64_t due)
 {
     int k = 0;
-    while (k < LY_TIMER_COUNT - 1 && m->due[k] != due)
+    while (k < LY_TIMER_COUNT - 1 && ly_member_due(m, (ly_timer_kind)k) != due)
         k++;
     return (ly_timer_kind)k;
 }

@@ -185,7 +185,7 @@ static void test_section14_birthday_leap_day_once_a_year(void **s)
     interaction("u2", "m", feb28 + DAY, LY_EV_PROFILE_UPDATE, 415, NULL); /* moved: already paid in 2025 */
     advance(1744675200000LL); /* 2025-04-15 */
     assert_int_equal(count("m", LY_TOPIC_REWARDS, LY_RW_BIRTHDAY_BONUS), 1);
-    assert_int_equal(member("m")->due[LY_TIMER_BIRTHDAY], 1776211200000LL); /* 2026-04-15 */
+    assert_int_equal(ly_member_due(member("m"), LY_TIMER_BIRTHDAY), 1776211200000LL); /* 2026-04-15 */
 }
 
 /* ---- section 15 ---- */

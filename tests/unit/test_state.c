@@ -46,7 +46,7 @@ static void test_members_roundtrip(void **s)
     if (ly_program_load_file(&p, path, err0, sizeof err0) < 0)
         fail_msg("%s", err0);
     ly_partition *pt = run_stream(&p);
-    size_t n, total = 0;
+    size_t n, total = 0, notices = 0, tier_notices = 0;
     ly_member **ms = ly_partition_members(pt, &n);
     assert_true(n > 300);
     for (size_t i = 0; i < n; i++) {
@@ -62,7 +62,11 @@ static void test_members_roundtrip(void **s)
         assert_memory_equal(a.data, b.data, a.len);
         assert_int_equal(back.balance, ms[i]->balance);
         assert_int_equal(back.lots.n, ms[i]->lots.n);
-        assert_int_equal(back.due[LY_TIMER_CHURN], ms[i]->due[LY_TIMER_CHURN]);
+        /* The notice timers' due times come back from their schedules. */
+        for (int k = 0; k < LY_TIMER_COUNT; k++)
+            assert_int_equal(ly_member_due(&back, (ly_timer_kind)k), ly_member_due(ms[i], (ly_timer_kind)k));
+        notices += ly_member_due(ms[i], LY_TIMER_EXPIRY_NOTICE) != LY_NO_TIMER;
+        tier_notices += ly_member_due(ms[i], LY_TIMER_TIER_NOTICE) != LY_NO_TIMER;
         assert_int_equal(back.timer_pos, -1);
         ly_member_clear(&back);
         ly_buf_free(&a);
@@ -76,6 +80,7 @@ static void test_members_roundtrip(void **s)
         with_redemptions += ms[i]->redemptions.n > 0;
     }
     assert_true(with_campaigns > 10 && with_birthday > 10 && with_redemptions > 10);
+    assert_true(notices > 10 && tier_notices > 10);
     ly_partition_destroy(pt);
     ly_program_free(&p);
 }
