@@ -223,7 +223,12 @@ const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r);
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);
 #define LY_VEC_PUSH(vec) ((__typeof__((vec).v))ly_vec_push(&(vec), sizeof *(vec).v))
-/* Removes a LY_VEC's first k elements (k <= n), keeping the others' order. */
+/* Gives back a short LY_VEC's unused capacity (one that grows one element
+ * at a time); never fails: without memory it keeps the capacity. */
+void ly_vec_trim(void *vec, size_t elem_size);
+#define LY_VEC_TRIM(vec) ly_vec_trim(&(vec), sizeof *(vec).v)
+/* Removes a LY_VEC's first k elements (k <= n), keeping the others' order,
+ * and trims it. */
 void ly_vec_drop_front(void *vec, uint32_t k, size_t elem_size);
 #define LY_VEC_DROP_FRONT(vec, k) ly_vec_drop_front(&(vec), (k), sizeof *(vec).v)
 /* The same for a vector of member m: a failure marks m->oom, which the

@@ -342,6 +342,16 @@ void ly_vec_drop_front(void *vec, uint32_t k, size_t elem_size)
         return;
     memmove(v->v, v->v + (size_t)k * elem_size, (size_t)(v->n - k) * elem_size);
     v->n -= k;
+    ly_vec_trim(vec, elem_size);
+}
+
+void ly_vec_trim(void *vec, size_t elem_size)
+{
+    any_vec *v = vec;
+    /* Up to 16 an array grows one element at a time, so a fitted array is
+     * what it would be anyway; above, it keeps its room to grow in. */
+    if (v->n < v->cap && v->cap <= 16)
+        shrink(vec, elem_size);
 }
 
 /* Eight bytes at a time with a multiply-xorshift mix (in the spirit of

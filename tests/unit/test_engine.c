@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include "engine_harness.h"
 
@@ -263,6 +264,31 @@ static void test_section5_compact_order_limits(void **s)
     expect("r1#1", LY_RW_POINTS_REVERSED, -65535, balance_a - 65535);
     refund("r2", "b", T0 + 1, "o1", 6553600);
     expect("r2#1", LY_RW_POINTS_REVERSED, -65536, balance_b - 65536);
+}
+
+/* A short array gives back what it drops (it grows one element at a
+ * time anyway); a long one keeps room to grow in. */
+static void test_member_arrays_trimmed_when_dropped(void **s)
+{
+    (void)s;
+    LY_VEC(int64_t) v = { 0 };
+    for (int i = 0; i < 10; i++)
+        *LY_VEC_PUSH(v) = i;
+    LY_VEC_DROP_FRONT(v, 4);
+    assert_int_equal(v.n, 6);
+    assert_int_equal(v.cap, 6);
+    assert_int_equal(v.v[0], 4);
+    for (int i = 0; i < 14; i++)
+        *LY_VEC_PUSH(v) = i;
+    assert_int_equal(v.n, 20);
+    assert_int_equal(v.cap, 20);
+    LY_VEC_DROP_FRONT(v, 2);
+    assert_int_equal(v.n, 18);
+    assert_int_equal(v.cap, 20);
+    LY_VEC_DROP_FRONT(v, 18);
+    assert_int_equal(v.n, 0);
+    assert_int_equal(v.cap, 20);
+    free(v.v);
 }
 
 static void test_section5_dedupe_window_24h(void **s)
@@ -654,6 +680,7 @@ int main(void)
         T(test_section5_duplicate_and_unknown_orders),
         T(test_section5_refunds_of_compact_and_big_orders),
         T(test_section5_compact_order_limits),
+        T(test_member_arrays_trimmed_when_dropped),
         T(test_section5_dedupe_window_24h),
         T(test_section5_zero_point_purchase_emits_nothing),
         T(test_section6_daily_cap_at_its_boundary),
