@@ -6,9 +6,9 @@
 #include "ly_time.h"
 
 /* Section 6 keeps per-day engagement totals at least this many days behind
- * the clock (they are pruned when a member has several, and when a timer
- * finds the member quiet); an engagement event later than that may be capped
- * against an empty day. */
+ * the clock (older ones are pruned when a new day would grow the member's
+ * array, and when a timer finds the member quiet); an engagement event
+ * later than that may be capped against an empty day. */
 #define LY_ENGAGEMENT_DAYS_KEPT 35
 
 void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink)
@@ -187,11 +187,11 @@ static void forget_old_days(ly_member *m, int64_t clock)
 static ly_day_total *day_total(ly_ctx *c, uint16_t day)
 {
     ly_member *m = c->m;
-    if (m->days.n >= 8)
-        forget_old_days(m, c->clock);
     for (uint32_t i = 0; i < m->days.n; i++)
         if (m->days.v[i].day == day)
             return &m->days.v[i];
+    if (m->days.n == m->days.cap) /* make room before growing */
+        forget_old_days(m, c->clock);
     ly_day_total *d = LY_MEMBER_PUSH(m, m->days);
     if (!d)
         return NULL;

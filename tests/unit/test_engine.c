@@ -346,6 +346,27 @@ static void test_section6_daily_cap_at_its_boundary(void **s)
     expect("s4#1", LY_RW_POINTS_EARNED, 20, 500);
 }
 
+/* Day totals are kept 35 days behind the clock, however many days the
+ * member has engaged on since: a late event within them meets its day's cap. */
+static void test_section6_late_event_meets_its_days_cap(void **s)
+{
+    (void)s;
+    int64_t day0 = (T0 / DAY + 1) * DAY;
+    for (int d = 0; d < 20; d++)
+        for (int i = 0; i < 4; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "d%di%d", d, i);
+            engage(id, "m", day0 + d * DAY + i, LY_EV_REVIEW, NULL);
+        }
+    int64_t balance = member("m")->balance;
+    assert_int_equal(balance, 100 + 20 * 200); /* welcome, then each day at its cap */
+    int before = nout;
+    engage("late1", "m", day0 + 1000, LY_EV_REVIEW, NULL);     /* day 0: 19 days behind */
+    engage("late2", "m", day0 + 10 * DAY, LY_EV_REVIEW, NULL); /* day 10 */
+    assert_int_equal(nout, before);
+    assert_int_equal(member("m")->balance, balance);
+}
+
 static void test_section6_once_only_even_when_capped(void **s)
 {
     (void)s;
@@ -685,6 +706,7 @@ int main(void)
         T(test_section5_zero_point_purchase_emits_nothing),
         T(test_section6_daily_cap_at_its_boundary),
         T(test_section6_once_only_even_when_capped),
+        T(test_section6_late_event_meets_its_days_cap),
         T(test_section7_negative_balance_and_lots),
         T(test_section7_fifo_debits),
         T(test_section7_expiry_at_the_exact_instant),
