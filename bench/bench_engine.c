@@ -44,7 +44,8 @@ static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
     for (size_t i = 0; i < k; i++) {
         const ly_member *m = all[i];
         size_t arrays = ly_member_heap_bytes(m);
-        size_t orders = m->orders.cap * sizeof *m->orders.v + m->compact.cap * sizeof *m->compact.v;
+        const ly_member_extra *x = ly_member_extra_of(m);
+        size_t orders = x->orders.cap * sizeof *x->orders.v + m->compact.cap * sizeof *m->compact.v;
         size_t redemptions = m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
         size_t lots = m->lots.cap * sizeof *m->lots.v, days = m->days.cap * sizeof *m->days.v;
         size_t spend = m->spend.cap * sizeof *m->spend.v;

@@ -32,7 +32,7 @@ typedef enum {
 /* Applies one valid event to member m at clock (the caller has already moved
  * the clock to max(clock, occurred_at), fired the timers due by then and
  * dropped repeats within the dedupe window: see ly_partition).
- * m->due[] holds the timers the member wants afterwards. */
+ * ly_member_due gives the timers the member wants afterwards. */
 ly_apply_result ly_engine_apply(const ly_program *p, ly_member *m, const ly_event *ev,
                                 int64_t clock, const ly_sink *sink);
 
@@ -44,7 +44,7 @@ void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink);
 void ly_engine_erase(const ly_member *m, const ly_event *ev, const ly_sink *sink);
 
 /* Fires timer `kind` of member m, due at `due` (evaluated as if the clock
- * stood there). Afterwards m->due[kind] is the next due time, > due, or
+ * stood there). Afterwards ly_member_due(m, kind) is the next due time, > due, or
  * LY_NO_TIMER. */
 int ly_engine_fire(const ly_program *p, ly_member *m, ly_timer_kind kind, int64_t due,
                    const ly_sink *sink); /* 0, or -1 when an allocation failed (as LY_APPLY_ENOMEM) */

@@ -85,9 +85,10 @@ typedef struct LY_PACKED(4) {
 /* A growable array; n and cap count elements. */
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
 
-/* What few members have - referrals, campaign uses, notice schedules - kept
- * apart behind one pointer, so the record every lookup reads stays small
- * (ly_member_extra_of, ly_member_extra_make). */
+/* What few members have under the reference program - a referral, and part
+ * two's campaign uses, pending orders, notice schedules and birthday timer -
+ * kept apart behind one pointer, so the record every lookup reads stays
+ * small (ly_member_extra_of, ly_member_extra_make). */
 typedef struct ly_member_extra {
     /* Referral as the referred member F: the referral kept. */
     int64_t referral_at;    /* LY_NO_TIME when none */
@@ -95,7 +96,12 @@ typedef struct ly_member_extra {
     LY_VEC(uint64_t) referred; /* as referrer R: the members whose bonus was paid */
     LY_VEC(ly_campaign_use) campaigns;
     LY_VEC(ly_expiry_notice) expiry_notices; /* sorted by (due, expires) */
-    LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at due[TIER_REVIEW] */
+    LY_VEC(int64_t) tier_notices;            /* due times, ascending, of the review at tier_review_due */
+    /* Orders in full: pending (section 12) or too big for the compact form.
+     * Use the ly_member_order_* functions. */
+    LY_VEC(ly_order) orders;
+    int64_t release_due;  /* section 12: the RELEASE timer, LY_NO_TIMER when none */
+    int64_t birthday_due; /* section 14: the BIRTHDAY timer, LY_NO_TIMER when none */
 } ly_member_extra;
 
 typedef struct ly_member {
@@ -124,11 +130,10 @@ typedef struct ly_member {
     int64_t first_purchase, last_purchase;
     int64_t high_alert_at;  /* LY_NO_TIME outside a HIGH episode */
     double sentiment;
-    /* Due times of the timers the record keeps, by kind up to CHURN, and
-     * the birthday's apart; a notice kind's is the first of its schedule
-     * (in extra), so it is not kept twice. Read any with ly_member_due. */
-    int64_t due[LY_TIMER_CHURN + 1];
-    int64_t birthday_due;
+    /* Due times of the timers most members have (LY_NO_TIMER when not
+     * set); the others' are in extra, a notice kind's being the first of
+     * its schedule. Read any kind's with ly_member_due. */
+    int64_t expiry_due, tier_review_due, churn_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
     /* Referral as the referred member F: the earliest purchase (the
@@ -138,8 +143,7 @@ typedef struct ly_member {
     LY_VEC(ly_lot) lots;
     LY_VEC(ly_spend) spend;
     LY_VEC(ly_day_total) days;
-    LY_VEC(ly_order) orders;             /* open: pending, or too big to settle */
-    LY_VEC(ly_order_compact) compact;    /* the other orders */
+    LY_VEC(ly_order_compact) compact;    /* orders but the few kept in full (extra) */
     LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
     LY_VEC(ly_redemption) redemptions;
     LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
@@ -173,14 +177,22 @@ static inline int64_t ly_member_due(const ly_member *m, ly_timer_kind k)
 {
     const ly_member_extra *x = m->extra;
     switch (k) {
+    case LY_TIMER_EXPIRY:
+        return m->expiry_due;
+    case LY_TIMER_TIER_REVIEW:
+        return m->tier_review_due;
+    case LY_TIMER_CHURN:
+        return m->churn_due;
+    case LY_TIMER_RELEASE:
+        return x ? x->release_due : LY_NO_TIMER;
     case LY_TIMER_EXPIRY_NOTICE:
         return x && x->expiry_notices.n ? x->expiry_notices.v[0].due : LY_NO_TIMER;
     case LY_TIMER_TIER_NOTICE:
         return x && x->tier_notices.n ? x->tier_notices.v[0] : LY_NO_TIMER;
     case LY_TIMER_BIRTHDAY:
-        return m->birthday_due;
+        return x ? x->birthday_due : LY_NO_TIMER;
     default:
-        return m->due[k];
+        return LY_NO_TIMER;
     }
 }
 
@@ -210,7 +222,8 @@ int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o);
  * marks m->oom (the order is then lost, and the engine reports it). */
 void ly_member_order_put(ly_member *m, const ly_order *o, int replace);
 /* Moves every open order that can settle into the compact form (after a
- * release or a load). Never loses an order: without memory it stays open. */
+ * release or a load), and frees the extra part if that empties it. Never
+ * loses an order: without memory it stays open. */
 void ly_member_orders_settle(ly_member *m);
 
 /* Section 15: remembers an accepted redemption. 0, or -1 on ENOMEM (then

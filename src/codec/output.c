@@ -397,7 +397,7 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
     kint(b, "lifetime_points", m->lifetime, &f);
     kstr(b, "tier", ly_tier_name((ly_tier)m->tier), &f);
     kopt_time(b, "tier_since", m->tier_since, LY_NO_TIME, &f);
-    kopt_time(b, "next_tier_review", m->due[LY_TIMER_TIER_REVIEW], LY_NO_TIMER, &f);
+    kopt_time(b, "next_tier_review", m->tier_review_due, LY_NO_TIMER, &f);
     kint(b, "purchase_count", m->purchase_count, &f);
     kopt_time(b, "first_purchase_at", m->purchase_count ? m->first_purchase : LY_NO_TIME, LY_NO_TIME, &f);
     kopt_time(b, "last_purchase_at", m->purchase_count ? m->last_purchase : LY_NO_TIME, LY_NO_TIME, &f);
@@ -423,9 +423,9 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
         ly_buf_json_double(b, m->sentiment);
     else
         ly_buf_put(b, "null", 4);
-    kopt_time(b, "next_churn_check", m->due[LY_TIMER_CHURN], LY_NO_TIMER, &f);
+    kopt_time(b, "next_churn_check", m->churn_due, LY_NO_TIMER, &f);
     kint(b, "pending_points", ly_member_pending_points(m), &f);
-    kopt_time(b, "next_release", m->due[LY_TIMER_RELEASE], LY_NO_TIMER, &f);
+    kopt_time(b, "next_release", ly_member_due(m, LY_TIMER_RELEASE), LY_NO_TIMER, &f);
     if (m->birthday) {
         char bd[8];
         snprintf(bd, sizeof bd, "%02d-%02d", m->birthday / 100 % 100, m->birthday % 100);

@@ -34,21 +34,21 @@ static unsigned char *w_str(unsigned char *o, const char *s, size_t n)
 #define N_TIMES 16
 /* Where each of a version's instants lives, in its order (out holds
  * N_TIMES, of which version 1 fills N_TIMES_V1). The encoder reads through
- * it, the decoder writes; built once per member either way. The two notice
- * timers' due times are in the format but not in the record (they are the
- * first of the notice schedules): notice_due holds them, for the encoder
- * to write and for the decoder to read and drop. */
-static void time_fields(ly_member *m, int64_t *referral_at, int64_t notice_due[2], int version,
+ * it, the decoder writes; built once per member either way. Of the timers
+ * kept in the extra part, or not kept (a notice kind's due time is the
+ * first of its schedule), `other` holds the due times in kind order: the
+ * encoder fills it to write them, the decoder reads them into it. */
+static void time_fields(ly_member *m, int64_t *referral_at, int64_t other[LY_TIMER_COUNT], int version,
                         int64_t *out[N_TIMES])
 {
     int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
                              &m->high_alert_at, referral_at, &m->earliest_purchase_at,
-                             &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_RELEASE], &m->due[LY_TIMER_TIER_REVIEW],
-                             &m->due[LY_TIMER_CHURN], &notice_due[0], &notice_due[1], &m->birthday_due,
-                             &m->balance, &m->lifetime };
+                             &m->expiry_due, &other[LY_TIMER_RELEASE], &m->tier_review_due,
+                             &m->churn_due, &other[LY_TIMER_EXPIRY_NOTICE], &other[LY_TIMER_TIER_NOTICE],
+                             &other[LY_TIMER_BIRTHDAY], &m->balance, &m->lifetime };
     int64_t *v1[N_TIMES_V1] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
                                 &m->high_alert_at, referral_at, &m->earliest_purchase_at,
-                                &m->due[LY_TIMER_EXPIRY], &m->due[LY_TIMER_TIER_REVIEW], &m->due[LY_TIMER_CHURN],
+                                &m->expiry_due, &m->tier_review_due, &m->churn_due,
                                 &m->balance, &m->lifetime };
     if (version == 1)
         memcpy(out, v1, sizeof v1);
@@ -104,9 +104,10 @@ static int put_redemptions(const ly_member *m, ly_buf *b)
 
 static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
-    int64_t referral_at = x->referral_at, *t[N_TIMES];
-    int64_t notice_due[2] = { ly_member_due(m, LY_TIMER_EXPIRY_NOTICE), ly_member_due(m, LY_TIMER_TIER_NOTICE) };
-    time_fields((ly_member *)m, &referral_at, notice_due, LY_STATE_VERSION, t); /* read only */
+    int64_t referral_at = x->referral_at, *t[N_TIMES], other[LY_TIMER_COUNT];
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        other[k] = ly_member_due(m, (ly_timer_kind)k);
+    time_fields((ly_member *)m, &referral_at, other, LY_STATE_VERSION, t); /* read only */
     *o++ = LY_STATE_VERSION;
     o = ly_varint_write(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
     o = ly_varint_write(o, m->tier);
@@ -399,8 +400,10 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
-    int64_t referral_at = LY_NO_TIME, *t[N_TIMES], notice_due[2];
-    time_fields(m, &referral_at, notice_due, version, t);
+    int64_t referral_at = LY_NO_TIME, *t[N_TIMES], other[LY_TIMER_COUNT];
+    for (int k = 0; k < LY_TIMER_COUNT; k++)
+        other[k] = LY_NO_TIMER;
+    time_fields(m, &referral_at, other, version, t);
     for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
             *t[i] = get_i(&r);
@@ -414,6 +417,9 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
         x->referrer = referrer, x->referral_at = referral_at;
     else
         free(referrer);
+    int64_t release_due = other[LY_TIMER_RELEASE], birthday_due = other[LY_TIMER_BIRTHDAY];
+    if ((x = extra_for(&r, m, release_due != LY_NO_TIMER || birthday_due != LY_NO_TIMER)))
+        x->release_due = release_due, x->birthday_due = birthday_due;
     m->earliest_purchase_id = get_str(&r);
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
@@ -425,10 +431,11 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     n = get_count(&r, 2);
     READ_VEC(&r, m->days, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
-    READ_VEC(&r, m->orders, n,
-             (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r), e_->points = get_i(&r),
-              e_->release_at = version == 1 ? LY_NO_TIME : get_i(&r),
-              e_->release_at = e_->release_at == 0 ? LY_NO_TIME : e_->release_at));
+    if ((x = extra_for(&r, m, n))) /* then the compact ones move out (ly_member_orders_settle) */
+        READ_VEC(&r, x->orders, n,
+                 (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r),
+                  e_->points = get_i(&r), e_->release_at = version == 1 ? LY_NO_TIME : get_i(&r),
+                  e_->release_at = e_->release_at == 0 ? LY_NO_TIME : e_->release_at));
     n = get_count(&r, 8);
     READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
     n = get_count(&r, 8);
@@ -437,9 +444,10 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     if (version >= 2)
         decode_part_two(&r, m);
     int bad_orders = 0;
-    for (uint32_t i = 0; i < m->orders.n; i++)
-        bad_orders |= m->orders.v[i].amount <= 0 || m->orders.v[i].refunded < 0 ||
-                      m->orders.v[i].refunded > m->orders.v[i].amount;
+    const ly_member_extra *xo = ly_member_extra_of(m);
+    for (uint32_t i = 0; i < xo->orders.n; i++)
+        bad_orders |= xo->orders.v[i].amount <= 0 || xo->orders.v[i].refunded < 0 ||
+                      xo->orders.v[i].refunded > xo->orders.v[i].amount;
     if (r.bad || r.p != r.end || m->tier >= LY_TIER_COUNT || m->inactivity > LY_RISK_HIGH ||
         m->alerted > LY_RISK_HIGH || bad_orders) {
         if (r.oom)

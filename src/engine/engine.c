@@ -96,8 +96,10 @@ static void apply_purchase(ly_ctx *c)
     pts += ly_campaigns_apply(c, tier, release_at);
     ly_order o = { ly_member_key(ev->order_id), ev->amount_minor, 0, pts, release_at };
     ly_member_order_put(m, &o, 0);
-    if (release_at != LY_NO_TIME && release_at < m->due[LY_TIMER_RELEASE])
-        m->due[LY_TIMER_RELEASE] = release_at;
+    /* A pending order is kept in full, in extra (without memory it is lost
+     * and m->oom says so). */
+    if (release_at != LY_NO_TIME && m->extra && release_at < m->extra->release_due)
+        m->extra->release_due = release_at;
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
     ly_churn_before before;
     ly_churn_before_purchase(c, &before);

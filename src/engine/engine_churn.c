@@ -72,9 +72,9 @@ double ly_engine_clv(const ly_program *p, const ly_member *m, int64_t c)
 void ly_churn_schedule(const ly_program *p, ly_member *m)
 {
     if (m->inactivity >= LY_RISK_HIGH)
-        m->due[LY_TIMER_CHURN] = LY_NO_TIMER;
+        m->churn_due = LY_NO_TIMER;
     else
-        m->due[LY_TIMER_CHURN] =
+        m->churn_due =
             ly_engine_inactivity_at(p, m, m->inactivity == LY_RISK_NONE ? LY_RISK_MEDIUM : LY_RISK_HIGH);
 }
 

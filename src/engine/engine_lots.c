@@ -20,7 +20,7 @@ void ly_lots_schedule(ly_member *m)
     for (uint32_t i = 0; i < m->lots.n; i++)
         if (m->lots.v[i].expires_month < first)
             first = m->lots.v[i].expires_month;
-    m->due[LY_TIMER_EXPIRY] = m->lots.n ? ly_time_month_start(first) : LY_NO_TIMER;
+    m->expiry_due = m->lots.n ? ly_time_month_start(first) : LY_NO_TIMER;
 }
 
 static ly_lot *find_lot(ly_member *m, int32_t month)
@@ -96,8 +96,8 @@ void ly_lots_credit(ly_ctx *c, int64_t points, int64_t occurred_at)
     int64_t expires = ly_time_month_start(expires_month);
     if (insert_lot(m, month, expires_month, to_lot) < 0)
         return;
-    if (expires < m->due[LY_TIMER_EXPIRY])
-        m->due[LY_TIMER_EXPIRY] = expires;
+    if (expires < m->expiry_due)
+        m->expiry_due = expires;
     add_expiry_notices(c, expires);
 }
 

@@ -33,13 +33,13 @@ void ly_notices_fire_tier(ly_ctx *c, int64_t due)
         done++;
     if (done) /* then the member has its extra part */
         LY_VEC_DROP_FRONT(m->extra->tier_notices, done);
-    if (m->tier == LY_TIER_BASIC || m->due[LY_TIMER_TIER_REVIEW] == LY_NO_TIMER)
+    if (m->tier == LY_TIER_BASIC || m->tier_review_due == LY_NO_TIMER)
         return;
     int64_t q = ly_engine_qualifying(c->p, m, due), threshold = c->p->tier_threshold[m->tier];
     if (q >= threshold)
         return;
     ly_output o = ly_ctx_notice(c, LY_NOTICE_TIER_REVIEW);
-    o.review_at = m->due[LY_TIMER_TIER_REVIEW];
+    o.review_at = m->tier_review_due;
     o.spend_needed_minor = threshold - q;
     o.next_tier = ly_tiers_review_outcome(c->p, (ly_tier)m->tier, q);
     ly_ctx_emit(c, &o);
@@ -48,13 +48,15 @@ void ly_notices_fire_tier(ly_ctx *c, int64_t due)
 void ly_birthday_set(ly_ctx *c, int mmdd)
 {
     c->m->birthday = (int16_t)mmdd;
-    c->m->birthday_due = ly_time_next_anniversary(mmdd, c->clock);
+    ly_member_extra *x = ly_member_extra_make(c->m); /* NULL: c->m->oom says so */
+    if (x)
+        x->birthday_due = ly_time_next_anniversary(mmdd, c->clock);
 }
 
 void ly_birthday_fire(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
-    m->birthday_due = ly_time_next_anniversary(m->birthday, due);
+    m->extra->birthday_due = ly_time_next_anniversary(m->birthday, due); /* the timer was in extra */
     int32_t year = ly_time_year(due);
     int64_t points = c->p->birthday_points[m->tier];
     if (m->birthday_paid_year == year || points <= 0)

@@ -11,11 +11,14 @@ static int64_t still_pending(const ly_order *o)
 /* One RELEASE timer per member, due at the earliest release instant. */
 void ly_pending_schedule(ly_member *m)
 {
+    ly_member_extra *x = m->extra;
+    if (!x) /* no open order, and no timer */
+        return;
     int64_t due = LY_NO_TIMER;
-    for (uint32_t i = 0; i < m->orders.n; i++)
-        if (m->orders.v[i].release_at != LY_NO_TIME && m->orders.v[i].release_at < due)
-            due = m->orders.v[i].release_at;
-    m->due[LY_TIMER_RELEASE] = due;
+    for (uint32_t i = 0; i < x->orders.n; i++)
+        if (x->orders.v[i].release_at != LY_NO_TIME && x->orders.v[i].release_at < due)
+            due = x->orders.v[i].release_at;
+    x->release_due = due;
 }
 
 ly_output ly_pending_or_credit(ly_ctx *c, ly_reward_type credited, int64_t pts, int64_t release_at)
@@ -35,16 +38,17 @@ ly_output ly_pending_or_credit(ly_ctx *c, ly_reward_type credited, int64_t pts, 
 void ly_pending_release(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
+    ly_member_extra *x = m->extra; /* the timer was in it */
     int64_t delta = 0;
-    for (uint32_t i = 0; i < m->orders.n; i++) {
-        ly_order *o = &m->orders.v[i];
+    for (uint32_t i = 0; x && i < x->orders.n; i++) {
+        ly_order *o = &x->orders.v[i];
         if (o->release_at == LY_NO_TIME || o->release_at > due)
             continue;
         delta += still_pending(o);
         o->release_at = LY_NO_TIME;
     }
-    ly_member_orders_settle(m);
     ly_pending_schedule(m);
+    ly_member_orders_settle(m); /* last: it frees the extra part if that empties it */
     if (delta <= 0)
         return;
     ly_lots_credit(c, delta, due);

@@ -50,7 +50,7 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
 static void schedule_tier_notices(ly_ctx *c)
 {
     ly_member *m = c->m;
-    int64_t review = m->due[LY_TIMER_TIER_REVIEW];
+    int64_t review = m->tier_review_due;
     if (m->extra)
         m->extra->tier_notices.n = 0;
     for (size_t d = 0; review != LY_NO_TIMER && d < c->p->n_tier_notices; d++) {
@@ -79,7 +79,7 @@ static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)
     ly_tier from = (ly_tier)m->tier;
     m->tier = (uint8_t)to;
     m->tier_since = since;
-    m->due[LY_TIMER_TIER_REVIEW] = to == LY_TIER_BASIC ? LY_NO_TIMER : since + c->p->tier_review_ms;
+    m->tier_review_due = to == LY_TIER_BASIC ? LY_NO_TIMER : since + c->p->tier_review_ms;
     schedule_tier_notices(c);
     ly_output o = ly_ctx_reward(c, why, 0);
     o.old_tier = from;
@@ -124,7 +124,7 @@ void ly_tiers_review(ly_ctx *c, int64_t due)
         set_tier(c, to, due, LY_RW_TIER_DOWNGRADE);
         return;
     }
-    m->due[LY_TIMER_TIER_REVIEW] = m->tier == LY_TIER_BASIC ? LY_NO_TIMER : due + c->p->tier_review_ms;
+    m->tier_review_due = m->tier == LY_TIER_BASIC ? LY_NO_TIMER : due + c->p->tier_review_ms;
     schedule_tier_notices(c);
 }
 

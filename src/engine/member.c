@@ -29,15 +29,15 @@ int ly_member_init(ly_member *m, const char *id)
     m->first_purchase = m->last_purchase = LY_NO_TIME;
     m->high_alert_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
-    for (int k = 0; k <= LY_TIMER_CHURN; k++)
-        m->due[k] = LY_NO_TIMER;
-    m->birthday_due = LY_NO_TIMER;
+    m->expiry_due = m->tier_review_due = m->churn_due = LY_NO_TIMER;
     m->timer_pos = -1;
     return 0;
 }
 
 /* An immutable empty part: what ly_member_extra_of reads for most members. */
-const ly_member_extra ly_member_extra_none = { .referral_at = LY_NO_TIME };
+const ly_member_extra ly_member_extra_none = { .referral_at = LY_NO_TIME,
+                                               .release_due = LY_NO_TIMER,
+                                               .birthday_due = LY_NO_TIMER };
 
 ly_member_extra *ly_member_extra_make(ly_member *m)
 {
@@ -48,6 +48,7 @@ ly_member_extra *ly_member_extra_make(ly_member *m)
         return NULL;
     }
     m->extra->referral_at = LY_NO_TIME;
+    m->extra->release_due = m->extra->birthday_due = LY_NO_TIMER;
     return m->extra;
 }
 
@@ -60,6 +61,7 @@ static void extra_free(ly_member_extra *x)
     free(x->campaigns.v);
     free(x->expiry_notices.v);
     free(x->tier_notices.v);
+    free(x->orders.v);
     free(x);
 }
 
@@ -75,7 +77,6 @@ void ly_member_clear(ly_member *m)
     free(m->lots.v);
     free(m->spend.v);
     free(m->days.v);
-    free(m->orders.v);
     free(m->compact.v);
     free(m->platforms.v);
     free(m->redemptions.v);
@@ -85,7 +86,6 @@ void ly_member_clear(ly_member *m)
     memset(&m->lots, 0, sizeof m->lots);
     memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
-    memset(&m->orders, 0, sizeof m->orders);
     memset(&m->compact, 0, sizeof m->compact);
     memset(&m->platforms, 0, sizeof m->platforms);
     memset(&m->redemptions, 0, sizeof m->redemptions);
@@ -95,8 +95,9 @@ void ly_member_clear(ly_member *m)
 int64_t ly_member_pending_points(const ly_member *m)
 {
     int64_t sum = 0;
-    for (uint32_t i = 0; i < m->orders.n; i++) {
-        const ly_order *o = &m->orders.v[i];
+    const ly_member_extra *x = ly_member_extra_of(m);
+    for (uint32_t i = 0; i < x->orders.n; i++) {
+        const ly_order *o = &x->orders.v[i];
         if (o->release_at != LY_NO_TIME)
             sum += o->points - (int64_t)((__int128)o->points * o->refunded / o->amount);
     }
@@ -107,13 +108,14 @@ size_t ly_member_heap_bytes(const ly_member *m)
 {
     size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
                m->days.cap * sizeof *m->days.v +
-               m->orders.cap * sizeof *m->orders.v + m->compact.cap * sizeof *m->compact.v +
+               m->compact.cap * sizeof *m->compact.v +
                m->platforms.cap * sizeof *m->platforms.v +
                m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
     const ly_member_extra *x = m->extra;
     if (x) {
         n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
-             x->expiry_notices.cap * sizeof *x->expiry_notices.v + x->tier_notices.cap * sizeof *x->tier_notices.v;
+             x->expiry_notices.cap * sizeof *x->expiry_notices.v + x->tier_notices.cap * sizeof *x->tier_notices.v +
+             x->orders.cap * sizeof *x->orders.v;
         if (x->referrer)
             n += strlen(x->referrer) + 1;
     }
@@ -144,29 +146,37 @@ static void shrink(void *vec, size_t elem_size)
     }
 }
 
+/* Frees the extra part once it holds nothing (notices all sent, orders
+ * released); 1 when it did. */
+static int drop_extra_if_empty(ly_member *m)
+{
+    const ly_member_extra *x = m->extra;
+    if (!x || x->referrer || x->referral_at != LY_NO_TIME || x->referred.n || x->campaigns.n ||
+        x->expiry_notices.n || x->tier_notices.n || x->orders.n || x->release_due != LY_NO_TIMER ||
+        x->birthday_due != LY_NO_TIMER)
+        return 0;
+    extra_free(m->extra);
+    m->extra = NULL;
+    return 1;
+}
+
 void ly_member_shrink(ly_member *m)
 {
     shrink(&m->lots, sizeof *m->lots.v);
     shrink(&m->spend, sizeof *m->spend.v);
     shrink(&m->days, sizeof *m->days.v);
-    shrink(&m->orders, sizeof *m->orders.v);
     shrink(&m->compact, sizeof *m->compact.v);
     shrink(&m->platforms, sizeof *m->platforms.v);
     shrink(&m->redemptions, sizeof *m->redemptions.v);
     shrink(&m->reward_ids, 1);
     ly_member_extra *x = m->extra;
-    if (!x)
+    if (!x || drop_extra_if_empty(m))
         return;
-    if (!x->referrer && x->referral_at == LY_NO_TIME && !x->referred.n && !x->campaigns.n &&
-        !x->expiry_notices.n && !x->tier_notices.n) {
-        extra_free(x); /* empty again: notices all sent */
-        m->extra = NULL;
-        return;
-    }
     shrink(&x->referred, sizeof *x->referred.v);
     shrink(&x->campaigns, sizeof *x->campaigns.v);
     shrink(&x->expiry_notices, sizeof *x->expiry_notices.v);
     shrink(&x->tier_notices, sizeof *x->tier_notices.v);
+    shrink(&x->orders, sizeof *x->orders.v);
 }
 
 static int can_settle(const ly_order *o)
@@ -178,8 +188,9 @@ static int can_settle(const ly_order *o)
 
 static int64_t find_open(const ly_member *m, uint64_t key)
 {
-    for (uint32_t i = 0; i < m->orders.n; i++)
-        if (m->orders.v[i].key == key)
+    const ly_member_extra *x = ly_member_extra_of(m);
+    for (uint32_t i = 0; i < x->orders.n; i++)
+        if (x->orders.v[i].key == key)
             return i;
     return -1;
 }
@@ -194,13 +205,13 @@ static int64_t find_compact(const ly_member *m, uint64_t key)
 
 uint32_t ly_member_order_count(const ly_member *m)
 {
-    return m->compact.n + m->orders.n;
+    return m->compact.n + ly_member_extra_of(m)->orders.n;
 }
 
 ly_order ly_member_order_at(const ly_member *m, uint32_t i)
 {
     if (i >= m->compact.n)
-        return m->orders.v[i - m->compact.n];
+        return m->extra->orders.v[i - m->compact.n];
     const ly_order_compact *s = &m->compact.v[i];
     return (ly_order){ s->key, (int64_t)s->amount, (int64_t)s->refunded, (int64_t)s->points, LY_NO_TIME };
 }
@@ -214,7 +225,7 @@ int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
     }
     if ((i = find_open(m, key)) < 0)
         return 0;
-    *o = m->orders.v[i];
+    *o = m->extra->orders.v[i];
     return 1;
 }
 
@@ -241,12 +252,13 @@ void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
         return;
     }
     if (w >= 0) {
-        m->orders.v[w] = *o;
+        m->extra->orders.v[w] = *o;
         return;
     }
     if (can_settle(o) && push_compact(m, o) == 0)
         return;
-    ly_order *n = ly_member_push(m, &m->orders, sizeof *n);
+    ly_member_extra *x = ly_member_extra_make(m);
+    ly_order *n = x ? ly_member_push(m, &x->orders, sizeof *n) : NULL;
     if (!n)
         return;
     *n = *o;
@@ -256,14 +268,18 @@ void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
 
 void ly_member_orders_settle(ly_member *m)
 {
+    ly_member_extra *x = m->extra;
+    if (!x)
+        return;
     uint32_t keep = 0;
-    for (uint32_t i = 0; i < m->orders.n; i++)
-        if (!can_settle(&m->orders.v[i]) || push_compact(m, &m->orders.v[i]) < 0)
-            m->orders.v[keep++] = m->orders.v[i];
-    m->orders.n = keep;
+    for (uint32_t i = 0; i < x->orders.n; i++)
+        if (!can_settle(&x->orders.v[i]) || push_compact(m, &x->orders.v[i]) < 0)
+            x->orders.v[keep++] = x->orders.v[i];
+    x->orders.n = keep;
     if (keep == 0) {
-        free(m->orders.v);
-        memset(&m->orders, 0, sizeof m->orders);
+        free(x->orders.v);
+        memset(&x->orders, 0, sizeof x->orders);
+        drop_extra_if_empty(m);
     }
 }
 

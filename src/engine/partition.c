@@ -268,15 +268,14 @@ static timer new_timer(ly_member *m, int64_t due)
 
 static int64_t earliest_due(const ly_member *m)
 {
-    int64_t due = m->birthday_due;
-    for (int k = 0; k <= LY_TIMER_CHURN; k++)
-        if (m->due[k] < due)
-            due = m->due[k];
-    if (m->extra) {
-        int64_t notice = ly_member_due(m, LY_TIMER_EXPIRY_NOTICE), tier = ly_member_due(m, LY_TIMER_TIER_NOTICE);
-        due = notice < due ? notice : due;
-        due = tier < due ? tier : due;
-    }
+    int64_t due = m->expiry_due;
+    due = m->tier_review_due < due ? m->tier_review_due : due;
+    due = m->churn_due < due ? m->churn_due : due;
+    if (m->extra) /* the other kinds' */
+        for (int k = 0; k < LY_TIMER_COUNT; k++) {
+            int64_t d = ly_member_due(m, (ly_timer_kind)k);
+            due = d < due ? d : due;
+        }
     return due;
 }
 

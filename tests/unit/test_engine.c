@@ -221,7 +221,7 @@ static void test_section5_refunds_of_compact_and_big_orders(void **s)
     purchase("p2", "m", T0 + 1, "o2", 6000000000LL); /* above the compact form's limits */
     const ly_member *m = member("m");
     assert_int_equal(m->compact.n, 1);
-    assert_int_equal(m->orders.n, 1);
+    assert_int_equal(ly_member_extra_of(m)->orders.n, 1);
     int64_t big = find("p2#1")->o.points_delta, balance = m->balance;
     assert_true(big > UINT32_MAX / 1000);
     refund("r1", "m", T0 + 2, "o1", 500);
@@ -256,9 +256,9 @@ static void test_section5_compact_order_limits(void **s)
     assert_int_equal(find("p1#2")->o.points_delta, 65535);
     assert_int_equal(find("p2#2")->o.points_delta, 65536);
     assert_int_equal(a->compact.n, 1);
-    assert_int_equal(a->orders.n, 0);
+    assert_int_equal(ly_member_extra_of(a)->orders.n, 0);
     assert_int_equal(b->compact.n, 0);
-    assert_int_equal(b->orders.n, 1);
+    assert_int_equal(ly_member_extra_of(b)->orders.n, 1);
     int64_t balance_a = a->balance, balance_b = b->balance;
     refund("r1", "a", T0 + 1, "o1", 6553500);
     expect("r1#1", LY_RW_POINTS_REVERSED, -65535, balance_a - 65535);
@@ -477,7 +477,7 @@ static void test_section8_upgrade_skips_levels_review_soft_landing(void **s)
         assert_int_equal(r->o.type, LY_RW_TIER_DOWNGRADE);
         assert_int_equal(r->o.new_tier, steps[i]);
     }
-    assert_int_equal(member("m")->due[LY_TIMER_TIER_REVIEW], LY_NO_TIMER);
+    assert_int_equal(member("m")->tier_review_due, LY_NO_TIMER);
 }
 
 static void test_section8_review_keeps_qualified_tier(void **s)
@@ -488,7 +488,7 @@ static void test_section8_review_keeps_qualified_tier(void **s)
     advance(T0 + 365 * DAY);
     assert_null(find("m#TIER_REVIEW#1768039200000"));
     assert_int_equal(member("m")->tier, LY_TIER_SILVER);
-    assert_int_equal(member("m")->due[LY_TIMER_TIER_REVIEW], T0 + 730 * DAY);
+    assert_int_equal(member("m")->tier_review_due, T0 + 730 * DAY);
     advance(T0 + 730 * DAY);
     assert_int_equal(member("m")->tier, LY_TIER_BASIC);
 }
@@ -579,7 +579,7 @@ static void test_section9_churn_timers_rescheduled_by_purchase(void **s)
 {
     (void)s;
     purchase("c1", "c", T0, "o1", 1000);
-    assert_int_equal(member("c")->due[LY_TIMER_CHURN], T0 + 60 * DAY);
+    assert_int_equal(member("c")->churn_due, T0 + 60 * DAY);
     purchase("c2", "c", T0 + 50 * DAY, "o2", 1000);
     advance(T0 + 100 * DAY);
     assert_int_equal(count("c", LY_TOPIC_CHURN, LY_RW_COUNT), 0);
@@ -598,7 +598,7 @@ static void test_section9_member_gap_after_three_purchases(void **s)
     purchase("g1", "g", T0, "o1", 1000);
     purchase("g2", "g", T0 + 10 * DAY, "o2", 1000);
     purchase("g3", "g", T0 + 20 * DAY, "o3", 1000);
-    assert_int_equal(member("g")->due[LY_TIMER_CHURN], T0 + 40 * DAY);
+    assert_int_equal(member("g")->churn_due, T0 + 40 * DAY);
     advance(T0 + 200 * DAY);
     assert_non_null(find("g#CHURN#1739959200000")); /* T0 + 40 d, MEDIUM */
     assert_non_null(find("g#CHURN#1740823200000")); /* T0 + 50 d, HIGH */

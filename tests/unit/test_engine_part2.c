@@ -114,6 +114,9 @@ static void test_section12_pending_release_and_refunds(void **s)
     assert_int_equal(find("p1#2")->o.release_at, T0 + 14 * DAY);
     expect("p1#3", LY_TOPIC_REWARDS, LY_RW_POINTS_PENDING, 5, 100);
     assert_int_equal(ly_member_pending_points(member("m")), 105);
+    /* Pending, the order is kept in full in the extra part, with the timer. */
+    assert_int_equal(ly_member_extra_of(member("m"))->orders.n, 1);
+    assert_int_equal(ly_member_due(member("m"), LY_TIMER_RELEASE), T0 + 14 * DAY);
     redeem("x1", "m", T0 + 1, 150); /* pending points cannot be spent */
     expect("x1#1", LY_TOPIC_REWARDS, LY_RW_REDEMPTION_REJECTED, 0, 100);
     refund("r1", "m", T0 + 2, "o1", 5000); /* half of 105, from the pending points */
@@ -125,9 +128,26 @@ static void test_section12_pending_release_and_refunds(void **s)
     snprintf(id, sizeof id, "m#RELEASE#%lld", (long long)(T0 + 14 * DAY));
     expect(id, LY_TOPIC_REWARDS, LY_RW_POINTS_RELEASED, 53, 153);
     assert_int_equal(ly_member_pending_points(member("m")), 0);
+    /* Released, it is compact (the extra part keeps the campaign's use). */
+    assert_int_equal(ly_member_extra_of(member("m"))->orders.n, 0);
+    assert_int_equal(member("m")->compact.n, 1);
+    assert_int_equal(ly_member_due(member("m"), LY_TIMER_RELEASE), LY_NO_TIMER);
     refund("r2", "m", T0 + 15 * DAY, "o1", 5000); /* after the release: from the balance */
     expect("r2#1", LY_TOPIC_REWARDS, LY_RW_POINTS_REVERSED, -53, 100);
     assert_string_equal(find("r2#1")->reason, "");
+}
+
+/* The extra part a pending order needed is freed once it is released. */
+static void test_section12_release_frees_the_extra_part(void **s)
+{
+    (void)s;
+    load("earning: {pending_days: 14}\n");
+    purchase("p1", "m", T0, "o1", 10000);
+    assert_non_null(member("m")->extra);
+    advance(T0 + 14 * DAY);
+    assert_null(member("m")->extra);
+    assert_int_equal(member("m")->compact.n, 1);
+    assert_int_equal(member("m")->balance, 200); /* welcome and the released 100 */
 }
 
 /* ---- section 13 ---- */
@@ -326,12 +346,12 @@ static void test_section18_late_purchase_keeps_the_churn_timer(void **s)
     (void)s;
     load("versions:\n  - {effective_from: 0}\n  - {effective_from: 1736553600000, churn: {medium: {min_days: 20}}}\n");
     purchase("p1", "m", T0 + DAY, "o1", 1000); /* v2: MEDIUM after max(20, 2 x 30) days */
-    int64_t due = member("m")->due[LY_TIMER_CHURN];
+    int64_t due = member("m")->churn_due;
     assert_int_equal(due, T0 + DAY + 60 * DAY);
     /* Late, under v1: L (the last purchase) and g (30 with two purchases)
      * stay, so the timer stays where v2 put it. */
     purchase("p0", "m", T0 - DAY, "o0", 1000);
-    assert_int_equal(member("m")->due[LY_TIMER_CHURN], due);
+    assert_int_equal(member("m")->churn_due, due);
 }
 
 int main(void)
@@ -342,6 +362,7 @@ int main(void)
         T(test_section11_conditions_tiers_days_channels_amount),
         T(test_section11_referred_bonus),
         T(test_section12_pending_release_and_refunds),
+        T(test_section12_release_frees_the_extra_part),
         T(test_section13_expiry_notice_announces_the_remainder),
         T(test_section13_tier_notice_before_a_downgrade),
         T(test_section14_birthday_leap_day_once_a_year),

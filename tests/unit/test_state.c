@@ -46,7 +46,7 @@ static void test_members_roundtrip(void **s)
     if (ly_program_load_file(&p, path, err0, sizeof err0) < 0)
         fail_msg("%s", err0);
     ly_partition *pt = run_stream(&p);
-    size_t n, total = 0, notices = 0, tier_notices = 0;
+    size_t n, total = 0, notices = 0, tier_notices = 0, birthdays = 0;
     ly_member **ms = ly_partition_members(pt, &n);
     assert_true(n > 300);
     for (size_t i = 0; i < n; i++) {
@@ -67,6 +67,7 @@ static void test_members_roundtrip(void **s)
             assert_int_equal(ly_member_due(&back, (ly_timer_kind)k), ly_member_due(ms[i], (ly_timer_kind)k));
         notices += ly_member_due(ms[i], LY_TIMER_EXPIRY_NOTICE) != LY_NO_TIMER;
         tier_notices += ly_member_due(ms[i], LY_TIMER_TIER_NOTICE) != LY_NO_TIMER;
+        birthdays += ly_member_due(ms[i], LY_TIMER_BIRTHDAY) != LY_NO_TIMER;
         assert_int_equal(back.timer_pos, -1);
         ly_member_clear(&back);
         ly_buf_free(&a);
@@ -80,7 +81,7 @@ static void test_members_roundtrip(void **s)
         with_redemptions += ms[i]->redemptions.n > 0;
     }
     assert_true(with_campaigns > 10 && with_birthday > 10 && with_redemptions > 10);
-    assert_true(notices > 10 && tier_notices > 10);
+    assert_true(notices > 10 && tier_notices > 10 && birthdays > 10);
     ly_partition_destroy(pt);
     ly_program_free(&p);
 }
@@ -93,6 +94,52 @@ static void put_i(ly_buf *b, int64_t v)
 /* A member as the state format before part two (version 1) wrote it: it
  * must load, with its three timers where they were and its lot's expiry
  * fixed from the program when the partition adopts it. */
+/* What is kept in the extra part - orders in full, the RELEASE and
+ * BIRTHDAY timers - comes back there; a member with none of it loads
+ * without one, even though its orders are read through it. */
+static void test_extra_part_roundtrip(void **s)
+{
+    (void)s;
+    ly_member m, back;
+    ly_buf a = { 0 }, b = { 0 };
+    char err[128];
+    assert_int_equal(ly_member_init(&m, "m1"), 0);
+    m.exists = 1;
+    ly_order compact = { ly_member_key("o1"), 1000, 400, 10, LY_NO_TIME };
+    ly_order pending = { ly_member_key("o2"), 2000, 0, 20, 1767225600000LL };
+    ly_member_order_put(&m, &compact, 0);
+    assert_null(m.extra);
+    ly_state_encode(&m, &a);
+    assert_int_equal(ly_state_decode(a.data, a.len, "m1", &back, err, sizeof err), 0);
+    assert_null(back.extra);
+    assert_int_equal(back.compact.n, 1);
+    ly_member_clear(&back);
+    ly_member_order_put(&m, &pending, 0);
+    assert_non_null(m.extra);
+    m.extra->release_due = pending.release_at;
+    m.birthday = 415;
+    m.extra->birthday_due = 1776211200000LL;
+    ly_buf_free(&a);
+    ly_state_encode(&m, &a);
+    assert_int_equal(ly_state_decode(a.data, a.len, "m1", &back, err, sizeof err), 0);
+    assert_int_equal(back.compact.n, 1);
+    assert_int_equal(ly_member_extra_of(&back)->orders.n, 1);
+    assert_int_equal(ly_member_due(&back, LY_TIMER_RELEASE), pending.release_at);
+    assert_int_equal(ly_member_due(&back, LY_TIMER_BIRTHDAY), 1776211200000LL);
+    ly_order o;
+    assert_int_equal(ly_member_order_get(&back, ly_member_key("o1"), &o), 1);
+    assert_int_equal(o.refunded, 400);
+    assert_int_equal(ly_member_order_get(&back, ly_member_key("o2"), &o), 1);
+    assert_int_equal(o.release_at, pending.release_at);
+    ly_state_encode(&back, &b);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    ly_member_clear(&back);
+    ly_member_clear(&m);
+    ly_buf_free(&a);
+    ly_buf_free(&b);
+}
+
 static void test_version1_state_still_loads(void **s)
 {
     (void)s;
@@ -121,10 +168,10 @@ static void test_version1_state_still_loads(void **s)
     char err[128];
     if (ly_state_decode(b.data, b.len, "old", m, err, sizeof err) != 0)
         fail_msg("%s", err);
-    assert_int_equal(m->due[LY_TIMER_EXPIRY], 1769904000000LL);
-    assert_int_equal(m->due[LY_TIMER_TIER_REVIEW], t0 + 365 * 86400000LL);
-    assert_int_equal(m->due[LY_TIMER_CHURN], t0 + 14 * 86400000LL);
-    assert_int_equal(m->due[LY_TIMER_RELEASE], LY_NO_TIMER);
+    assert_int_equal(m->expiry_due, 1769904000000LL);
+    assert_int_equal(m->tier_review_due, t0 + 365 * 86400000LL);
+    assert_int_equal(m->churn_due, t0 + 14 * 86400000LL);
+    assert_int_equal(ly_member_due(m, LY_TIMER_RELEASE), LY_NO_TIMER);
     assert_int_equal(ly_member_order_count(m), 1);
     assert_int_equal(ly_member_order_at(m, 0).release_at, LY_NO_TIME);
     assert_int_equal(ly_member_order_at(m, 0).points, 1000);
@@ -303,6 +350,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_members_roundtrip),
+        cmocka_unit_test(test_extra_part_roundtrip),
         cmocka_unit_test(test_version1_state_still_loads),
         cmocka_unit_test(test_decoder_rejects_garbage),
         cmocka_unit_test(test_lot_expiry_off_a_month_start_is_corrupt),
