@@ -132,8 +132,10 @@ typedef struct ly_member {
     double sentiment;
     /* Due times of the timers most members have (LY_NO_TIMER when not
      * set); the others' are in extra, a notice kind's being the first of
-     * its schedule. Read any kind's with ly_member_due. */
-    int64_t expiry_due, tier_review_due, churn_due;
+     * its schedule. Read any kind's with ly_member_due. extra_due is the
+     * earliest of those in extra, so that the timer queue need not read the
+     * extra part after every event (ly_member_sync_extra_due). */
+    int64_t expiry_due, tier_review_due, churn_due, extra_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
     /* Referral as the referred member F: the earliest purchase (the
@@ -195,6 +197,10 @@ static inline int64_t ly_member_due(const ly_member *m, ly_timer_kind k)
         return LY_NO_TIMER;
     }
 }
+
+/* Sets m->extra_due from the extra part: call after changing any timer
+ * kept there (RELEASE, BIRTHDAY, the notice schedules). */
+void ly_member_sync_extra_due(ly_member *m);
 
 /* Initialises a blank record for id (not yet existing, no timers). 0, or
  * -1 on ENOMEM (m is then blank and ly_member_clear accepts it). */

@@ -458,6 +458,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
         return r.oom ? LY_STATE_ENOMEM : -1;
     }
     ly_member_orders_settle(m);
+    ly_member_sync_extra_due(m);
     return 0;
 }
 

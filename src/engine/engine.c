@@ -98,8 +98,10 @@ static void apply_purchase(ly_ctx *c)
     ly_member_order_put(m, &o, 0);
     /* A pending order is kept in full, in extra (without memory it is lost
      * and m->oom says so). */
-    if (release_at != LY_NO_TIME && m->extra && release_at < m->extra->release_due)
+    if (release_at != LY_NO_TIME && m->extra && release_at < m->extra->release_due) {
         m->extra->release_due = release_at;
+        ly_member_sync_extra_due(m);
+    }
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
     ly_churn_before before;
     ly_churn_before_purchase(c, &before);

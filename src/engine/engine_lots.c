@@ -67,6 +67,7 @@ static void add_expiry_notices(ly_ctx *c, int64_t expires)
         for (uint32_t j = x->expiry_notices.n - 1; j > i; j--)
             x->expiry_notices.v[j] = x->expiry_notices.v[j - 1];
         x->expiry_notices.v[i] = n;
+        ly_member_sync_extra_due(m);
     }
 }
 

@@ -21,6 +21,7 @@ void ly_notices_fire_expiry(ly_ctx *c, int64_t due)
     }
     if (done) /* then the member has its extra part */
         LY_VEC_DROP_FRONT(m->extra->expiry_notices, done);
+    ly_member_sync_extra_due(m);
 }
 
 /* Evaluated with the version and the spend at its due time. */
@@ -33,6 +34,7 @@ void ly_notices_fire_tier(ly_ctx *c, int64_t due)
         done++;
     if (done) /* then the member has its extra part */
         LY_VEC_DROP_FRONT(m->extra->tier_notices, done);
+    ly_member_sync_extra_due(m);
     if (m->tier == LY_TIER_BASIC || m->tier_review_due == LY_NO_TIMER)
         return;
     int64_t q = ly_engine_qualifying(c->p, m, due), threshold = c->p->tier_threshold[m->tier];
@@ -51,12 +53,14 @@ void ly_birthday_set(ly_ctx *c, int mmdd)
     ly_member_extra *x = ly_member_extra_make(c->m); /* NULL: c->m->oom says so */
     if (x)
         x->birthday_due = ly_time_next_anniversary(mmdd, c->clock);
+    ly_member_sync_extra_due(c->m);
 }
 
 void ly_birthday_fire(ly_ctx *c, int64_t due)
 {
     ly_member *m = c->m;
     m->extra->birthday_due = ly_time_next_anniversary(m->birthday, due); /* the timer was in extra */
+    ly_member_sync_extra_due(m);
     int32_t year = ly_time_year(due);
     int64_t points = c->p->birthday_points[m->tier];
     if (m->birthday_paid_year == year || points <= 0)

@@ -19,6 +19,7 @@ void ly_pending_schedule(ly_member *m)
         if (x->orders.v[i].release_at != LY_NO_TIME && x->orders.v[i].release_at < due)
             due = x->orders.v[i].release_at;
     x->release_due = due;
+    ly_member_sync_extra_due(m);
 }
 
 ly_output ly_pending_or_credit(ly_ctx *c, ly_reward_type credited, int64_t pts, int64_t release_at)

@@ -71,6 +71,7 @@ static void schedule_tier_notices(ly_ctx *c)
             x->tier_notices.v[j] = x->tier_notices.v[j - 1];
         x->tier_notices.v[i] = due;
     }
+    ly_member_sync_extra_due(m);
 }
 
 static void set_tier(ly_ctx *c, ly_tier to, int64_t since, ly_reward_type why)

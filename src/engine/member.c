@@ -29,7 +29,7 @@ int ly_member_init(ly_member *m, const char *id)
     m->first_purchase = m->last_purchase = LY_NO_TIME;
     m->high_alert_at = LY_NO_TIME;
     m->earliest_purchase_at = LY_NO_TIME;
-    m->expiry_due = m->tier_review_due = m->churn_due = LY_NO_TIMER;
+    m->expiry_due = m->tier_review_due = m->churn_due = m->extra_due = LY_NO_TIMER;
     m->timer_pos = -1;
     return 0;
 }
@@ -157,7 +157,20 @@ static int drop_extra_if_empty(ly_member *m)
         return 0;
     extra_free(m->extra);
     m->extra = NULL;
+    m->extra_due = LY_NO_TIMER;
     return 1;
+}
+
+void ly_member_sync_extra_due(ly_member *m)
+{
+    int64_t due = LY_NO_TIMER;
+    for (int k = 0; k < LY_TIMER_COUNT; k++) {
+        int64_t d = k == LY_TIMER_EXPIRY || k == LY_TIMER_TIER_REVIEW || k == LY_TIMER_CHURN
+                        ? LY_NO_TIMER
+                        : ly_member_due(m, (ly_timer_kind)k);
+        due = d < due ? d : due;
+    }
+    m->extra_due = due;
 }
 
 void ly_member_shrink(ly_member *m)

@@ -271,12 +271,7 @@ static int64_t earliest_due(const ly_member *m)
     int64_t due = m->expiry_due;
     due = m->tier_review_due < due ? m->tier_review_due : due;
     due = m->churn_due < due ? m->churn_due : due;
-    if (m->extra) /* the other kinds' */
-        for (int k = 0; k < LY_TIMER_COUNT; k++) {
-            int64_t d = ly_member_due(m, (ly_timer_kind)k);
-            due = d < due ? d : due;
-        }
-    return due;
+    return m->extra_due < due ? m->extra_due : due;
 }
 
 /* Room for one more timer. The queue holds about one entry per member, so

@@ -53,12 +53,30 @@ static inline void on_internal(void *opaque, const ly_event *ev)
 
 static const ly_sink sink = { NULL, on_output, on_internal };
 
+/* After every step, each member's extra_due is the earliest of the timers
+ * kept in its extra part (the timer queue trusts it). */
+static inline void check_extra_due(void)
+{
+    size_t n;
+    ly_member **all = ly_partition_members(pt, &n);
+    for (size_t i = 0; all && i < n; i++) {
+        int64_t due = LY_NO_TIMER;
+        for (int k = 0; k < LY_TIMER_COUNT; k++) {
+            int64_t d = ly_member_due(all[i], (ly_timer_kind)k);
+            if (k != LY_TIMER_EXPIRY && k != LY_TIMER_TIER_REVIEW && k != LY_TIMER_CHURN && d < due)
+                due = d;
+        }
+        assert_int_equal(all[i]->extra_due, due);
+    }
+}
+
 static inline void feed(ly_event ev)
 {
     ly_partition_process(pt, &ev, &sink);
     for (int i = 0; i < npending; i++)
         ly_partition_process(pt, &pending[i], &sink);
     npending = 0;
+    check_extra_due();
 }
 
 static inline void purchase(const char *id, const char *m, int64_t t, const char *order, int64_t amount)
@@ -100,6 +118,7 @@ static inline void refer(const char *id, const char *r, int64_t t, const char *f
 static inline void advance(int64_t until)
 {
     ly_partition_advance(pt, until, &sink);
+    check_extra_due();
 }
 
 static inline const rec *find(const char *id)

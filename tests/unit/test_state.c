@@ -35,6 +35,18 @@ static ly_partition *run_stream(const ly_program *p)
     return pt;
 }
 
+/* The earliest due time of the timers kept in the extra part. */
+static int64_t extra_min(const ly_member *m)
+{
+    const ly_timer_kind kinds[] = { LY_TIMER_RELEASE, LY_TIMER_EXPIRY_NOTICE, LY_TIMER_TIER_NOTICE,
+                                    LY_TIMER_BIRTHDAY };
+    int64_t due = LY_NO_TIMER;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        if (ly_member_due(m, kinds[k]) < due)
+            due = ly_member_due(m, kinds[k]);
+    return due;
+}
+
 static void test_members_roundtrip(void **s)
 {
     (void)s;
@@ -62,6 +74,10 @@ static void test_members_roundtrip(void **s)
         assert_memory_equal(a.data, b.data, a.len);
         assert_int_equal(back.balance, ms[i]->balance);
         assert_int_equal(back.lots.n, ms[i]->lots.n);
+        /* The earliest timer in the extra part is known without it, before
+         * and after the round trip. */
+        assert_int_equal(ms[i]->extra_due, extra_min(ms[i]));
+        assert_int_equal(back.extra_due, ms[i]->extra_due);
         /* The notice timers' due times come back from their schedules. */
         for (int k = 0; k < LY_TIMER_COUNT; k++)
             assert_int_equal(ly_member_due(&back, (ly_timer_kind)k), ly_member_due(ms[i], (ly_timer_kind)k));
@@ -126,6 +142,7 @@ static void test_extra_part_roundtrip(void **s)
     assert_int_equal(ly_member_extra_of(&back)->orders.n, 1);
     assert_int_equal(ly_member_due(&back, LY_TIMER_RELEASE), pending.release_at);
     assert_int_equal(ly_member_due(&back, LY_TIMER_BIRTHDAY), 1776211200000LL);
+    assert_int_equal(back.extra_due, pending.release_at);
     ly_order o;
     assert_int_equal(ly_member_order_get(&back, ly_member_key("o1"), &o), 1);
     assert_int_equal(o.refunded, 400);
