@@ -198,8 +198,11 @@ static inline int64_t ly_member_due(const ly_member *m, ly_timer_kind k)
     }
 }
 
-/* Sets m->extra_due from the extra part: call after changing any timer
- * kept there (RELEASE, BIRTHDAY, the notice schedules). */
+/* The earliest due time of the timers kept in the extra part (RELEASE, the
+ * notice schedules, BIRTHDAY); LY_NO_TIMER when none is set. */
+int64_t ly_member_extra_earliest(const ly_member *m);
+/* Sets m->extra_due to ly_member_extra_earliest(m): call after changing
+ * any timer kept in the extra part. */
 void ly_member_sync_extra_due(ly_member *m);
 
 /* Initialises a blank record for id (not yet existing, no timers). 0, or

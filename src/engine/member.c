@@ -161,16 +161,21 @@ static int drop_extra_if_empty(ly_member *m)
     return 1;
 }
 
-void ly_member_sync_extra_due(ly_member *m)
+int64_t ly_member_extra_earliest(const ly_member *m)
 {
+    static const ly_timer_kind in_extra[] = { LY_TIMER_RELEASE, LY_TIMER_EXPIRY_NOTICE, LY_TIMER_TIER_NOTICE,
+                                              LY_TIMER_BIRTHDAY };
     int64_t due = LY_NO_TIMER;
-    for (int k = 0; k < LY_TIMER_COUNT; k++) {
-        int64_t d = k == LY_TIMER_EXPIRY || k == LY_TIMER_TIER_REVIEW || k == LY_TIMER_CHURN
-                        ? LY_NO_TIMER
-                        : ly_member_due(m, (ly_timer_kind)k);
+    for (size_t i = 0; i < sizeof in_extra / sizeof *in_extra; i++) {
+        int64_t d = ly_member_due(m, in_extra[i]);
         due = d < due ? d : due;
     }
-    m->extra_due = due;
+    return due;
+}
+
+void ly_member_sync_extra_due(ly_member *m)
+{
+    m->extra_due = ly_member_extra_earliest(m);
 }
 
 void ly_member_shrink(ly_member *m)

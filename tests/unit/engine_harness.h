@@ -59,15 +59,8 @@ static inline void check_extra_due(void)
 {
     size_t n;
     ly_member **all = ly_partition_members(pt, &n);
-    for (size_t i = 0; all && i < n; i++) {
-        int64_t due = LY_NO_TIMER;
-        for (int k = 0; k < LY_TIMER_COUNT; k++) {
-            int64_t d = ly_member_due(all[i], (ly_timer_kind)k);
-            if (k != LY_TIMER_EXPIRY && k != LY_TIMER_TIER_REVIEW && k != LY_TIMER_CHURN && d < due)
-                due = d;
-        }
-        assert_int_equal(all[i]->extra_due, due);
-    }
+    for (size_t i = 0; all && i < n; i++)
+        assert_int_equal(all[i]->extra_due, ly_member_extra_earliest(all[i]));
 }
 
 static inline void feed(ly_event ev)

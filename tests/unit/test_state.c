@@ -35,18 +35,6 @@ static ly_partition *run_stream(const ly_program *p)
     return pt;
 }
 
-/* The earliest due time of the timers kept in the extra part. */
-static int64_t extra_min(const ly_member *m)
-{
-    const ly_timer_kind kinds[] = { LY_TIMER_RELEASE, LY_TIMER_EXPIRY_NOTICE, LY_TIMER_TIER_NOTICE,
-                                    LY_TIMER_BIRTHDAY };
-    int64_t due = LY_NO_TIMER;
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
-        if (ly_member_due(m, kinds[k]) < due)
-            due = ly_member_due(m, kinds[k]);
-    return due;
-}
-
 static void test_members_roundtrip(void **s)
 {
     (void)s;
@@ -76,7 +64,7 @@ static void test_members_roundtrip(void **s)
         assert_int_equal(back.lots.n, ms[i]->lots.n);
         /* The earliest timer in the extra part is known without it, before
          * and after the round trip. */
-        assert_int_equal(ms[i]->extra_due, extra_min(ms[i]));
+        assert_int_equal(ms[i]->extra_due, ly_member_extra_earliest(ms[i]));
         assert_int_equal(back.extra_due, ms[i]->extra_due);
         /* The notice timers' due times come back from their schedules. */
         for (int k = 0; k < LY_TIMER_COUNT; k++)
