@@ -32,7 +32,8 @@ static double median(double *v, int n)
 }
 
 /* Where a member's bytes go: the record, then each array by capacity (as
- * ly_partition_memory counts them), summed over the members. */
+ * ly_partition_memory counts them; shelf sections by length), summed over
+ * the members. */
 enum { PART_RECORD, PART_ORDERS, PART_REDEMPTIONS, PART_LOTS, PART_DAYS, PART_SPEND, PART_OTHER, PART_COUNT };
 static const char *const part_names[PART_COUNT] = { "record", "orders", "redemptions", "lots",
                                                     "day totals", "spend", "other" };
@@ -46,9 +47,12 @@ static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
         size_t arrays = ly_member_heap_bytes(m);
         const ly_member_extra *x = ly_member_extra_of(m);
         size_t orders = x->orders.cap * sizeof *x->orders.v + m->compact.cap * sizeof *m->compact.v;
-        size_t redemptions = m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
-        size_t lots = m->lots.cap * sizeof *m->lots.v, days = m->days.cap * sizeof *m->days.v;
-        size_t spend = m->spend.cap * sizeof *m->spend.v;
+        /* The shelf's sections by length, its padding and spare room with the
+         * other parts. */
+        const uint32_t *shelf = m->shelf.n;
+        size_t redemptions = shelf[LY_SHELF_REDEMPTIONS] * sizeof(ly_redemption) + shelf[LY_SHELF_REWARD_IDS];
+        size_t lots = shelf[LY_SHELF_LOTS] * sizeof(ly_lot), days = m->days.cap * sizeof *m->days.v;
+        size_t spend = shelf[LY_SHELF_SPEND] * sizeof(ly_spend);
         out[PART_RECORD] += sizeof *m;
         out[PART_ORDERS] += (double)orders;
         out[PART_REDEMPTIONS] += (double)redemptions;

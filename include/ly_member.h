@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "ly_event.h"
+#include "ly_shelf.h"
 
 #define LY_NO_TIME INT64_MIN
 #define LY_NO_TIMER INT64_MAX
@@ -70,7 +71,7 @@ typedef struct { int64_t due, expires; } ly_expiry_notice;
 typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
 /* Section 15: an accepted redemption, by the REDEEM's event id key. Its
  * reward id is kept once per member (a member redeems the same few rewards):
- * `reward` is its offset in the member's reward_ids, below
+ * `reward` is its offset in the member's reward ids (LY_SHELF_REWARD_IDS), below
  * LY_REWARD_OFFSET_LIMIT. Packed to 4-byte alignment: 20 bytes, not 24 - a
  * member keeps every redemption for good (read fields by value; packed
  * members have no aligned address). */
@@ -142,18 +143,50 @@ typedef struct ly_member {
      * referral itself is in extra). */
     int64_t earliest_purchase_at;
     char *earliest_purchase_id; /* owned; dropped once the bonus is granted */
-    LY_VEC(ly_lot) lots;
-    LY_VEC(ly_spend) spend;
     LY_VEC(ly_day_total) days;
     LY_VEC(ly_order_compact) compact;    /* orders but the few kept in full (extra) */
-    LY_VEC(uint64_t) platforms; /* once-per-platform keys used */
-    LY_VEC(ly_redemption) redemptions;
-    LY_VEC(char) reward_ids;                 /* the rewards redeemed, each once, NUL-terminated */
+    /* Lots, spend months, once-per-platform keys, redemptions and the
+     * rewards redeemed: read them with ly_member_lots and the like, change
+     * them with ly_member_shelf_insert and _remove. */
+    ly_shelf shelf;
     ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
     /* Member value: purchase amounts, for the mean repeat transaction. */
     int64_t purchases_minor;                 /* all purchases' amounts */
     int64_t first_purchase_minor;            /* the earliest purchase's amount */
 } ly_member;
+
+/* The sections of a member's shelf (ly_shelf.h), the 8-byte aligned first. */
+enum { LY_SHELF_PLATFORMS, LY_SHELF_LOTS, LY_SHELF_SPEND, LY_SHELF_REDEMPTIONS, LY_SHELF_REWARD_IDS };
+static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
+    { sizeof(uint64_t), _Alignof(uint64_t) },           /* once-per-platform keys used */
+    { sizeof(ly_lot), _Alignof(ly_lot) },               /* section 7, by month */
+    { sizeof(ly_spend), _Alignof(ly_spend) },           /* section 8 */
+    { sizeof(ly_redemption), _Alignof(ly_redemption) }, /* section 15 */
+    { 1, 1 },                                           /* reward ids, each once, NUL-terminated */
+};
+
+/* A section of the member's shelf, borrowed: valid until the shelf next
+ * changes (any section of it); its length is m->shelf.n[section]. */
+static inline void *ly_member_shelf(const ly_member *m, int section)
+{
+    return ly_shelf_at(&m->shelf, ly_member_shelf_layout, section);
+}
+static inline uint64_t *ly_member_platforms(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_PLATFORMS); }
+static inline ly_lot *ly_member_lots(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_LOTS); }
+static inline ly_spend *ly_member_spend(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_SPEND); }
+static inline ly_redemption *ly_member_redemptions(const ly_member *m)
+{
+    return ly_member_shelf(m, LY_SHELF_REDEMPTIONS);
+}
+/* Opens count elements at index i of the shelf's section and returns the
+ * first, uninitialised; NULL on ENOMEM (then m->oom is set, which the
+ * engine reports, and the shelf is unchanged). */
+void *ly_member_shelf_insert(ly_member *m, int section, uint32_t i, uint32_t count);
+/* Removes elements [i, i + count) of the shelf's section. */
+static inline void ly_member_shelf_remove(ly_member *m, int section, uint32_t i, uint32_t count)
+{
+    ly_shelf_remove(&m->shelf, ly_member_shelf_layout, section, i, count);
+}
 
 static inline const char *ly_member_id(const ly_member *m)
 {

@@ -404,15 +404,16 @@ void ly_member_json(ly_buf *b, const ly_program *p, const ly_member *m, int64_t 
     kopt_time(b, "first_seen_at", m->first_seen, LY_NO_TIME, &f);
     key(b, "lots", &f);
     ly_buf_put(b, "[", 1);
-    for (uint32_t i = 0; i < m->lots.n; i++) {
+    const ly_lot *lots = ly_member_lots(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++) {
         int lf = 1;
         char month[16];
-        int32_t mo = m->lots.v[i].month;
+        int32_t mo = lots[i].month;
         snprintf(month, sizeof month, "%04d-%02d", mo / 12, mo % 12 + 1);
         ly_buf_put(b, i ? ",{" : "{", i ? 2 : 1);
         kstr(b, "month", month, &lf);
-        kint(b, "points", m->lots.v[i].points, &lf);
-        kint(b, "expires_at", ly_lot_expires(&m->lots.v[i]), &lf);
+        kint(b, "points", lots[i].points, &lf);
+        kint(b, "expires_at", ly_lot_expires(&lots[i]), &lf);
         ly_buf_put(b, "}", 1);
     }
     ly_buf_put(b, "]", 1);

@@ -77,8 +77,8 @@ static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t re
 {
     const size_t v = LY_VARINT_MAX;
     return 1 + 7 * v + v + N_TIMES * v + 8 + 2 * v + referrer_len + earliest_len +
-           v + (size_t)m->lots.n * 3 * v + v + (size_t)m->spend.n * 2 * v + v + (size_t)m->days.n * 2 * v +
-           v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->platforms.n * 8 +
+           v + (size_t)m->shelf.n[LY_SHELF_LOTS] * 3 * v + v + (size_t)m->shelf.n[LY_SHELF_SPEND] * 2 * v + v + (size_t)m->days.n * 2 * v +
+           v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->shelf.n[LY_SHELF_PLATFORMS] * 8 +
            v + (size_t)x->referred.n * 8 + v + (size_t)x->campaigns.n * (8 + 2 * v) + v;
 }
 
@@ -86,8 +86,9 @@ static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t re
  * b's end before and after. */
 static int put_redemptions(const ly_member *m, ly_buf *b)
 {
-    for (uint32_t i = 0; i < m->redemptions.n; i++) {
-        const ly_redemption *rd = &m->redemptions.v[i];
+    const ly_redemption *all = ly_member_redemptions(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_REDEMPTIONS]; i++) {
+        const ly_redemption *rd = &all[i];
         const char *reward = ly_member_reward_id(m, rd);
         size_t n = strlen(reward);
         if (ly_buf_reserve(b, 8 + 3 * LY_VARINT_MAX + n) < 0)
@@ -134,12 +135,14 @@ static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, uns
 
 static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
-    o = ly_varint_write(o, m->lots.n);
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        o = w_i(o, m->lots.v[i].month), o = w_i(o, ly_lot_expires(&m->lots.v[i])), o = w_i(o, m->lots.v[i].points);
-    o = ly_varint_write(o, m->spend.n);
-    for (uint32_t i = 0; i < m->spend.n; i++)
-        o = w_i(o, m->spend.v[i].month), o = w_i(o, m->spend.v[i].net_minor);
+    const ly_lot *lots = ly_member_lots(m);
+    o = ly_varint_write(o, m->shelf.n[LY_SHELF_LOTS]);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++)
+        o = w_i(o, lots[i].month), o = w_i(o, ly_lot_expires(&lots[i])), o = w_i(o, lots[i].points);
+    const ly_spend *spend = ly_member_spend(m);
+    o = ly_varint_write(o, m->shelf.n[LY_SHELF_SPEND]);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_SPEND]; i++)
+        o = w_i(o, spend[i].month), o = w_i(o, spend[i].net_minor);
     o = ly_varint_write(o, m->days.n);
     for (uint32_t i = 0; i < m->days.n; i++)
         o = w_i(o, m->days.v[i].day), o = w_i(o, m->days.v[i].points);
@@ -150,16 +153,17 @@ static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, u
         o = w_i(o, od.amount), o = w_i(o, od.refunded), o = w_i(o, od.points);
         o = w_i(o, od.release_at == LY_NO_TIME ? 0 : od.release_at); /* no release is ever at 0 */
     }
-    o = ly_varint_write(o, m->platforms.n);
-    for (uint32_t i = 0; i < m->platforms.n; i++)
-        o = w_raw64(o, m->platforms.v[i]);
+    const uint64_t *platforms = ly_member_platforms(m);
+    o = ly_varint_write(o, m->shelf.n[LY_SHELF_PLATFORMS]);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_PLATFORMS]; i++)
+        o = w_raw64(o, platforms[i]);
     o = ly_varint_write(o, x->referred.n);
     for (uint32_t i = 0; i < x->referred.n; i++)
         o = w_raw64(o, x->referred.v[i]);
     o = ly_varint_write(o, x->campaigns.n);
     for (uint32_t i = 0; i < x->campaigns.n; i++)
         o = w_raw64(o, x->campaigns.v[i].key), o = w_i(o, x->campaigns.v[i].points), o = w_i(o, x->campaigns.v[i].uses);
-    return ly_varint_write(o, m->redemptions.n);
+    return ly_varint_write(o, m->shelf.n[LY_SHELF_REDEMPTIONS]);
 }
 
 static unsigned char *put_tail(const ly_member *m, const ly_member_extra *x, unsigned char *o)
@@ -325,6 +329,24 @@ static uint32_t get_count(reader *r, size_t min_bytes_each)
         }                                                    \
     } while (0)
 
+/* The same for a section of the member's shelf, opened at once (the count
+ * is bounded by the bytes left, and one by one a section would move the
+ * ones after it each time); what is not read is removed again. */
+#define READ_SHELF(r, m, section, T, count, body)                                             \
+    do {                                                                                      \
+        uint32_t at_ = (m)->shelf.n[(section)], i_ = 0;                                       \
+        if (!(count) || (r)->bad)                                                             \
+            break;                                                                            \
+        if (!ly_member_shelf_insert((m), (section), at_, (count))) {                          \
+            (r)->bad = (r)->oom = 1;                                                          \
+            break;                                                                            \
+        }                                                                                     \
+        for (T *e_ = (T *)ly_member_shelf((m), (section)) + at_; i_ < (count) && !(r)->bad; i_++, e_++) \
+            body;                                                                             \
+        if (i_ < (count))                                                                     \
+            ly_member_shelf_remove((m), (section), at_ + i_, (count) - i_);                   \
+    } while (0)
+
 /* The member's extra part when count > 0 is to be read into it (NULL and
  * r->bad on ENOMEM); NULL otherwise, and then nothing is read. */
 static ly_member_extra *extra_for(reader *r, ly_member *m, uint32_t count)
@@ -423,11 +445,12 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->earliest_purchase_id = get_str(&r);
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
-    READ_VEC(&r, m->lots, n,
-             (e_->month = lot_month(&r), e_->expires_month = version == 1 ? LY_NO_MONTH : expiry_month(&r),
-              e_->points = get_i(&r)));
+    READ_SHELF(&r, m, LY_SHELF_LOTS, ly_lot, n,
+               (e_->month = lot_month(&r), e_->expires_month = version == 1 ? LY_NO_MONTH : expiry_month(&r),
+                e_->points = get_i(&r)));
     n = get_count(&r, 2);
-    READ_VEC(&r, m->spend, n, (e_->month = month_in(&r, get_i(&r), LY_MONTH16_MAX), e_->net_minor = get_i(&r)));
+    READ_SHELF(&r, m, LY_SHELF_SPEND, ly_spend, n,
+               (e_->month = month_in(&r, get_i(&r), LY_MONTH16_MAX), e_->net_minor = get_i(&r)));
     n = get_count(&r, 2);
     READ_VEC(&r, m->days, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
@@ -437,7 +460,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
                   e_->points = get_i(&r), e_->release_at = version == 1 ? LY_NO_TIME : get_i(&r),
                   e_->release_at = e_->release_at == 0 ? LY_NO_TIME : e_->release_at));
     n = get_count(&r, 8);
-    READ_VEC(&r, m->platforms, n, (*e_ = get_raw64(&r)));
+    READ_SHELF(&r, m, LY_SHELF_PLATFORMS, uint64_t, n, (*e_ = get_raw64(&r)));
     n = get_count(&r, 8);
     if ((x = extra_for(&r, m, n)))
         READ_VEC(&r, x->referred, n, (*e_ = get_raw64(&r)));

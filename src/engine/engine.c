@@ -31,9 +31,10 @@ static int find_order(const ly_member *m, const char *order_id, ly_order *o)
 static ly_redemption *find_redemption(ly_member *m, const char *event_id)
 {
     uint64_t key = ly_member_key(event_id);
-    for (uint32_t i = 0; i < m->redemptions.n; i++)
-        if (m->redemptions.v[i].key == key && !m->redemptions.v[i].cancelled)
-            return &m->redemptions.v[i];
+    ly_redemption *r = ly_member_redemptions(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_REDEMPTIONS]; i++)
+        if (r[i].key == key && !r[i].cancelled)
+            return &r[i];
     return NULL;
 }
 
@@ -153,12 +154,14 @@ static void remember_redemption(ly_ctx *c)
  * the redemption never lowered them. */
 static void apply_redeem_cancel(ly_ctx *c)
 {
-    ly_redemption *r = find_redemption(c->m, c->ev->redeem_event_id);
-    r->cancelled = 1;
-    ly_lots_credit(c, r->points, c->ev->occurred_at);
-    c->m->lifetime = ly_points_add(c->m->lifetime, -r->points);
-    ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r->points);
-    out.reward_id = ly_member_reward_id(c->m, r);
+    ly_redemption *found = find_redemption(c->m, c->ev->redeem_event_id);
+    found->cancelled = 1;
+    /* A copy: the credit may add a lot, which moves the member's shelf. */
+    ly_redemption r = *found;
+    ly_lots_credit(c, r.points, c->ev->occurred_at);
+    c->m->lifetime = ly_points_add(c->m->lifetime, -r.points);
+    ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r.points);
+    out.reward_id = ly_member_reward_id(c->m, &r);
     ly_ctx_emit(c, &out);
 }
 
@@ -228,10 +231,12 @@ static int once_used(ly_ctx *c)
         return 0;
     case LY_ONCE_PER_PLATFORM: {
         uint64_t key = ly_member_key(c->ev->platform) ^ ((uint64_t)t * 0x9E3779B97F4A7C15ULL);
-        for (uint32_t i = 0; i < m->platforms.n; i++)
-            if (m->platforms.v[i] == key)
+        const uint64_t *used = ly_member_platforms(m);
+        uint32_t n = m->shelf.n[LY_SHELF_PLATFORMS];
+        for (uint32_t i = 0; i < n; i++)
+            if (used[i] == key)
                 return 1;
-        uint64_t *k = LY_MEMBER_PUSH(m, m->platforms);
+        uint64_t *k = ly_member_shelf_insert(m, LY_SHELF_PLATFORMS, n, 1);
         if (k)
             *k = key;
         return 0;

@@ -16,30 +16,35 @@ static int32_t lot_expiry_month(const ly_program *p, int32_t month)
 /* The EXPIRY timer is due at the earliest expiry instant of any lot. */
 void ly_lots_schedule(ly_member *m)
 {
+    const ly_lot *lots = ly_member_lots(m);
+    uint32_t n = m->shelf.n[LY_SHELF_LOTS];
     int32_t first = INT32_MAX;
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].expires_month < first)
-            first = m->lots.v[i].expires_month;
-    m->expiry_due = m->lots.n ? ly_time_month_start(first) : LY_NO_TIMER;
+    for (uint32_t i = 0; i < n; i++)
+        if (lots[i].expires_month < first)
+            first = lots[i].expires_month;
+    m->expiry_due = n ? ly_time_month_start(first) : LY_NO_TIMER;
 }
 
 static ly_lot *find_lot(ly_member *m, int32_t month)
 {
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].month == month)
-            return &m->lots.v[i];
+    ly_lot *lots = ly_member_lots(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++)
+        if (lots[i].month == month)
+            return &lots[i];
     return NULL;
 }
 
 /* Lots are kept sorted by month, oldest first, and never empty. */
 static int insert_lot(ly_member *m, int32_t month, int32_t expires_month, int64_t points)
 {
-    if (!LY_MEMBER_PUSH(m, m->lots))
+    const ly_lot *lots = ly_member_lots(m);
+    uint32_t i = m->shelf.n[LY_SHELF_LOTS];
+    while (i > 0 && lots[i - 1].month > month)
+        i--;
+    ly_lot *lot = ly_member_shelf_insert(m, LY_SHELF_LOTS, i, 1);
+    if (!lot)
         return -1;
-    uint32_t i = m->lots.n - 1;
-    for (; i > 0 && m->lots.v[i - 1].month > month; i--)
-        m->lots.v[i] = m->lots.v[i - 1];
-    m->lots.v[i] = (ly_lot){ month, expires_month, points };
+    *lot = (ly_lot){ month, expires_month, points };
     return 0;
 }
 
@@ -108,15 +113,16 @@ void ly_lots_debit(ly_ctx *c, int64_t points)
     ly_member *m = c->m;
     int64_t left = points;
     uint32_t used = 0;
-    while (used < m->lots.n && left > 0) {
-        ly_lot *l = &m->lots.v[used];
+    ly_lot *lots = ly_member_lots(m);
+    while (used < m->shelf.n[LY_SHELF_LOTS] && left > 0) {
+        ly_lot *l = &lots[used];
         int64_t take = l->points < left ? l->points : left;
         l->points -= take;
         left -= take;
         if (l->points == 0)
             used++;
     }
-    LY_VEC_DROP_FRONT(m->lots, used);
+    ly_member_shelf_remove(m, LY_SHELF_LOTS, 0, used);
     m->balance = ly_points_add(m->balance, -points);
     if (used)
         ly_lots_schedule(m);
@@ -128,13 +134,15 @@ void ly_lots_expire(ly_ctx *c, int64_t due)
     int64_t expired = 0;
     uint32_t keep = 0;
     int32_t due_month = ly_time_month(due);
-    for (uint32_t i = 0; i < m->lots.n; i++) {
-        if (m->lots.v[i].expires_month <= due_month)
-            expired += m->lots.v[i].points;
+    ly_lot *lots = ly_member_lots(m);
+    uint32_t n = m->shelf.n[LY_SHELF_LOTS];
+    for (uint32_t i = 0; i < n; i++) {
+        if (lots[i].expires_month <= due_month)
+            expired += lots[i].points;
         else
-            m->lots.v[keep++] = m->lots.v[i];
+            lots[keep++] = lots[i];
     }
-    m->lots.n = keep;
+    ly_member_shelf_remove(m, LY_SHELF_LOTS, keep, n - keep);
     ly_lots_schedule(m);
     if (expired > 0) {
         m->balance = ly_points_add(m->balance, -expired);
@@ -146,9 +154,10 @@ void ly_lots_expire(ly_ctx *c, int64_t due)
 int64_t ly_lots_expiring_at(const ly_member *m, int64_t expires)
 {
     int64_t sum = 0;
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        if (ly_lot_expires(&m->lots.v[i]) == expires)
-            sum += m->lots.v[i].points;
+    const ly_lot *lots = ly_member_lots(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++)
+        if (ly_lot_expires(&lots[i]) == expires)
+            sum += lots[i].points;
     return sum;
 }
 
@@ -156,8 +165,9 @@ int64_t ly_engine_points_expiring(const ly_program *p, const ly_member *m, int64
 {
     int64_t sum = 0;
     int32_t last = ly_time_month(c + p->expiring_horizon_ms);
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        if (m->lots.v[i].expires_month <= last)
-            sum += m->lots.v[i].points;
+    const ly_lot *lots = ly_member_lots(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++)
+        if (lots[i].expires_month <= last)
+            sum += lots[i].points;
     return sum;
 }

@@ -28,20 +28,23 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
     ly_member *m = c->m;
     int32_t month = ly_ctx_month(c, occurred_at);
     int32_t oldest = ly_ctx_month(c, c->clock) - c->p->qualifying_months + 1;
-    uint32_t keep = 0;
-    for (uint32_t i = 0; i < m->spend.n; i++)
-        if (m->spend.v[i].month >= oldest)
-            m->spend.v[keep++] = m->spend.v[i];
-    m->spend.n = keep;
+    uint32_t keep = 0, n = m->shelf.n[LY_SHELF_SPEND];
+    ly_spend *spend = ly_member_spend(m);
+    for (uint32_t i = 0; i < n; i++)
+        if (spend[i].month >= oldest)
+            spend[keep++] = spend[i];
+    if (keep < n)
+        ly_member_shelf_remove(m, LY_SHELF_SPEND, keep, n - keep);
     if (month < oldest || delta_minor == 0)
         return;
-    for (uint32_t i = 0; i < m->spend.n; i++) {
-        if (m->spend.v[i].month == month) {
-            m->spend.v[i].net_minor += delta_minor;
+    spend = ly_member_spend(m);
+    for (uint32_t i = 0; i < keep; i++) {
+        if (spend[i].month == month) {
+            spend[i].net_minor += delta_minor;
             return;
         }
     }
-    ly_spend *s = LY_MEMBER_PUSH(m, m->spend);
+    ly_spend *s = ly_member_shelf_insert(m, LY_SHELF_SPEND, keep, 1);
     if (s)
         *s = (ly_spend){ month, delta_minor };
 }
@@ -93,9 +96,10 @@ static int64_t qualifying_in(const ly_program *p, const ly_member *m, int32_t la
 {
     int32_t first = last - p->qualifying_months + 1;
     int64_t q = 0;
-    for (uint32_t i = 0; i < m->spend.n; i++)
-        if (m->spend.v[i].month >= first && m->spend.v[i].month <= last)
-            q += m->spend.v[i].net_minor;
+    const ly_spend *spend = ly_member_spend(m);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_SPEND]; i++)
+        if (spend[i].month >= first && spend[i].month <= last)
+            q += spend[i].net_minor;
     return q;
 }
 

@@ -74,22 +74,13 @@ void ly_member_clear(ly_member *m)
     memset(m->id_short, 0, sizeof m->id_short);
     free(m->earliest_purchase_id);
     m->earliest_purchase_id = NULL;
-    free(m->lots.v);
-    free(m->spend.v);
     free(m->days.v);
     free(m->compact.v);
-    free(m->platforms.v);
-    free(m->redemptions.v);
-    free(m->reward_ids.v);
+    ly_shelf_clear(&m->shelf);
     extra_free(m->extra);
     m->extra = NULL;
-    memset(&m->lots, 0, sizeof m->lots);
-    memset(&m->spend, 0, sizeof m->spend);
     memset(&m->days, 0, sizeof m->days);
     memset(&m->compact, 0, sizeof m->compact);
-    memset(&m->platforms, 0, sizeof m->platforms);
-    memset(&m->redemptions, 0, sizeof m->redemptions);
-    memset(&m->reward_ids, 0, sizeof m->reward_ids);
 }
 
 int64_t ly_member_pending_points(const ly_member *m)
@@ -106,11 +97,7 @@ int64_t ly_member_pending_points(const ly_member *m)
 
 size_t ly_member_heap_bytes(const ly_member *m)
 {
-    size_t n = m->lots.cap * sizeof *m->lots.v + m->spend.cap * sizeof *m->spend.v +
-               m->days.cap * sizeof *m->days.v +
-               m->compact.cap * sizeof *m->compact.v +
-               m->platforms.cap * sizeof *m->platforms.v +
-               m->redemptions.cap * sizeof *m->redemptions.v + m->reward_ids.cap;
+    size_t n = m->days.cap * sizeof *m->days.v + m->compact.cap * sizeof *m->compact.v + m->shelf.cap;
     const ly_member_extra *x = m->extra;
     if (x) {
         n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
@@ -180,13 +167,9 @@ void ly_member_sync_extra_due(ly_member *m)
 
 void ly_member_shrink(ly_member *m)
 {
-    shrink(&m->lots, sizeof *m->lots.v);
-    shrink(&m->spend, sizeof *m->spend.v);
     shrink(&m->days, sizeof *m->days.v);
     shrink(&m->compact, sizeof *m->compact.v);
-    shrink(&m->platforms, sizeof *m->platforms.v);
-    shrink(&m->redemptions, sizeof *m->redemptions.v);
-    shrink(&m->reward_ids, 1);
+    ly_shelf_fit(&m->shelf, ly_member_shelf_layout);
     ly_member_extra *x = m->extra;
     if (!x || drop_extra_if_empty(m))
         return;
@@ -301,25 +284,26 @@ void ly_member_orders_settle(ly_member *m)
     }
 }
 
-/* The offset of reward_id in m->reward_ids, added if new; -1 on ENOMEM. */
+/* The offset of reward_id among the member's reward ids, added if new; -1
+ * on ENOMEM. */
 static int64_t reward_offset(ly_member *m, const char *reward_id, size_t len)
 {
-    for (uint32_t off = 0; off < m->reward_ids.n;) {
-        size_t have = strlen(m->reward_ids.v + off);
-        if (have == len && memcmp(m->reward_ids.v + off, reward_id, len) == 0)
+    const char *ids = ly_member_shelf(m, LY_SHELF_REWARD_IDS);
+    uint32_t n = m->shelf.n[LY_SHELF_REWARD_IDS];
+    for (uint32_t off = 0; off < n;) {
+        size_t have = strlen(ids + off);
+        if (have == len && memcmp(ids + off, reward_id, len) == 0)
             return off;
         off += (uint32_t)have + 1;
     }
-    uint32_t off = m->reward_ids.n;
-    for (size_t i = 0; i <= len; i++) {
-        char *c = ly_vec_push(&m->reward_ids, 1);
-        if (!c) {
-            m->reward_ids.n = off;
-            return -1;
-        }
-        *c = i < len ? reward_id[i] : '\0';
-    }
-    return off;
+    if (len >= UINT32_MAX)
+        return -1;
+    char *c = ly_member_shelf_insert(m, LY_SHELF_REWARD_IDS, n, (uint32_t)len + 1);
+    if (!c)
+        return -1;
+    memcpy(c, reward_id, len);
+    c[len] = '\0';
+    return n;
 }
 
 int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t cancelled,
@@ -328,7 +312,9 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
     int64_t off = reward_offset(m, reward_id, reward_len);
     /* 2 GiB of distinct reward ids for one member cannot be allocated
      * anyway: past it, the redemption fails as without memory. */
-    ly_redemption *r = off < 0 || off >= LY_REWARD_OFFSET_LIMIT ? NULL : ly_vec_push(&m->redemptions, sizeof *r);
+    ly_redemption *r = off < 0 || off >= LY_REWARD_OFFSET_LIMIT
+                           ? NULL
+                           : ly_member_shelf_insert(m, LY_SHELF_REDEMPTIONS, m->shelf.n[LY_SHELF_REDEMPTIONS], 1);
     if (!r) {
         m->oom = 1;
         return -1;
@@ -339,7 +325,15 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
 
 const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r)
 {
-    return m->reward_ids.v + r->reward;
+    return (const char *)ly_member_shelf(m, LY_SHELF_REWARD_IDS) + r->reward;
+}
+
+void *ly_member_shelf_insert(ly_member *m, int section, uint32_t i, uint32_t count)
+{
+    void *e = ly_shelf_insert(&m->shelf, ly_member_shelf_layout, section, i, count);
+    if (!e)
+        m->oom = 1;
+    return e;
 }
 
 void *ly_member_push(ly_member *m, void *vec, size_t elem_size)

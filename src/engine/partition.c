@@ -544,10 +544,11 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
     pt->count++;
     pt->members += m->exists;
     /* State written before lots carried their expiry (state version 1). */
-    for (uint32_t l = 0; l < m->lots.n; l++) {
-        int32_t month = m->lots.v[l].month;
-        if (m->lots.v[l].expires_month == LY_NO_MONTH)
-            m->lots.v[l].expires_month =
+    ly_lot *lots = ly_member_lots(m);
+    for (uint32_t l = 0; l < m->shelf.n[LY_SHELF_LOTS]; l++) {
+        int32_t month = lots[l].month;
+        if (lots[l].expires_month == LY_NO_MONTH)
+            lots[l].expires_month =
                 month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months;
     }
     m->timer_pos = -1;

@@ -141,8 +141,8 @@ static const ly_member *member(const char *id)
 static inline int64_t lots_sum(const ly_member *m)
 {
     int64_t s = 0;
-    for (uint32_t i = 0; i < m->lots.n; i++)
-        s += m->lots.v[i].points;
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_LOTS]; i++)
+        s += ly_member_lots(m)[i].points;
     return s;
 }
 

@@ -403,7 +403,7 @@ static void test_section7_negative_balance_and_lots(void **s)
     assert_string_equal(find("x2#1")->reason, "INSUFFICIENT_POINTS");
     refund("r1", "m", T0 + 3, "o1", 50000);
     expect("r1#1", LY_RW_POINTS_REVERSED, -500, -500);
-    assert_int_equal(member("m")->lots.n, 0);
+    assert_int_equal(member("m")->shelf.n[LY_SHELF_LOTS], 0);
     purchase("p2", "m", T0 + 4, "o2", 30000);
     expect("p2#1", LY_RW_POINTS_EARNED, 300, -200);
     assert_int_equal(lots_sum(member("m")), 0);
@@ -419,9 +419,9 @@ static void test_section7_fifo_debits(void **s)
     engage("b", "m", T0 + 31 * DAY, LY_EV_REVIEW, NULL);    /* Feb: 50 */
     redeem("c", "m", T0 + 32 * DAY, 170);
     const ly_member *m = member("m");
-    assert_int_equal(m->lots.n, 1);
-    assert_int_equal(m->lots.v[0].points, 30);
-    assert_int_equal(m->lots.v[0].month, ly_time_month(T0 + 31 * DAY));
+    assert_int_equal(m->shelf.n[LY_SHELF_LOTS], 1);
+    assert_int_equal(ly_member_lots(m)[0].points, 30);
+    assert_int_equal(ly_member_lots(m)[0].month, ly_time_month(T0 + 31 * DAY));
 }
 
 static void test_section7_expiry_at_the_exact_instant(void **s)
@@ -445,8 +445,8 @@ static void test_section7_late_credit_goes_to_clock_month(void **s)
     engage("z", "z", later, LY_EV_APP_OPEN, NULL);
     engage("b", "m", T0 + DAY, LY_EV_REVIEW, NULL);
     const ly_member *m = member("m");
-    assert_int_equal(m->lots.n, 1);
-    assert_int_equal(m->lots.v[0].month, ly_time_month(later));
+    assert_int_equal(m->shelf.n[LY_SHELF_LOTS], 1);
+    assert_int_equal(ly_member_lots(m)[0].month, ly_time_month(later));
     assert_int_equal(m->balance, 50);
 }
 

@@ -136,7 +136,7 @@ static void test_state_load_under_failing_allocations(void **s)
     x->referral_at = 1000;
     uint64_t *paid = LY_VEC_PUSH(x->referred);
     ly_expiry_notice *notice = LY_VEC_PUSH(x->expiry_notices);
-    ly_lot *l = LY_VEC_PUSH(m.lots);
+    ly_lot *l = ly_member_shelf_insert(&m, LY_SHELF_LOTS, m.shelf.n[LY_SHELF_LOTS], 1);
     assert_true(l && x->referrer && paid && notice);
     *paid = 42;
     *notice = (ly_expiry_notice){ 2000, 3000 };

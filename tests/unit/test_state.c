@@ -61,7 +61,7 @@ static void test_members_roundtrip(void **s)
         assert_int_equal(a.len, b.len);
         assert_memory_equal(a.data, b.data, a.len);
         assert_int_equal(back.balance, ms[i]->balance);
-        assert_int_equal(back.lots.n, ms[i]->lots.n);
+        assert_int_equal(back.shelf.n[LY_SHELF_LOTS], ms[i]->shelf.n[LY_SHELF_LOTS]);
         /* The earliest timer in the extra part is known without it, before
          * and after the round trip. */
         assert_int_equal(ms[i]->extra_due, ly_member_extra_earliest(ms[i]));
@@ -82,7 +82,7 @@ static void test_members_roundtrip(void **s)
     for (size_t i = 0; i < n; i++) {
         with_campaigns += ly_member_extra_of(ms[i])->campaigns.n > 0;
         with_birthday += ms[i]->birthday != 0;
-        with_redemptions += ms[i]->redemptions.n > 0;
+        with_redemptions += ms[i]->shelf.n[LY_SHELF_REDEMPTIONS] > 0;
     }
     assert_true(with_campaigns > 10 && with_birthday > 10 && with_redemptions > 10);
     assert_true(notices > 10 && tier_notices > 10 && birthdays > 10);
@@ -186,7 +186,7 @@ static void test_version1_state_still_loads(void **s)
     ly_program_reference(&p);
     ly_partition *pt = ly_partition_new(&p);
     assert_int_equal(ly_partition_adopt(pt, m), 0);
-    assert_int_equal(ly_lot_expires(&m->lots.v[0]), 1769904000000LL); /* 2026-02-01: month + 13 */
+    assert_int_equal(ly_lot_expires(&ly_member_lots(m)[0]), 1769904000000LL); /* 2026-02-01: month + 13 */
     /* It re-encodes as the current version. */
     ly_buf c = {0};
     ly_state_encode(m, &c);
@@ -243,7 +243,7 @@ static void test_lot_expiry_off_a_month_start_is_corrupt(void **s)
     ly_member m;
     assert_int_equal(ly_member_init(&m, "m"), 0);
     m.exists = 1;
-    ly_lot *l = LY_VEC_PUSH(m.lots);
+    ly_lot *l = ly_member_shelf_insert(&m, LY_SHELF_LOTS, m.shelf.n[LY_SHELF_LOTS], 1);
     assert_non_null(l);
     *l = (ly_lot){ 2025 * 12, 2026 * 12 + 1, 500 };
     ly_buf good = {0};
@@ -251,7 +251,7 @@ static void test_lot_expiry_off_a_month_start_is_corrupt(void **s)
     ly_member back;
     char err[128];
     assert_int_equal(ly_state_decode(good.data, good.len, "m", &back, err, sizeof err), 0);
-    assert_int_equal(ly_lot_expires(&back.lots.v[0]), 1769904000000LL); /* 2026-02-01 */
+    assert_int_equal(ly_lot_expires(&ly_member_lots(&back)[0]), 1769904000000LL); /* 2026-02-01 */
     ly_member_clear(&back);
     replace_varint(&good, 1769904000000LL, 1769904000001LL);
     assert_int_equal(ly_state_decode(good.data, good.len, "m", &back, err, sizeof err), -1);
@@ -268,7 +268,7 @@ static void test_months_and_days_beyond_16_bits_are_corrupt(void **s)
     ly_member m;
     assert_int_equal(ly_member_init(&m, "m"), 0);
     m.exists = 1;
-    ly_lot *l = LY_VEC_PUSH(m.lots);
+    ly_lot *l = ly_member_shelf_insert(&m, LY_SHELF_LOTS, m.shelf.n[LY_SHELF_LOTS], 1);
     ly_day_total *d = LY_VEC_PUSH(m.days);
     assert_true(l && d);
     *l = (ly_lot){ 2025 * 12 + 1, 2026 * 12 + 1, 500 };
@@ -278,7 +278,7 @@ static void test_months_and_days_beyond_16_bits_are_corrupt(void **s)
     ly_member back;
     char err[128];
     assert_int_equal(ly_state_decode(good.data, good.len, "m", &back, err, sizeof err), 0);
-    assert_int_equal(back.lots.v[0].month, 2025 * 12 + 1);
+    assert_int_equal(ly_member_lots(&back)[0].month, 2025 * 12 + 1);
     assert_int_equal(back.days.v[0].day, 20123);
     ly_member_clear(&back);
     struct { int64_t was, now; } cases[] = {

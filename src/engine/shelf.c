@@ -1,0 +1,111 @@
+#include <stdlib.h>
+#include <string.h>
+#include "ly_shelf.h"
+
+/* Removals keep up to this many bytes for the next insert (a member's lot
+ * expires in the month a new one comes); past it they give memory back. */
+#define SLACK_KEPT 64
+/* Up to this size a shelf grows to fit exactly (a member's few arrays);
+ * past it, by a quarter more, so a long section still costs amortised
+ * O(1) per insert. */
+#define EXACT_UP_TO 512
+
+/* Every section's offset for the lengths n, and the bytes they use. */
+static size_t layout_for(const ly_shelf_section *layout, const uint32_t *n, size_t off[LY_SHELF_SECTIONS])
+{
+    size_t at = 0;
+    for (int j = 0; j < LY_SHELF_SECTIONS; j++) {
+        size_t align = layout[j].align;
+        off[j] = (at + align - 1) & ~(align - 1);
+        at = off[j] + (size_t)n[j] * layout[j].size;
+    }
+    return at;
+}
+
+size_t ly_shelf_used(const ly_shelf *s, const ly_shelf_section *layout)
+{
+    size_t off[LY_SHELF_SECTIONS];
+    return layout_for(layout, s->n, off);
+}
+
+static void move(char *base, size_t to, size_t from, size_t bytes)
+{
+    if (bytes && to != from)
+        memmove(base + to, base + from, bytes);
+}
+
+void *ly_shelf_insert(ly_shelf *s, const ly_shelf_section *layout, int k, uint32_t i, uint32_t count)
+{
+    size_t size = layout[k].size;
+    if ((uint64_t)s->n[k] + count > UINT32_MAX)
+        return NULL;
+    uint32_t n[LY_SHELF_SECTIONS];
+    memcpy(n, s->n, sizeof n);
+    n[k] += count;
+    size_t old_off[LY_SHELF_SECTIONS], new_off[LY_SHELF_SECTIONS];
+    layout_for(layout, s->n, old_off);
+    size_t used = layout_for(layout, n, new_off);
+    if (used > UINT32_MAX)
+        return NULL;
+    if (used > s->cap) {
+        size_t cap = used <= EXACT_UP_TO ? used : used + used / 4;
+        cap = cap > UINT32_MAX ? UINT32_MAX : cap;
+        char *base = realloc(s->base, cap);
+        if (!base)
+            return NULL;
+        s->base = base;
+        s->cap = (uint32_t)cap;
+    }
+    /* Everything after the gap moves up: the last section first, so that
+     * nothing is overwritten before it has moved. */
+    for (int j = LY_SHELF_SECTIONS - 1; j > k; j--)
+        move(s->base, new_off[j], old_off[j], (size_t)s->n[j] * layout[j].size);
+    size_t at = old_off[k] + (size_t)i * size;
+    move(s->base, at + (size_t)count * size, at, (size_t)(s->n[k] - i) * size);
+    s->n[k] = n[k];
+    return s->base + at;
+}
+
+void ly_shelf_remove(ly_shelf *s, const ly_shelf_section *layout, int k, uint32_t i, uint32_t count)
+{
+    if (count == 0)
+        return;
+    size_t size = layout[k].size;
+    uint32_t n[LY_SHELF_SECTIONS];
+    memcpy(n, s->n, sizeof n);
+    n[k] -= count;
+    size_t old_off[LY_SHELF_SECTIONS], new_off[LY_SHELF_SECTIONS];
+    layout_for(layout, s->n, old_off);
+    size_t used = layout_for(layout, n, new_off);
+    size_t at = old_off[k] + (size_t)i * size;
+    move(s->base, at, at + (size_t)count * size, (size_t)(s->n[k] - i - count) * size);
+    for (int j = k + 1; j < LY_SHELF_SECTIONS; j++)
+        move(s->base, new_off[j], old_off[j], (size_t)s->n[j] * layout[j].size);
+    s->n[k] = n[k];
+    if (used == 0 || s->cap - used > SLACK_KEPT)
+        ly_shelf_fit(s, layout);
+}
+
+void ly_shelf_fit(ly_shelf *s, const ly_shelf_section *layout)
+{
+    size_t used = ly_shelf_used(s, layout);
+    if (used == s->cap)
+        return;
+    if (used == 0) {
+        ly_shelf_clear(s);
+        return;
+    }
+    char *base = realloc(s->base, used);
+    if (base) {
+        s->base = base;
+        s->cap = (uint32_t)used;
+    }
+}
+
+void ly_shelf_clear(ly_shelf *s)
+{
+    if (!s)
+        return;
+    free(s->base);
+    memset(s, 0, sizeof *s);
+}
