@@ -46,7 +46,8 @@ static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
         const ly_member *m = all[i];
         size_t arrays = ly_member_heap_bytes(m);
         const ly_member_extra *x = ly_member_extra_of(m);
-        size_t orders = x->orders.cap * sizeof *x->orders.v + m->compact.cap * sizeof *m->compact.v;
+        size_t orders = x->orders.cap * sizeof *x->orders.v + m->orders.cap * sizeof *m->orders.v +
+                        m->shelf.n[LY_SHELF_ORDERS] * sizeof(ly_order_compact);
         /* The shelf's sections by length, its padding and spare room with the
          * other parts. */
         const uint32_t *shelf = m->shelf.n;

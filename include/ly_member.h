@@ -55,10 +55,19 @@ typedef struct {
     int64_t release_at;               /* section 12: LY_NO_TIME once released or never pending */
 } ly_order;
 /* Orders are kept for good (refunds may come any time) and are most of a
- * member's memory. Most are small and not pending - amount below 2^24
- * minor units, points below 2^16 - and those keep only what a refund needs,
- * refunded or not, in 16 bytes instead of 40. Use the ly_member_order_*
+ * member's memory, so those not pending keep only what a refund needs, in
+ * the smallest of three forms they fit: most are never refunded, with an
+ * amount below 2^20 minor units and points below 2^12, in 12 bytes
+ * (ly_order_small); refunded or bigger ones, with an amount below 2^24 and
+ * points below 2^16, in 16 (ly_order_compact); the others, and pending
+ * ones, in full (40 bytes, in the extra part). Use the ly_member_order_*
  * functions, not the arrays. */
+#define LY_ORDER_SMALL_AMOUNT_LIMIT (INT64_C(1) << 20)
+#define LY_ORDER_SMALL_POINTS_LIMIT (INT64_C(1) << 12)
+typedef struct LY_PACKED(4) {
+    uint64_t key;
+    uint32_t amount : 20, points : 12;
+} ly_order_small;
 #define LY_ORDER_COMPACT_AMOUNT_LIMIT (INT64_C(1) << 24)
 #define LY_ORDER_COMPACT_POINTS_LIMIT (INT64_C(1) << 16)
 typedef struct {
@@ -144,10 +153,11 @@ typedef struct ly_member {
     int64_t earliest_purchase_at;
     char *earliest_purchase_id; /* owned; dropped once the bonus is granted */
     LY_VEC(ly_day_total) days;
-    LY_VEC(ly_order_compact) compact;    /* orders but the few kept in full (extra) */
-    /* Lots, spend months, once-per-platform keys, redemptions and the
-     * rewards redeemed: read them with ly_member_lots and the like, change
-     * them with ly_member_shelf_insert and _remove. */
+    LY_VEC(ly_order_small) orders;       /* most orders (one per purchase) */
+    /* Lots, spend months, once-per-platform keys, redemptions, the rewards
+     * redeemed and the orders in compact form: read them with
+     * ly_member_lots and the like, change them with ly_member_shelf_insert
+     * and _remove. */
     ly_shelf shelf;
     ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
     /* Member value: purchase amounts, for the mean repeat transaction. */
@@ -156,9 +166,18 @@ typedef struct ly_member {
 } ly_member;
 
 /* The sections of a member's shelf (ly_shelf.h), the 8-byte aligned first. */
-enum { LY_SHELF_PLATFORMS, LY_SHELF_LOTS, LY_SHELF_SPEND, LY_SHELF_REDEMPTIONS, LY_SHELF_REWARD_IDS };
+enum {
+    LY_SHELF_PLATFORMS,
+    LY_SHELF_ORDERS,
+    LY_SHELF_LOTS,
+    LY_SHELF_SPEND,
+    LY_SHELF_REDEMPTIONS,
+    LY_SHELF_REWARD_IDS,
+};
+_Static_assert(LY_SHELF_REWARD_IDS == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
 static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
-    { sizeof(uint64_t), _Alignof(uint64_t) },           /* once-per-platform keys used */
+    { sizeof(uint64_t), _Alignof(uint64_t) },                 /* once-per-platform keys used */
+    { sizeof(ly_order_compact), _Alignof(ly_order_compact) }, /* orders in compact form */
     { sizeof(ly_lot), _Alignof(ly_lot) },               /* section 7, by month */
     { sizeof(ly_spend), _Alignof(ly_spend) },           /* section 8 */
     { sizeof(ly_redemption), _Alignof(ly_redemption) }, /* section 15 */
@@ -255,7 +274,8 @@ int64_t ly_lot_expires(const ly_lot *l);
 
 /* Section 5 orders, whichever form they are kept in. */
 uint32_t ly_member_order_count(const ly_member *m);
-/* The i-th order (i < ly_member_order_count): compact ones first. */
+/* The i-th order (i < ly_member_order_count): small ones first, then
+ * compact ones, then those in full. */
 ly_order ly_member_order_at(const ly_member *m, uint32_t i);
 /* Copies order `key` to *o and returns 1, or returns 0 when there is none. */
 int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o);
@@ -263,9 +283,9 @@ int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o);
  * order with its key; either way in the smallest form it fits. On ENOMEM
  * marks m->oom (the order is then lost, and the engine reports it). */
 void ly_member_order_put(ly_member *m, const ly_order *o, int replace);
-/* Moves every open order that can settle into the compact form (after a
- * release or a load), and frees the extra part if that empties it. Never
- * loses an order: without memory it stays open. */
+/* Moves every open order that can settle into the smallest form it fits
+ * (after a release or a load), and frees the extra part if that empties it.
+ * Never loses an order: without memory it stays open. */
 void ly_member_orders_settle(ly_member *m);
 
 /* Section 15: remembers an accepted redemption. 0, or -1 on ENOMEM (then

@@ -454,7 +454,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     n = get_count(&r, 2);
     READ_VEC(&r, m->days, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
-    if ((x = extra_for(&r, m, n))) /* then the compact ones move out (ly_member_orders_settle) */
+    if ((x = extra_for(&r, m, n))) /* then those that fit a smaller form move out (ly_member_orders_settle) */
         READ_VEC(&r, x->orders, n,
                  (e_->key = get_raw64(&r), e_->amount = get_i(&r), e_->refunded = get_i(&r),
                   e_->points = get_i(&r), e_->release_at = version == 1 ? LY_NO_TIME : get_i(&r),

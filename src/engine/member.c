@@ -75,12 +75,12 @@ void ly_member_clear(ly_member *m)
     free(m->earliest_purchase_id);
     m->earliest_purchase_id = NULL;
     free(m->days.v);
-    free(m->compact.v);
+    free(m->orders.v);
     ly_shelf_clear(&m->shelf);
     extra_free(m->extra);
     m->extra = NULL;
     memset(&m->days, 0, sizeof m->days);
-    memset(&m->compact, 0, sizeof m->compact);
+    memset(&m->orders, 0, sizeof m->orders);
 }
 
 int64_t ly_member_pending_points(const ly_member *m)
@@ -97,7 +97,7 @@ int64_t ly_member_pending_points(const ly_member *m)
 
 size_t ly_member_heap_bytes(const ly_member *m)
 {
-    size_t n = m->days.cap * sizeof *m->days.v + m->compact.cap * sizeof *m->compact.v + m->shelf.cap;
+    size_t n = m->days.cap * sizeof *m->days.v + m->orders.cap * sizeof *m->orders.v + m->shelf.cap;
     const ly_member_extra *x = m->extra;
     if (x) {
         n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
@@ -168,7 +168,7 @@ void ly_member_sync_extra_due(ly_member *m)
 void ly_member_shrink(ly_member *m)
 {
     shrink(&m->days, sizeof *m->days.v);
-    shrink(&m->compact, sizeof *m->compact.v);
+    shrink(&m->orders, sizeof *m->orders.v);
     ly_shelf_fit(&m->shelf, ly_member_shelf_layout);
     ly_member_extra *x = m->extra;
     if (!x || drop_extra_if_empty(m))
@@ -180,6 +180,9 @@ void ly_member_shrink(ly_member *m)
     shrink(&x->orders, sizeof *x->orders.v);
 }
 
+/* The forms an order may be kept in, smallest first (ly_member.h). */
+typedef enum { FORM_SMALL, FORM_COMPACT, FORM_FULL } order_form;
+
 static int can_settle(const ly_order *o)
 {
     return o->release_at == LY_NO_TIME && o->amount > 0 && o->amount < LY_ORDER_COMPACT_AMOUNT_LIMIT &&
@@ -187,84 +190,131 @@ static int can_settle(const ly_order *o)
            o->points < LY_ORDER_COMPACT_POINTS_LIMIT;
 }
 
-static int64_t find_open(const ly_member *m, uint64_t key)
+static order_form form_of(const ly_order *o)
 {
+    if (!can_settle(o))
+        return FORM_FULL;
+    return o->refunded == 0 && o->amount < LY_ORDER_SMALL_AMOUNT_LIMIT && o->points < LY_ORDER_SMALL_POINTS_LIMIT
+               ? FORM_SMALL
+               : FORM_COMPACT;
+}
+
+/* Where order `key` is kept: its form and index, or index -1. */
+typedef struct { order_form form; int64_t i; } order_place;
+
+static order_place find_order(const ly_member *m, uint64_t key)
+{
+    for (uint32_t i = 0; i < m->orders.n; i++)
+        if (m->orders.v[i].key == key)
+            return (order_place){ FORM_SMALL, i };
+    const ly_order_compact *c = ly_member_shelf(m, LY_SHELF_ORDERS);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_ORDERS]; i++)
+        if (c[i].key == key)
+            return (order_place){ FORM_COMPACT, i };
     const ly_member_extra *x = ly_member_extra_of(m);
     for (uint32_t i = 0; i < x->orders.n; i++)
         if (x->orders.v[i].key == key)
-            return i;
-    return -1;
-}
-
-static int64_t find_compact(const ly_member *m, uint64_t key)
-{
-    for (uint32_t i = 0; i < m->compact.n; i++)
-        if (m->compact.v[i].key == key)
-            return i;
-    return -1;
+            return (order_place){ FORM_FULL, i };
+    return (order_place){ FORM_FULL, -1 };
 }
 
 uint32_t ly_member_order_count(const ly_member *m)
 {
-    return m->compact.n + ly_member_extra_of(m)->orders.n;
+    return m->orders.n + m->shelf.n[LY_SHELF_ORDERS] + ly_member_extra_of(m)->orders.n;
 }
 
 ly_order ly_member_order_at(const ly_member *m, uint32_t i)
 {
-    if (i >= m->compact.n)
-        return m->extra->orders.v[i - m->compact.n];
-    const ly_order_compact *s = &m->compact.v[i];
-    return (ly_order){ s->key, (int64_t)s->amount, (int64_t)s->refunded, (int64_t)s->points, LY_NO_TIME };
+    if (i < m->orders.n) {
+        ly_order_small s = m->orders.v[i];
+        return (ly_order){ s.key, (int64_t)s.amount, 0, (int64_t)s.points, LY_NO_TIME };
+    }
+    i -= m->orders.n;
+    if (i < m->shelf.n[LY_SHELF_ORDERS]) {
+        const ly_order_compact *c = &((const ly_order_compact *)ly_member_shelf(m, LY_SHELF_ORDERS))[i];
+        return (ly_order){ c->key, (int64_t)c->amount, (int64_t)c->refunded, (int64_t)c->points, LY_NO_TIME };
+    }
+    return m->extra->orders.v[i - m->shelf.n[LY_SHELF_ORDERS]];
 }
 
 int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
 {
-    int64_t i = find_compact(m, key);
-    if (i >= 0) {
-        *o = ly_member_order_at(m, (uint32_t)i);
-        return 1;
-    }
-    if ((i = find_open(m, key)) < 0)
+    order_place at = find_order(m, key);
+    if (at.i < 0)
         return 0;
-    *o = m->extra->orders.v[i];
+    uint32_t before = at.form == FORM_SMALL ? 0 : at.form == FORM_COMPACT ? m->orders.n
+                                                                          : m->orders.n + m->shelf.n[LY_SHELF_ORDERS];
+    *o = ly_member_order_at(m, before + (uint32_t)at.i);
     return 1;
 }
 
-/* o in the compact form (can_settle(o)). */
-static ly_order_compact compact(const ly_order *o)
+/* Stores o at index i of its form's array (an existing element). */
+static void store(ly_member *m, order_form form, int64_t i, const ly_order *o)
 {
-    return (ly_order_compact){ o->key, (uint64_t)o->amount, (uint64_t)o->refunded, (uint64_t)o->points };
+    if (form == FORM_SMALL)
+        m->orders.v[i] = (ly_order_small){ o->key, (uint32_t)o->amount, (uint32_t)o->points };
+    else if (form == FORM_COMPACT)
+        ((ly_order_compact *)ly_member_shelf(m, LY_SHELF_ORDERS))[i] =
+            (ly_order_compact){ o->key, (uint64_t)o->amount, (uint64_t)o->refunded, (uint64_t)o->points };
+    else
+        m->extra->orders.v[i] = *o;
 }
 
-static int push_compact(ly_member *m, const ly_order *o)
+/* Adds o in the given form; 0, or -1 on ENOMEM (without marking m->oom:
+ * a caller may keep the order in a larger form instead). */
+static int add(ly_member *m, order_form form, const ly_order *o)
 {
-    ly_order_compact *s = ly_vec_push(&m->compact, sizeof *s);
-    if (!s)
-        return -1;
-    *s = compact(o);
+    int64_t i;
+    if (form == FORM_SMALL) {
+        if (!ly_vec_push(&m->orders, sizeof *m->orders.v))
+            return -1;
+        i = m->orders.n - 1;
+    } else if (form == FORM_COMPACT) {
+        if (!ly_shelf_insert(&m->shelf, ly_member_shelf_layout, LY_SHELF_ORDERS, m->shelf.n[LY_SHELF_ORDERS], 1))
+            return -1;
+        i = m->shelf.n[LY_SHELF_ORDERS] - 1;
+    } else {
+        ly_member_extra *x = ly_member_extra_make(m);
+        if (!x || !ly_vec_push(&x->orders, sizeof *x->orders.v))
+            return -1;
+        i = x->orders.n - 1;
+    }
+    store(m, form, i, o);
     return 0;
+}
+
+/* Removes a small or compact order (one moving to a larger form). */
+static void drop(ly_member *m, order_place at)
+{
+    if (at.form == FORM_COMPACT) {
+        ly_member_shelf_remove(m, LY_SHELF_ORDERS, (uint32_t)at.i, 1);
+        return;
+    }
+    memmove(&m->orders.v[at.i], &m->orders.v[at.i + 1], (m->orders.n - at.i - 1) * sizeof *m->orders.v);
+    m->orders.n--;
+    ly_vec_trim(&m->orders, sizeof *m->orders.v);
 }
 
 void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
 {
-    int64_t s = replace ? find_compact(m, o->key) : -1, w = replace ? find_open(m, o->key) : -1;
-    if (can_settle(o) && s >= 0) {
-        m->compact.v[s] = compact(o);
+    order_place at = replace ? find_order(m, o->key) : (order_place){ FORM_FULL, -1 };
+    order_form form = form_of(o);
+    /* An open order changes in place; it settles later (ly_member_orders_settle). */
+    if (at.i >= 0 && (at.form == form || at.form == FORM_FULL)) {
+        store(m, at.form, at.i, o);
         return;
     }
-    if (w >= 0) {
-        m->extra->orders.v[w] = *o;
-        return;
+    /* In its form or, without memory for it, a larger one; never lost but
+     * when no form has room (then m->oom says so). */
+    while (add(m, form, o) < 0) {
+        if (form == FORM_FULL) {
+            m->oom = 1;
+            return;
+        }
+        form = form == FORM_SMALL ? FORM_COMPACT : FORM_FULL;
     }
-    if (can_settle(o) && push_compact(m, o) == 0)
-        return;
-    ly_member_extra *x = ly_member_extra_make(m);
-    ly_order *n = x ? ly_member_push(m, &x->orders, sizeof *n) : NULL;
-    if (!n)
-        return;
-    *n = *o;
-    if (s >= 0)
-        m->compact.v[s] = m->compact.v[--m->compact.n];
+    if (at.i >= 0)
+        drop(m, at);
 }
 
 void ly_member_orders_settle(ly_member *m)
@@ -273,9 +323,12 @@ void ly_member_orders_settle(ly_member *m)
     if (!x)
         return;
     uint32_t keep = 0;
-    for (uint32_t i = 0; i < x->orders.n; i++)
-        if (!can_settle(&x->orders.v[i]) || push_compact(m, &x->orders.v[i]) < 0)
-            x->orders.v[keep++] = x->orders.v[i];
+    for (uint32_t i = 0; i < x->orders.n; i++) {
+        const ly_order *o = &x->orders.v[i];
+        order_form form = form_of(o);
+        if (form == FORM_FULL || add(m, form, o) < 0)
+            x->orders.v[keep++] = *o;
+    }
     x->orders.n = keep;
     if (keep == 0) {
         free(x->orders.v);

@@ -211,22 +211,24 @@ static void test_section5_duplicate_and_unknown_orders(void **s)
     assert_int_equal(member("m")->balance, 110);
 }
 
-/* Orders are kept in a compact form (member.c) while small and not pending,
- * refunded or not; a refund must see the same order whichever form it is in,
- * and a big one is kept in full. */
-static void test_section5_refunds_of_compact_and_big_orders(void **s)
+/* Orders are kept in the smallest form they fit (member.c): small until
+ * refunded, then compact, and a big one in full; a refund must see the same
+ * order whichever form it is in. */
+static void test_section5_refunds_in_every_order_form(void **s)
 {
     (void)s;
     purchase("p1", "m", T0, "o1", 1000);
     purchase("p2", "m", T0 + 1, "o2", 6000000000LL); /* above the compact form's limits */
     const ly_member *m = member("m");
-    assert_int_equal(m->compact.n, 1);
+    assert_int_equal(m->orders.n, 1);
+    assert_int_equal(m->shelf.n[LY_SHELF_ORDERS], 0);
     assert_int_equal(ly_member_extra_of(m)->orders.n, 1);
     int64_t big = find("p2#1")->o.points_delta, balance = m->balance;
     assert_true(big > UINT32_MAX / 1000);
     refund("r1", "m", T0 + 2, "o1", 500);
     expect("r1#1", LY_RW_POINTS_REVERSED, -5, balance - 5);
-    assert_int_equal(m->compact.n, 1); /* refunded, and still compact */
+    assert_int_equal(m->orders.n, 0); /* refunded: compact now */
+    assert_int_equal(m->shelf.n[LY_SHELF_ORDERS], 1);
     assert_int_equal(ly_member_order_count(m), 2);
     ly_order o;
     assert_int_equal(ly_member_order_get(m, ly_member_key("o1"), &o), 1);
@@ -245,6 +247,29 @@ static void test_section5_refunds_of_compact_and_big_orders(void **s)
     assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_DUPLICATE_ORDER);
 }
 
+/* The small form's edge: 4,095 points fit in it, 4,096 do not; either
+ * way the refund reverses them all. */
+static void test_section5_small_order_limits(void **s)
+{
+    (void)s;
+    purchase("p1", "a", T0, "o1", 409500);
+    purchase("p2", "b", T0, "o1", 409600);
+    const ly_member *a = member("a"), *b = member("b");
+    assert_int_equal(find("p1#2")->o.points_delta, 4095);
+    assert_int_equal(find("p2#2")->o.points_delta, 4096);
+    assert_int_equal(a->orders.n, 1);
+    assert_int_equal(a->shelf.n[LY_SHELF_ORDERS], 0);
+    assert_int_equal(b->orders.n, 0);
+    assert_int_equal(b->shelf.n[LY_SHELF_ORDERS], 1);
+    int64_t balance_a = a->balance, balance_b = b->balance;
+    refund("r1", "a", T0 + 1, "o1", 409499); /* a compact order now */
+    expect("r1#1", LY_RW_POINTS_REVERSED, -4094, balance_a - 4094);
+    refund("r2", "b", T0 + 1, "o1", 409600);
+    expect("r2#1", LY_RW_POINTS_REVERSED, -4096, balance_b - 4096);
+    refund("r3", "a", T0 + 2, "o1", 1);
+    expect("r3#1", LY_RW_POINTS_REVERSED, -1, balance_a - 4095);
+}
+
 /* The compact form's edge: 65,535 points fit in it, 65,536 do not; either
  * way the refund reverses them all. */
 static void test_section5_compact_order_limits(void **s)
@@ -255,9 +280,9 @@ static void test_section5_compact_order_limits(void **s)
     const ly_member *a = member("a"), *b = member("b");
     assert_int_equal(find("p1#2")->o.points_delta, 65535);
     assert_int_equal(find("p2#2")->o.points_delta, 65536);
-    assert_int_equal(a->compact.n, 1);
+    assert_int_equal(a->shelf.n[LY_SHELF_ORDERS], 1);
     assert_int_equal(ly_member_extra_of(a)->orders.n, 0);
-    assert_int_equal(b->compact.n, 0);
+    assert_int_equal(b->shelf.n[LY_SHELF_ORDERS], 0);
     assert_int_equal(ly_member_extra_of(b)->orders.n, 1);
     int64_t balance_a = a->balance, balance_b = b->balance;
     refund("r1", "a", T0 + 1, "o1", 6553500);
@@ -699,7 +724,8 @@ int main(void)
         T(test_section11_caps_count_points_and_uses),
         T(test_section5_partial_refunds_in_parts_reverse_exactly),
         T(test_section5_duplicate_and_unknown_orders),
-        T(test_section5_refunds_of_compact_and_big_orders),
+        T(test_section5_refunds_in_every_order_form),
+        T(test_section5_small_order_limits),
         T(test_section5_compact_order_limits),
         T(test_member_arrays_trimmed_when_dropped),
         T(test_section5_dedupe_window_24h),

@@ -11,7 +11,7 @@
 #include "ly_shelf.h"
 
 /* The member's layout (ly_member.h): every alignment and odd sizes. */
-static const ly_shelf_section layout[LY_SHELF_SECTIONS] = { { 8, 8 }, { 12, 4 }, { 10, 2 }, { 20, 4 }, { 1, 1 } };
+static const ly_shelf_section layout[LY_SHELF_SECTIONS] = { { 8, 8 }, { 16, 8 }, { 12, 4 }, { 10, 2 }, { 20, 4 }, { 1, 1 } };
 
 typedef struct { unsigned char *v; uint32_t n; } model;
 
@@ -95,17 +95,17 @@ static void test_room_kept_and_given_back(void **state)
     (void)state;
     ly_shelf s = {0};
     for (int i = 0; i < 10; i++)
-        assert_non_null(ly_shelf_insert(&s, layout, 3, s.n[3], 1)); /* 200 bytes */
+        assert_non_null(ly_shelf_insert(&s, layout, 4, s.n[4], 1)); /* 200 bytes */
     assert_non_null(ly_shelf_insert(&s, layout, 0, 0, 1));
     assert_int_equal(s.cap, 208);
-    ly_shelf_remove(&s, layout, 3, 0, 3); /* 60 bytes: kept */
+    ly_shelf_remove(&s, layout, 4, 0, 3); /* 60 bytes: kept */
     assert_int_equal(s.cap, 208);
-    assert_non_null(ly_shelf_insert(&s, layout, 3, 0, 3)); /* back in the room kept */
+    assert_non_null(ly_shelf_insert(&s, layout, 4, 0, 3)); /* back in the room kept */
     assert_int_equal(s.cap, 208);
-    ly_shelf_remove(&s, layout, 3, 2, 4); /* 80 bytes: given back */
+    ly_shelf_remove(&s, layout, 4, 2, 4); /* 80 bytes: given back */
     assert_int_equal(s.cap, ly_shelf_used(&s, layout));
     assert_int_equal(s.cap, 8 + 6 * 20);
-    ly_shelf_remove(&s, layout, 3, 0, 6);
+    ly_shelf_remove(&s, layout, 4, 0, 6);
     ly_shelf_remove(&s, layout, 0, 0, 1);
     assert_null(s.base);
     assert_int_equal(s.cap, 0);
@@ -120,7 +120,7 @@ static void test_long_sections_grow_ahead(void **state)
     ly_shelf s = {0};
     uint32_t grown = 0, cap = 0;
     for (int i = 0; i < 100000; i++) {
-        unsigned char *c = ly_shelf_insert(&s, layout, 4, s.n[4], 1);
+        unsigned char *c = ly_shelf_insert(&s, layout, 5, s.n[5], 1);
         assert_non_null(c);
         *c = (unsigned char)i;
         grown += s.cap != cap;
@@ -130,7 +130,7 @@ static void test_long_sections_grow_ahead(void **state)
     assert_true(s.cap < 100000 + 100000 / 4 + 1);
     ly_shelf_fit(&s, layout);
     assert_int_equal(s.cap, 100000);
-    assert_int_equal(((unsigned char *)ly_shelf_at(&s, layout, 4))[99999], (unsigned char)99999);
+    assert_int_equal(((unsigned char *)ly_shelf_at(&s, layout, 5))[99999], (unsigned char)99999);
     ly_shelf_clear(&s);
     ly_shelf_clear(NULL);
 }

@@ -116,7 +116,7 @@ static void test_extra_part_roundtrip(void **s)
     ly_state_encode(&m, &a);
     assert_int_equal(ly_state_decode(a.data, a.len, "m1", &back, err, sizeof err), 0);
     assert_null(back.extra);
-    assert_int_equal(back.compact.n, 1);
+    assert_int_equal(back.shelf.n[LY_SHELF_ORDERS], 1);
     ly_member_clear(&back);
     ly_member_order_put(&m, &pending, 0);
     assert_non_null(m.extra);
@@ -126,7 +126,7 @@ static void test_extra_part_roundtrip(void **s)
     ly_buf_free(&a);
     ly_state_encode(&m, &a);
     assert_int_equal(ly_state_decode(a.data, a.len, "m1", &back, err, sizeof err), 0);
-    assert_int_equal(back.compact.n, 1);
+    assert_int_equal(back.shelf.n[LY_SHELF_ORDERS], 1);
     assert_int_equal(ly_member_extra_of(&back)->orders.n, 1);
     assert_int_equal(ly_member_due(&back, LY_TIMER_RELEASE), pending.release_at);
     assert_int_equal(ly_member_due(&back, LY_TIMER_BIRTHDAY), 1776211200000LL);
