@@ -40,10 +40,11 @@ static inline size_t ly_shelf_offset(const ly_shelf *s, const ly_shelf_section *
     return off;
 }
 
-/* Section k's first element (borrowed: see above for how long it stays). */
+/* Section k's first element (borrowed: see above for how long it stays);
+ * NULL while the shelf is empty. */
 static inline void *ly_shelf_at(const ly_shelf *s, const ly_shelf_section *layout, int k)
 {
-    return s->base + ly_shelf_offset(s, layout, k);
+    return s->base ? s->base + ly_shelf_offset(s, layout, k) : NULL;
 }
 
 /* Opens `count` elements at index i of section k (i <= n[k]), moving the
