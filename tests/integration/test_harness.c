@@ -159,14 +159,14 @@ static void test_avro_purchase_through_kafka_and_redis(void **state)
     avro_generic_value_new(iface, &rec);
     avro_reader_t r = avro_reader_memory((const char *)v + 5, (int64_t)msg->len - 5);
     assert_int_equal(avro_value_read(r, &rec), 0);
-    const char *member;
-    size_t mlen;
-    int64_t amount;
+    const char *member = NULL;
+    size_t mlen = 0;
+    int64_t amount = 0;
     avro_value_get_by_name(&rec, "member_id", &field, NULL);
-    avro_value_get_string(&field, &member, &mlen);
+    assert_int_equal(avro_value_get_string(&field, &member, &mlen), 0);
     assert_string_equal(member, "member-42");
     avro_value_get_by_name(&rec, "amount_minor", &field, NULL);
-    avro_value_get_long(&field, &amount);
+    assert_int_equal(avro_value_get_long(&field, &amount), 0);
     assert_int_equal(amount, 12034);
 
     redisContext *rc = redisConnect(env("LY_REDIS_HOST"), atoi(env("LY_REDIS_PORT")));
