@@ -148,16 +148,15 @@ typedef struct ly_member {
     int64_t expiry_due, tier_review_due, churn_due, extra_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
-    /* Referral as the referred member F: the earliest purchase (the
-     * referral itself is in extra). */
+    /* Referral as the referred member F: the earliest purchase's instant
+     * (its id is on the shelf, the referral itself in extra). */
     int64_t earliest_purchase_at;
-    char *earliest_purchase_id; /* owned; dropped once the bonus is granted */
     LY_VEC(ly_day_total) days;
     LY_VEC(ly_order_small) orders;       /* most orders (one per purchase) */
     /* Lots, spend months, once-per-platform keys, redemptions, the rewards
-     * redeemed and the orders in compact form: read them with
-     * ly_member_lots and the like, change them with ly_member_shelf_insert
-     * and _remove. */
+     * redeemed, the orders in compact form and the earliest purchase's id:
+     * read them with ly_member_lots and the like, change them with
+     * ly_member_shelf_insert and _remove. */
     ly_shelf shelf;
     ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
     /* Member value: purchase amounts, for the mean repeat transaction. */
@@ -173,8 +172,9 @@ enum {
     LY_SHELF_SPEND,
     LY_SHELF_REDEMPTIONS,
     LY_SHELF_REWARD_IDS,
+    LY_SHELF_EARLIEST_PURCHASE,
 };
-_Static_assert(LY_SHELF_REWARD_IDS == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
+_Static_assert(LY_SHELF_EARLIEST_PURCHASE == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
 static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
     { sizeof(uint64_t), _Alignof(uint64_t) },                 /* once-per-platform keys used */
     { sizeof(ly_order_compact), _Alignof(ly_order_compact) }, /* orders in compact form */
@@ -182,6 +182,8 @@ static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
     { sizeof(ly_spend), _Alignof(ly_spend) },           /* section 8 */
     { sizeof(ly_redemption), _Alignof(ly_redemption) }, /* section 15 */
     { 1, 1 },                                           /* reward ids, each once, NUL-terminated */
+    { 1, 1 }, /* section 8, as the referred member: the earliest purchase's event id, not NUL-terminated,
+                 dropped once the bonus is granted */
 };
 
 /* A section of the member's shelf, borrowed: valid until the shelf next
@@ -193,6 +195,12 @@ static inline void *ly_member_shelf(const ly_member *m, int section)
 static inline uint64_t *ly_member_platforms(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_PLATFORMS); }
 static inline ly_lot *ly_member_lots(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_LOTS); }
 static inline ly_spend *ly_member_spend(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_SPEND); }
+/* The earliest purchase's event id, m->shelf.n[LY_SHELF_EARLIEST_PURCHASE]
+ * bytes long (0: none kept). */
+static inline const char *ly_member_earliest_purchase_id(const ly_member *m)
+{
+    return ly_member_shelf(m, LY_SHELF_EARLIEST_PURCHASE);
+}
 static inline ly_redemption *ly_member_redemptions(const ly_member *m)
 {
     return ly_member_shelf(m, LY_SHELF_REDEMPTIONS);

@@ -1,7 +1,8 @@
 /* A few small arrays in one allocation, one after the other.
  *
  * A member keeps a handful of lots, spend months, platforms, redemptions,
- * reward ids and refunded orders, and changes each about once a month. Kept apart, every array
+ * reward ids and refunded orders, and its earliest purchase's id, and
+ * changes each about once a month. Kept apart, every array
  * costs its owner a 16-byte header (pointer, length, capacity) and a block of
  * its own; on a shelf they cost a 4-byte length each, plus one pointer and
  * one capacity for all. The price: adding to or removing from one section
@@ -17,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LY_SHELF_SECTIONS 6
+#define LY_SHELF_SECTIONS 7
 
 typedef struct { uint16_t size, align; } ly_shelf_section;
 

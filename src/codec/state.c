@@ -184,13 +184,13 @@ void ly_state_encode(const ly_member *m, ly_buf *b)
 {
     const ly_member_extra *x = ly_member_extra_of(m);
     size_t referrer_len = x->referrer ? strlen(x->referrer) : 0;
-    size_t earliest_len = m->earliest_purchase_id ? strlen(m->earliest_purchase_id) : 0;
+    size_t earliest_len = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE];
     size_t start = b->len;
     if (ly_buf_reserve(b, head_bound(m, x, referrer_len, earliest_len)) < 0)
         return;
     unsigned char *o = put_head(m, x, (unsigned char *)b->data + b->len);
     o = w_str(o, x->referrer ? x->referrer : "", referrer_len);
-    o = w_str(o, m->earliest_purchase_id ? m->earliest_purchase_id : "", earliest_len);
+    o = w_str(o, earliest_len ? ly_member_earliest_purchase_id(m) : "", earliest_len);
     o = put_arrays(m, x, o);
     b->len = (size_t)((char *)o - b->data);
     if (put_redemptions(m, b) < 0 || ly_buf_reserve(b, tail_bound(x)) < 0) {
@@ -442,7 +442,11 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     int64_t release_due = other[LY_TIMER_RELEASE], birthday_due = other[LY_TIMER_BIRTHDAY];
     if ((x = extra_for(&r, m, release_due != LY_NO_TIMER || birthday_due != LY_NO_TIMER)))
         x->release_due = release_due, x->birthday_due = birthday_due;
-    m->earliest_purchase_id = get_str(&r);
+    size_t earliest_len;
+    const char *earliest = get_bytes(&r, &earliest_len);
+    if (!r.bad && (earliest_len > LY_EVENT_ID_MAX || memchr(earliest, '\0', earliest_len))) /* an event id */
+        r.bad = 1;
+    READ_SHELF(&r, m, LY_SHELF_EARLIEST_PURCHASE, char, earliest_len, (*e_ = earliest[i_]));
     /* Version 1 lots have no expiry: ly_partition_adopt fixes it. */
     uint32_t n = get_count(&r, 2);
     READ_SHELF(&r, m, LY_SHELF_LOTS, ly_lot, n,

@@ -203,14 +203,16 @@ void ly_referral_on_purchase(ly_ctx *c)
     ly_member *m = c->m;
     if (m->referral_granted)
         return;
-    if (!m->earliest_purchase_id || c->ev->occurred_at < m->earliest_purchase_at) {
-        char *id = dup_string(c->ev->event_id);
-        if (!id) {
-            m->oom = 1;
+    uint32_t had = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE];
+    if (!had || c->ev->occurred_at < m->earliest_purchase_at) {
+        /* The new id goes after the old, which goes only once it is in:
+         * without memory the old one stays (and m->oom says so). */
+        size_t len = strlen(c->ev->event_id);
+        char *id = ly_member_shelf_insert(m, LY_SHELF_EARLIEST_PURCHASE, had, (uint32_t)len);
+        if (!id)
             return;
-        }
-        free(m->earliest_purchase_id);
-        m->earliest_purchase_id = id;
+        memcpy(id, c->ev->event_id, len);
+        ly_member_shelf_remove(m, LY_SHELF_EARLIEST_PURCHASE, 0, had);
         m->earliest_purchase_at = c->ev->occurred_at;
     }
     ly_referral_check(c);
@@ -222,11 +224,11 @@ void ly_referral_check(ly_ctx *c)
 {
     ly_member *m = c->m;
     const ly_member_extra *x = ly_member_extra_of(m);
-    if (m->referral_granted || !x->referrer || !m->earliest_purchase_id ||
-        m->earliest_purchase_at <= x->referral_at)
+    uint32_t earliest_len = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE];
+    if (m->referral_granted || !x->referrer || !earliest_len || m->earliest_purchase_at <= x->referral_at)
         return;
     char id[LY_RECORD_ID_MAX + 1];
-    snprintf(id, sizeof id, "%s#%s", m->earliest_purchase_id, x->referrer);
+    snprintf(id, sizeof id, "%.*s#%s", (int)earliest_len, ly_member_earliest_purchase_id(m), x->referrer);
     ly_event grant = {0};
     grant.type = LY_EV_REFERRAL_GRANT;
     grant.source = LY_SRC_INTERNAL;
@@ -237,8 +239,7 @@ void ly_referral_check(ly_ctx *c)
     m->referral_granted = 1;
     if (c->sink && c->sink->internal)
         c->sink->internal(c->sink->opaque, &grant);
-    free(m->earliest_purchase_id);
-    m->earliest_purchase_id = NULL;
+    ly_member_shelf_remove(m, LY_SHELF_EARLIEST_PURCHASE, 0, earliest_len);
     /* Section 11: F's own bonus, at the moment R's is sent. */
     int64_t bonus = c->p->referred_bonus;
     if (bonus > 0 && m->exists) {

@@ -72,8 +72,6 @@ void ly_member_clear(ly_member *m)
     if (m->id_short[15])
         free((char *)ly_member_id(m));
     memset(m->id_short, 0, sizeof m->id_short);
-    free(m->earliest_purchase_id);
-    m->earliest_purchase_id = NULL;
     free(m->days.v);
     free(m->orders.v);
     ly_shelf_clear(&m->shelf);
@@ -106,8 +104,6 @@ size_t ly_member_heap_bytes(const ly_member *m)
         if (x->referrer)
             n += strlen(x->referrer) + 1;
     }
-    if (m->earliest_purchase_id)
-        n += strlen(m->earliest_purchase_id) + 1;
     if (m->id_short[15])
         n += strlen(ly_member_id(m)) + 1;
     return n;

@@ -565,6 +565,24 @@ static void test_section8_referral_either_order(void **s)
     assert_false(member("f6")->exists);
 }
 
+/* F's earliest purchase is the earliest by time, not the first processed;
+ * its id is kept (on the member's shelf) only until the bonus is paid. */
+static void test_section8_referral_uses_the_earliest_purchase_by_time(void **s)
+{
+    (void)s;
+    purchase("pf7", "f7", T0 + 3 * DAY, "o1", 1000);
+    purchase("pf7-early", "f7", T0 + 2 * DAY, "o2", 1000); /* late, and earlier */
+    purchase("pf7-later", "f7", T0 + 4 * DAY, "o3", 1000);
+    assert_int_equal(member("f7")->shelf.n[LY_SHELF_EARLIEST_PURCHASE], strlen("pf7-early"));
+    assert_memory_equal(ly_member_earliest_purchase_id(member("f7")), "pf7-early", strlen("pf7-early"));
+    refer("ref7", "r7", T0 + DAY, "f7");
+    const rec *b = find("pf7-early#r7#1");
+    assert_non_null(b);
+    assert_int_equal(b->o.occurred_at, T0 + 2 * DAY);
+    assert_int_equal(count("r7", REW, LY_RW_REFERRAL_BONUS), 1);
+    assert_int_equal(member("f7")->shelf.n[LY_SHELF_EARLIEST_PURCHASE], 0);
+}
+
 static void test_section8_referral_bonus_paid_once_per_referred_member(void **s)
 {
     (void)s;
@@ -742,6 +760,7 @@ int main(void)
         T(test_section8_refund_never_downgrades),
         T(test_section8_milestone_once_ever),
         T(test_section8_referral_either_order),
+        T(test_section8_referral_uses_the_earliest_purchase_by_time),
         T(test_section8_referral_bonus_paid_once_per_referred_member),
         T(test_section8_winback_window_edges),
         T(test_section9_churn_timers_rescheduled_by_purchase),

@@ -11,7 +11,8 @@
 #include "ly_shelf.h"
 
 /* The member's layout (ly_member.h): every alignment and odd sizes. */
-static const ly_shelf_section layout[LY_SHELF_SECTIONS] = { { 8, 8 }, { 16, 8 }, { 12, 4 }, { 10, 2 }, { 20, 4 }, { 1, 1 } };
+static const ly_shelf_section layout[LY_SHELF_SECTIONS] = { { 8, 8 },  { 16, 8 }, { 12, 4 }, { 10, 2 },
+                                                             { 20, 4 }, { 1, 1 },  { 1, 1 } };
 
 typedef struct { unsigned char *v; uint32_t n; } model;
 
