@@ -247,48 +247,49 @@ static void test_section5_refunds_in_every_order_form(void **s)
     assert_int_equal(outs[nout - 1].o.reject, LY_REJECT_DUPLICATE_ORDER);
 }
 
-/* The small form's edge: 4,095 points fit in it, 4,096 do not; either
- * way the refund reverses them all. */
+/* Which form member m keeps its only order in: 0 small, 1 compact, 2 full. */
+static int only_order_form(const ly_member *m)
+{
+    assert_int_equal(ly_member_order_count(m), 1);
+    return m->orders.n ? 0 : m->shelf.n[LY_SHELF_ORDERS] ? 1 : 2;
+}
+
+/* A form's edge: member a's order of `fits` points (one point per 100 minor
+ * units) is kept in `form`, member b's of one point more in the next form;
+ * a refund of a's order but one unit, then of b's whole order, reverses
+ * what it should either way. */
+static void expect_order_form_edge(int64_t fits, int form)
+{
+    purchase("p1", "a", T0, "o1", fits * 100);
+    purchase("p2", "b", T0, "o1", (fits + 1) * 100);
+    const ly_member *a = member("a"), *b = member("b");
+    assert_int_equal(find("p1#2")->o.points_delta, fits);
+    assert_int_equal(find("p2#2")->o.points_delta, fits + 1);
+    assert_int_equal(only_order_form(a), form);
+    assert_int_equal(only_order_form(b), form + 1);
+    int64_t balance_a = a->balance, balance_b = b->balance;
+    refund("r1", "a", T0 + 1, "o1", fits * 100 - 1);
+    expect("r1#1", LY_RW_POINTS_REVERSED, -(fits - 1), balance_a - (fits - 1));
+    refund("r2", "b", T0 + 1, "o1", (fits + 1) * 100);
+    expect("r2#1", LY_RW_POINTS_REVERSED, -(fits + 1), balance_b - (fits + 1));
+    refund("r3", "a", T0 + 2, "o1", 1);
+    expect("r3#1", LY_RW_POINTS_REVERSED, -1, balance_a - fits);
+}
+
+/* 4,095 points fit the small form, 4,096 do not; refunded, an order is
+ * compact. */
 static void test_section5_small_order_limits(void **s)
 {
     (void)s;
-    purchase("p1", "a", T0, "o1", 409500);
-    purchase("p2", "b", T0, "o1", 409600);
-    const ly_member *a = member("a"), *b = member("b");
-    assert_int_equal(find("p1#2")->o.points_delta, 4095);
-    assert_int_equal(find("p2#2")->o.points_delta, 4096);
-    assert_int_equal(a->orders.n, 1);
-    assert_int_equal(a->shelf.n[LY_SHELF_ORDERS], 0);
-    assert_int_equal(b->orders.n, 0);
-    assert_int_equal(b->shelf.n[LY_SHELF_ORDERS], 1);
-    int64_t balance_a = a->balance, balance_b = b->balance;
-    refund("r1", "a", T0 + 1, "o1", 409499); /* a compact order now */
-    expect("r1#1", LY_RW_POINTS_REVERSED, -4094, balance_a - 4094);
-    refund("r2", "b", T0 + 1, "o1", 409600);
-    expect("r2#1", LY_RW_POINTS_REVERSED, -4096, balance_b - 4096);
-    refund("r3", "a", T0 + 2, "o1", 1);
-    expect("r3#1", LY_RW_POINTS_REVERSED, -1, balance_a - 4095);
+    expect_order_form_edge(4095, 0);
+    assert_int_equal(only_order_form(member("a")), 1);
 }
 
-/* The compact form's edge: 65,535 points fit in it, 65,536 do not; either
- * way the refund reverses them all. */
+/* 65,535 points fit the compact form, 65,536 do not. */
 static void test_section5_compact_order_limits(void **s)
 {
     (void)s;
-    purchase("p1", "a", T0, "o1", 6553500);
-    purchase("p2", "b", T0, "o1", 6553600);
-    const ly_member *a = member("a"), *b = member("b");
-    assert_int_equal(find("p1#2")->o.points_delta, 65535);
-    assert_int_equal(find("p2#2")->o.points_delta, 65536);
-    assert_int_equal(a->shelf.n[LY_SHELF_ORDERS], 1);
-    assert_int_equal(ly_member_extra_of(a)->orders.n, 0);
-    assert_int_equal(b->shelf.n[LY_SHELF_ORDERS], 0);
-    assert_int_equal(ly_member_extra_of(b)->orders.n, 1);
-    int64_t balance_a = a->balance, balance_b = b->balance;
-    refund("r1", "a", T0 + 1, "o1", 6553500);
-    expect("r1#1", LY_RW_POINTS_REVERSED, -65535, balance_a - 65535);
-    refund("r2", "b", T0 + 1, "o1", 6553600);
-    expect("r2#1", LY_RW_POINTS_REVERSED, -65536, balance_b - 65536);
+    expect_order_form_edge(65535, 1);
 }
 
 /* A short array gives back what it drops (it grows one element at a
