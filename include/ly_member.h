@@ -148,9 +148,6 @@ typedef struct ly_member {
     int64_t expiry_due, tier_review_due, churn_due, extra_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
-    /* Referral as the referred member F: the earliest purchase's instant
-     * (its id is on the shelf, the referral itself in extra). */
-    int64_t earliest_purchase_at;
     LY_VEC(ly_day_total) days;
     LY_VEC(ly_order_small) orders;       /* most orders (one per purchase) */
     /* Lots, spend months, once-per-platform keys, redemptions, the rewards

@@ -37,17 +37,20 @@ static unsigned char *w_str(unsigned char *o, const char *s, size_t n)
  * it, the decoder writes; built once per member either way. Of the timers
  * kept in the extra part, or not kept (a notice kind's due time is the
  * first of its schedule), `other` holds the due times in kind order: the
- * encoder fills it to write them, the decoder reads them into it. */
-static void time_fields(ly_member *m, int64_t *referral_at, int64_t other[LY_TIMER_COUNT], int version,
-                        int64_t *out[N_TIMES])
+ * encoder fills it to write them, the decoder reads them into it. So do
+ * referral_at (kept in the extra part) and earliest_at, the earliest
+ * purchase's instant: the first purchase's while its id is kept, and not
+ * kept apart (what an older version wrote there, the decoder ignores). */
+static void time_fields(ly_member *m, int64_t *referral_at, int64_t *earliest_at, int64_t other[LY_TIMER_COUNT],
+                        int version, int64_t *out[N_TIMES])
 {
     int64_t *v2[N_TIMES] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
-                             &m->high_alert_at, referral_at, &m->earliest_purchase_at,
+                             &m->high_alert_at, referral_at, earliest_at,
                              &m->expiry_due, &other[LY_TIMER_RELEASE], &m->tier_review_due,
                              &m->churn_due, &other[LY_TIMER_EXPIRY_NOTICE], &other[LY_TIMER_TIER_NOTICE],
                              &other[LY_TIMER_BIRTHDAY], &m->balance, &m->lifetime };
     int64_t *v1[N_TIMES_V1] = { &m->first_seen, &m->tier_since, &m->first_purchase, &m->last_purchase,
-                                &m->high_alert_at, referral_at, &m->earliest_purchase_at,
+                                &m->high_alert_at, referral_at, earliest_at,
                                 &m->expiry_due, &m->tier_review_due, &m->churn_due,
                                 &m->balance, &m->lifetime };
     if (version == 1)
@@ -106,9 +109,10 @@ static int put_redemptions(const ly_member *m, ly_buf *b)
 static unsigned char *put_head(const ly_member *m, const ly_member_extra *x, unsigned char *o)
 {
     int64_t referral_at = x->referral_at, *t[N_TIMES], other[LY_TIMER_COUNT];
+    int64_t earliest_at = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE] ? m->first_purchase : LY_NO_TIME;
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         other[k] = ly_member_due(m, (ly_timer_kind)k);
-    time_fields((ly_member *)m, &referral_at, other, LY_STATE_VERSION, t); /* read only */
+    time_fields((ly_member *)m, &referral_at, &earliest_at, other, LY_STATE_VERSION, t); /* read only */
     *o++ = LY_STATE_VERSION;
     o = ly_varint_write(o, (unsigned)(m->exists | m->has_sentiment << 1 | m->referral_granted << 2));
     o = ly_varint_write(o, m->tier);
@@ -422,10 +426,10 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     m->once_done = (uint32_t)get_u(&r);
     m->purchase_count = (int32_t)get_u(&r);
     uint64_t mask = get_u(&r);
-    int64_t referral_at = LY_NO_TIME, *t[N_TIMES], other[LY_TIMER_COUNT];
+    int64_t referral_at = LY_NO_TIME, earliest_at = LY_NO_TIME, *t[N_TIMES], other[LY_TIMER_COUNT];
     for (int k = 0; k < LY_TIMER_COUNT; k++)
         other[k] = LY_NO_TIMER;
-    time_fields(m, &referral_at, other, version, t);
+    time_fields(m, &referral_at, &earliest_at, other, version, t);
     for (int i = 0; i < n_times; i++)
         if (mask & (1u << i))
             *t[i] = get_i(&r);

@@ -106,7 +106,8 @@ static void apply_purchase(ly_ctx *c)
     ly_tiers_add_spend(c, ev->amount_minor, ev->occurred_at);
     ly_churn_before before;
     ly_churn_before_purchase(c, &before);
-    if (m->purchase_count == 0 || ev->occurred_at < m->first_purchase) {
+    int earliest = m->purchase_count == 0 || ev->occurred_at < m->first_purchase;
+    if (earliest) {
         m->first_purchase = ev->occurred_at;
         m->first_purchase_minor = ev->amount_minor;
     }
@@ -115,7 +116,7 @@ static void apply_purchase(ly_ctx *c)
         m->last_purchase = ev->occurred_at;
     m->purchase_count++;
     ly_churn_on_purchase(c, &before);
-    ly_referral_on_purchase(c);
+    ly_referral_on_purchase(c, earliest);
     ly_tiers_after_purchase(c);
 }
 

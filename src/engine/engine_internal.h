@@ -81,7 +81,9 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at);
 void ly_tiers_milestones(ly_ctx *c);
 void ly_referral_on_notice(ly_ctx *c);
 void ly_referral_on_grant(ly_ctx *c);
-void ly_referral_on_purchase(ly_ctx *c);
+/* After a PURCHASE: earliest says whether it is the member's earliest now
+ * (strictly earlier than every other; m->first_purchase is its instant). */
+void ly_referral_on_purchase(ly_ctx *c, int earliest);
 void ly_referral_check(ly_ctx *c);
 void ly_winback_on_purchase(ly_ctx *c);
 

@@ -197,14 +197,15 @@ void ly_referral_on_notice(ly_ctx *c)
     ly_referral_check(c);
 }
 
-/* F's earliest purchase so far; ties keep the first processed. */
-void ly_referral_on_purchase(ly_ctx *c)
+/* F's earliest purchase so far, the first purchase (ties keep the first
+ * processed): its id is kept until the bonus is paid. */
+void ly_referral_on_purchase(ly_ctx *c, int earliest)
 {
     ly_member *m = c->m;
     if (m->referral_granted)
         return;
     uint32_t had = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE];
-    if (!had || c->ev->occurred_at < m->earliest_purchase_at) {
+    if (!had || earliest) {
         /* The new id goes after the old, which goes only once it is in:
          * without memory the old one stays (and m->oom says so). */
         size_t len = strlen(c->ev->event_id);
@@ -213,7 +214,6 @@ void ly_referral_on_purchase(ly_ctx *c)
             return;
         memcpy(id, c->ev->event_id, len);
         ly_member_shelf_remove(m, LY_SHELF_EARLIEST_PURCHASE, 0, had);
-        m->earliest_purchase_at = c->ev->occurred_at;
     }
     ly_referral_check(c);
 }
@@ -225,14 +225,14 @@ void ly_referral_check(ly_ctx *c)
     ly_member *m = c->m;
     const ly_member_extra *x = ly_member_extra_of(m);
     uint32_t earliest_len = m->shelf.n[LY_SHELF_EARLIEST_PURCHASE];
-    if (m->referral_granted || !x->referrer || !earliest_len || m->earliest_purchase_at <= x->referral_at)
+    if (m->referral_granted || !x->referrer || !earliest_len || m->first_purchase <= x->referral_at)
         return;
     char id[LY_RECORD_ID_MAX + 1];
     snprintf(id, sizeof id, "%.*s#%s", (int)earliest_len, ly_member_earliest_purchase_id(m), x->referrer);
     ly_event grant = {0};
     grant.type = LY_EV_REFERRAL_GRANT;
     grant.source = LY_SRC_INTERNAL;
-    grant.occurred_at = m->earliest_purchase_at;
+    grant.occurred_at = m->first_purchase;
     grant.event_id = id;
     grant.member_id = x->referrer;
     grant.referred_member_id = ly_member_id(m);

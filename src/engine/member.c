@@ -28,7 +28,6 @@ int ly_member_init(ly_member *m, const char *id)
     m->tier_since = LY_NO_TIME;
     m->first_purchase = m->last_purchase = LY_NO_TIME;
     m->high_alert_at = LY_NO_TIME;
-    m->earliest_purchase_at = LY_NO_TIME;
     m->expiry_due = m->tier_review_due = m->churn_due = m->extra_due = LY_NO_TIMER;
     m->timer_pos = -1;
     return 0;

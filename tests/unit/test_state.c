@@ -196,6 +196,61 @@ static void test_version1_state_still_loads(void **s)
     ly_buf_free(&c);
 }
 
+static ly_event granted;
+static char granted_id[LY_RECORD_ID_MAX + 1];
+static void keep_grant(void *o, const ly_event *ev)
+{
+    (void)o;
+    granted = *ev;
+    snprintf(granted_id, sizeof granted_id, "%s", ev->event_id);
+}
+static void drop_output(void *o, const ly_output *out) { (void)o; (void)out; }
+
+/* A state keeps the earliest purchase's instant apart from the first
+ * purchase's (older versions wrote both; they are the same while the id is
+ * kept). The decoder reads it and goes by the first purchase, which is
+ * what a referral then names. */
+static void test_earliest_purchase_is_the_first_purchase(void **s)
+{
+    (void)s;
+    const int64_t t0 = 1735732800000LL; /* 2025-01-01 12:00 */
+    ly_buf b = {0};
+    ly_buf_put(&b, "\x01", 1);
+    uint64_t head[] = { 1 /* exists */, LY_TIER_BASIC, 0, 0, 0, 0, 1 /* purchases */ };
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        ly_state_put_uvarint(&b, head[i]);
+    ly_state_put_uvarint(&b, 0xFCF); /* times 0-3, the earliest purchase, the three timers, balance, lifetime */
+    int64_t times[] = { t0, t0, t0, t0, t0 + 5 /* not the first purchase's */, 1769904000000LL,
+                        t0 + 365 * 86400000LL, t0 + 14 * 86400000LL, 100, 100 };
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        put_i(&b, times[i]);
+    ly_state_put_uvarint(&b, 0); /* no referrer */
+    ly_state_put_uvarint(&b, 2), ly_buf_put(&b, "p0", 2);
+    ly_state_put_uvarint(&b, 1), put_i(&b, 2025 * 12), put_i(&b, 100); /* one lot */
+    ly_state_put_uvarint(&b, 0), ly_state_put_uvarint(&b, 0);          /* spend, day totals */
+    ly_state_put_uvarint(&b, 0), ly_state_put_uvarint(&b, 0), ly_state_put_uvarint(&b, 0); /* orders, platforms, referred */
+    ly_member *m = malloc(sizeof *m);
+    char err[128];
+    if (ly_state_decode(b.data, b.len, "f", m, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(m->shelf.n[LY_SHELF_EARLIEST_PURCHASE], 2);
+    assert_memory_equal(ly_member_earliest_purchase_id(m), "p0", 2);
+    ly_program p;
+    ly_program_reference(&p);
+    ly_partition *pt = ly_partition_new(&p);
+    assert_int_equal(ly_partition_adopt(pt, m), 0);
+    ly_event notice = { .type = LY_EV_REFERRAL_NOTICE, .source = LY_SRC_INTERNAL, .occurred_at = t0 - 1,
+                        .event_id = "ref1#f", .member_id = "f", .referred_member_id = "r" };
+    ly_sink sink = { NULL, drop_output, keep_grant };
+    assert_int_equal(ly_partition_process(pt, &notice, &sink), 0);
+    assert_int_equal(granted.type, LY_EV_REFERRAL_GRANT);
+    assert_string_equal(granted_id, "p0#r");
+    assert_int_equal(granted.occurred_at, t0);
+    assert_int_equal(m->shelf.n[LY_SHELF_EARLIEST_PURCHASE], 0); /* paid: the id goes */
+    ly_partition_destroy(pt);
+    ly_buf_free(&b);
+}
+
 static void test_decoder_rejects_garbage(void **s)
 {
     (void)s;
@@ -357,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_members_roundtrip),
         cmocka_unit_test(test_extra_part_roundtrip),
         cmocka_unit_test(test_version1_state_still_loads),
+        cmocka_unit_test(test_earliest_purchase_is_the_first_purchase),
         cmocka_unit_test(test_decoder_rejects_garbage),
         cmocka_unit_test(test_lot_expiry_off_a_month_start_is_corrupt),
         cmocka_unit_test(test_months_and_days_beyond_16_bits_are_corrupt),
