@@ -51,7 +51,8 @@ static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
         /* The shelf's sections by length, its padding and spare room with the
          * other parts. */
         const uint32_t *shelf = m->shelf.n;
-        size_t redemptions = shelf[LY_SHELF_REDEMPTIONS] * sizeof(ly_redemption) + shelf[LY_SHELF_REWARD_IDS];
+        size_t redemptions = shelf[LY_SHELF_REDEMPTIONS] * sizeof(ly_redemption_small) + shelf[LY_SHELF_REWARD_IDS] +
+                             x->redemptions.cap * sizeof *x->redemptions.v;
         size_t lots = shelf[LY_SHELF_LOTS] * sizeof(ly_lot), days = m->days.cap * sizeof *m->days.v;
         size_t spend = shelf[LY_SHELF_SPEND] * sizeof(ly_spend);
         out[PART_RECORD] += sizeof *m;

@@ -81,9 +81,11 @@ typedef struct { uint64_t key; int64_t points, uses; } ly_campaign_use;
 /* Section 15: an accepted redemption, by the REDEEM's event id key. Its
  * reward id is kept once per member (a member redeems the same few rewards):
  * `reward` is its offset in the member's reward ids (LY_SHELF_REWARD_IDS), below
- * LY_REWARD_OFFSET_LIMIT. Packed to 4-byte alignment: 20 bytes, not 24 - a
- * member keeps every redemption for good (read fields by value; packed
- * members have no aligned address). */
+ * LY_REWARD_OFFSET_LIMIT. A member keeps every redemption for good, so
+ * those of fewer than 2^31 points (all but a rare few) take 16 bytes
+ * (ly_redemption_small, on the shelf), the others 20 in the extra part
+ * (packed to 4-byte alignment: read fields by value, packed members have no
+ * aligned address). Use the ly_member_redemption_* functions. */
 #define LY_REWARD_OFFSET_LIMIT (1u << 31)
 typedef struct LY_PACKED(4) {
     uint64_t key;
@@ -91,6 +93,12 @@ typedef struct LY_PACKED(4) {
     uint32_t reward : 31;
     uint32_t cancelled : 1;
 } ly_redemption;
+typedef struct {
+    uint64_t key;
+    int32_t points;
+    uint32_t reward : 31;
+    uint32_t cancelled : 1;
+} ly_redemption_small;
 
 /* A growable array; n and cap count elements. */
 #define LY_VEC(T) struct { T *v; uint32_t n, cap; }
@@ -110,6 +118,7 @@ typedef struct ly_member_extra {
     /* Orders in full: pending (section 12) or too big for the compact form.
      * Use the ly_member_order_* functions. */
     LY_VEC(ly_order) orders;
+    LY_VEC(ly_redemption) redemptions; /* section 15: those of 2^31 points or more */
     int64_t release_due;  /* section 12: the RELEASE timer, LY_NO_TIMER when none */
     int64_t birthday_due; /* section 14: the BIRTHDAY timer, LY_NO_TIMER when none */
 } ly_member_extra;
@@ -161,26 +170,28 @@ typedef struct ly_member {
     int64_t first_purchase_minor;            /* the earliest purchase's amount */
 } ly_member;
 
-/* The sections of a member's shelf (ly_shelf.h), the 8-byte aligned first. */
+/* The sections of a member's shelf (ly_shelf.h), by alignment, so that
+ * none needs padding. */
 enum {
     LY_SHELF_PLATFORMS,
     LY_SHELF_ORDERS,
+    LY_SHELF_REDEMPTIONS,
     LY_SHELF_LOTS,
     LY_SHELF_SPEND,
-    LY_SHELF_REDEMPTIONS,
     LY_SHELF_REWARD_IDS,
     LY_SHELF_EARLIEST_PURCHASE,
 };
 _Static_assert(LY_SHELF_EARLIEST_PURCHASE == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
 static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
-    { sizeof(uint64_t), _Alignof(uint64_t) },                 /* once-per-platform keys used */
-    { sizeof(ly_order_compact), _Alignof(ly_order_compact) }, /* orders in compact form */
-    { sizeof(ly_lot), _Alignof(ly_lot) },               /* section 7, by month */
-    { sizeof(ly_spend), _Alignof(ly_spend) },           /* section 8 */
-    { sizeof(ly_redemption), _Alignof(ly_redemption) }, /* section 15 */
-    { 1, 1 },                                           /* reward ids, each once, NUL-terminated */
-    { 1, 1 }, /* section 8, as the referred member: the earliest purchase's event id, not NUL-terminated,
-                 dropped once the bonus is granted */
+    { sizeof(uint64_t), _Alignof(uint64_t) },                       /* once-per-platform keys used */
+    { sizeof(ly_order_compact), _Alignof(ly_order_compact) },       /* orders in compact form */
+    { sizeof(ly_redemption_small), _Alignof(ly_redemption_small) }, /* section 15, all but the biggest */
+    { sizeof(ly_lot), _Alignof(ly_lot) },                           /* section 7, by month */
+    { sizeof(ly_spend), _Alignof(ly_spend) },                       /* section 8 */
+    { 1, 1 },                                                       /* reward ids, each once, NUL-terminated */
+    /* Section 8, as the referred member: the earliest purchase's event id,
+     * not NUL-terminated, dropped once the bonus is granted. */
+    { 1, 1 },
 };
 
 /* A section of the member's shelf, borrowed: valid until the shelf next
@@ -197,10 +208,6 @@ static inline ly_spend *ly_member_spend(const ly_member *m) { return ly_member_s
 static inline const char *ly_member_earliest_purchase_id(const ly_member *m)
 {
     return ly_member_shelf(m, LY_SHELF_EARLIEST_PURCHASE);
-}
-static inline ly_redemption *ly_member_redemptions(const ly_member *m)
-{
-    return ly_member_shelf(m, LY_SHELF_REDEMPTIONS);
 }
 /* Opens count elements at index i of the shelf's section and returns the
  * first, uninitialised; NULL on ENOMEM (then m->oom is set, which the
@@ -299,6 +306,13 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
                              const char *reward_id, size_t reward_len);
 /* The reward id of redemption r of m (borrowed from m). */
 const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r);
+/* How many redemptions m keeps; the i-th (i below that count). */
+uint32_t ly_member_redemption_count(const ly_member *m);
+ly_redemption ly_member_redemption_at(const ly_member *m, uint32_t i);
+/* The index of m's redemption `key` not cancelled yet, or -1. */
+int64_t ly_member_redemption_find(const ly_member *m, uint64_t key);
+/* Marks redemption i of m cancelled. */
+void ly_member_redemption_cancel(ly_member *m, uint32_t i);
 
 /* Grows a LY_VEC by one element; returns a pointer to it or NULL on ENOMEM. */
 void *ly_vec_push(void *vec, size_t elem_size);

@@ -89,9 +89,9 @@ static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t re
  * b's end before and after. */
 static int put_redemptions(const ly_member *m, ly_buf *b)
 {
-    const ly_redemption *all = ly_member_redemptions(m);
-    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_REDEMPTIONS]; i++) {
-        const ly_redemption *rd = &all[i];
+    for (uint32_t i = 0; i < ly_member_redemption_count(m); i++) {
+        ly_redemption r = ly_member_redemption_at(m, i);
+        const ly_redemption *rd = &r;
         const char *reward = ly_member_reward_id(m, rd);
         size_t n = strlen(reward);
         if (ly_buf_reserve(b, 8 + 3 * LY_VARINT_MAX + n) < 0)
@@ -167,7 +167,7 @@ static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, u
     o = ly_varint_write(o, x->campaigns.n);
     for (uint32_t i = 0; i < x->campaigns.n; i++)
         o = w_raw64(o, x->campaigns.v[i].key), o = w_i(o, x->campaigns.v[i].points), o = w_i(o, x->campaigns.v[i].uses);
-    return ly_varint_write(o, m->shelf.n[LY_SHELF_REDEMPTIONS]);
+    return ly_varint_write(o, ly_member_redemption_count(m));
 }
 
 static unsigned char *put_tail(const ly_member *m, const ly_member_extra *x, unsigned char *o)

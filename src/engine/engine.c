@@ -28,14 +28,9 @@ static int find_order(const ly_member *m, const char *order_id, ly_order *o)
     return ly_member_order_get(m, ly_member_key(order_id), o);
 }
 
-static ly_redemption *find_redemption(ly_member *m, const char *event_id)
+static int64_t find_redemption(const ly_member *m, const char *event_id)
 {
-    uint64_t key = ly_member_key(event_id);
-    ly_redemption *r = ly_member_redemptions(m);
-    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_REDEMPTIONS]; i++)
-        if (r[i].key == key && !r[i].cancelled)
-            return &r[i];
-    return NULL;
+    return ly_member_redemption_find(m, ly_member_key(event_id));
 }
 
 /* Sections 5 and 15: the state-dependent rejections. */
@@ -51,7 +46,7 @@ static ly_reject precheck(ly_ctx *c)
         if (ev->amount_minor > o.amount - o.refunded)
             return LY_REJECT_REFUND_EXCEEDS_ORDER;
     }
-    if (ev->type == LY_EV_REDEEM_CANCEL && !find_redemption(c->m, ev->redeem_event_id))
+    if (ev->type == LY_EV_REDEEM_CANCEL && find_redemption(c->m, ev->redeem_event_id) < 0)
         return LY_REJECT_UNKNOWN_REDEMPTION;
     return LY_REJECT_NONE;
 }
@@ -155,10 +150,10 @@ static void remember_redemption(ly_ctx *c)
  * the redemption never lowered them. */
 static void apply_redeem_cancel(ly_ctx *c)
 {
-    ly_redemption *found = find_redemption(c->m, c->ev->redeem_event_id);
-    found->cancelled = 1;
+    uint32_t i = (uint32_t)find_redemption(c->m, c->ev->redeem_event_id);
+    ly_member_redemption_cancel(c->m, i);
     /* A copy: the credit may add a lot, which moves the member's shelf. */
-    ly_redemption r = *found;
+    ly_redemption r = ly_member_redemption_at(c->m, i);
     ly_lots_credit(c, r.points, c->ev->occurred_at);
     c->m->lifetime = ly_points_add(c->m->lifetime, -r.points);
     ly_output out = ly_ctx_reward(c, LY_RW_REDEMPTION_REVERSED, r.points);

@@ -61,6 +61,7 @@ static void extra_free(ly_member_extra *x)
     free(x->expiry_notices.v);
     free(x->tier_notices.v);
     free(x->orders.v);
+    free(x->redemptions.v);
     free(x);
 }
 
@@ -99,7 +100,7 @@ size_t ly_member_heap_bytes(const ly_member *m)
     if (x) {
         n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
              x->expiry_notices.cap * sizeof *x->expiry_notices.v + x->tier_notices.cap * sizeof *x->tier_notices.v +
-             x->orders.cap * sizeof *x->orders.v;
+             x->orders.cap * sizeof *x->orders.v + x->redemptions.cap * sizeof *x->redemptions.v;
         if (x->referrer)
             n += strlen(x->referrer) + 1;
     }
@@ -134,7 +135,7 @@ static int drop_extra_if_empty(ly_member *m)
 {
     const ly_member_extra *x = m->extra;
     if (!x || x->referrer || x->referral_at != LY_NO_TIME || x->referred.n || x->campaigns.n ||
-        x->expiry_notices.n || x->tier_notices.n || x->orders.n || x->release_due != LY_NO_TIMER ||
+        x->expiry_notices.n || x->tier_notices.n || x->orders.n || x->redemptions.n || x->release_due != LY_NO_TIMER ||
         x->birthday_due != LY_NO_TIMER)
         return 0;
     extra_free(m->extra);
@@ -173,6 +174,7 @@ void ly_member_shrink(ly_member *m)
     shrink(&x->expiry_notices, sizeof *x->expiry_notices.v);
     shrink(&x->tier_notices, sizeof *x->tier_notices.v);
     shrink(&x->orders, sizeof *x->orders.v);
+    shrink(&x->redemptions, sizeof *x->redemptions.v);
 }
 
 /* The forms an order may be kept in, smallest first (ly_member.h). */
@@ -360,13 +362,21 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
     int64_t off = reward_offset(m, reward_id, reward_len);
     /* 2 GiB of distinct reward ids for one member cannot be allocated
      * anyway: past it, the redemption fails as without memory. */
-    ly_redemption *r = off < 0 || off >= LY_REWARD_OFFSET_LIMIT
-                           ? NULL
-                           : ly_member_shelf_insert(m, LY_SHELF_REDEMPTIONS, m->shelf.n[LY_SHELF_REDEMPTIONS], 1);
-    if (!r) {
+    if (off < 0 || off >= LY_REWARD_OFFSET_LIMIT) {
         m->oom = 1;
         return -1;
     }
+    if (points >= INT32_MIN && points <= INT32_MAX) {
+        ly_redemption_small *r = ly_member_shelf_insert(m, LY_SHELF_REDEMPTIONS, m->shelf.n[LY_SHELF_REDEMPTIONS], 1);
+        if (!r)
+            return -1;
+        *r = (ly_redemption_small){ key, (int32_t)points, (uint32_t)off, cancelled != 0 };
+        return 0;
+    }
+    ly_member_extra *x = ly_member_extra_make(m);
+    ly_redemption *r = x ? ly_member_push(m, &x->redemptions, sizeof *r) : NULL;
+    if (!r)
+        return -1;
     *r = (ly_redemption){ key, points, (uint32_t)off, cancelled != 0 };
     return 0;
 }
@@ -374,6 +384,43 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
 const char *ly_member_reward_id(const ly_member *m, const ly_redemption *r)
 {
     return (const char *)ly_member_shelf(m, LY_SHELF_REWARD_IDS) + r->reward;
+}
+
+uint32_t ly_member_redemption_count(const ly_member *m)
+{
+    return m->shelf.n[LY_SHELF_REDEMPTIONS] + ly_member_extra_of(m)->redemptions.n;
+}
+
+ly_redemption ly_member_redemption_at(const ly_member *m, uint32_t i)
+{
+    uint32_t n = m->shelf.n[LY_SHELF_REDEMPTIONS];
+    if (i >= n)
+        return m->extra->redemptions.v[i - n];
+    ly_redemption_small r = ((const ly_redemption_small *)ly_member_shelf(m, LY_SHELF_REDEMPTIONS))[i];
+    return (ly_redemption){ r.key, r.points, r.reward, r.cancelled };
+}
+
+int64_t ly_member_redemption_find(const ly_member *m, uint64_t key)
+{
+    const ly_redemption_small *small = ly_member_shelf(m, LY_SHELF_REDEMPTIONS);
+    uint32_t n = m->shelf.n[LY_SHELF_REDEMPTIONS];
+    for (uint32_t i = 0; i < n; i++)
+        if (small[i].key == key && !small[i].cancelled)
+            return i;
+    const ly_member_extra *x = ly_member_extra_of(m);
+    for (uint32_t i = 0; i < x->redemptions.n; i++)
+        if (x->redemptions.v[i].key == key && !x->redemptions.v[i].cancelled)
+            return (int64_t)n + i;
+    return -1;
+}
+
+void ly_member_redemption_cancel(ly_member *m, uint32_t i)
+{
+    uint32_t n = m->shelf.n[LY_SHELF_REDEMPTIONS];
+    if (i < n)
+        ((ly_redemption_small *)ly_member_shelf(m, LY_SHELF_REDEMPTIONS))[i].cancelled = 1;
+    else
+        m->extra->redemptions.v[i - n].cancelled = 1;
 }
 
 void *ly_member_shelf_insert(ly_member *m, int section, uint32_t i, uint32_t count)

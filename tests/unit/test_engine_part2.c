@@ -264,9 +264,33 @@ static void test_section15_cancel_in_a_new_month_opens_a_lot(void **s)
     const ly_member *m = member("m");
     assert_int_equal(m->shelf.n[LY_SHELF_LOTS], 2);
     assert_int_equal(ly_member_lots(m)[1].points, 30);
-    assert_true(ly_member_redemptions(m)[0].cancelled);
+    assert_true(ly_member_redemption_at(m, 0).cancelled);
     interaction("c2", "m", T0 + 41 * DAY, LY_EV_REDEEM_CANCEL, 0, "x1"); /* already cancelled */
     assert_int_equal(last_reject(), LY_REJECT_UNKNOWN_REDEMPTION);
+}
+
+/* Redemptions of 2^31 points or more are kept in full in the extra part,
+ * the others in 16 bytes; a cancel finds either. */
+static void test_section15_big_redemptions_kept_in_full(void **s)
+{
+    (void)s;
+    purchase("p1", "m", T0, "o1", 500000000000LL); /* 5e9 points */
+    const int64_t big = INT64_C(1) << 31;
+    feed((ly_event){ .type = LY_EV_REDEEM, .source = LY_SRC_INTERACTIONS, .occurred_at = T0 + 1, .points = big,
+                     .event_id = "x1", .member_id = "m", .reward_id = "car" });
+    feed((ly_event){ .type = LY_EV_REDEEM, .source = LY_SRC_INTERACTIONS, .occurred_at = T0 + 2, .points = big - 1,
+                     .event_id = "x2", .member_id = "m", .reward_id = "boat" });
+    const ly_member *m = member("m");
+    assert_int_equal(m->shelf.n[LY_SHELF_REDEMPTIONS], 1);
+    assert_int_equal(ly_member_extra_of(m)->redemptions.n, 1);
+    assert_int_equal(ly_member_redemption_count(m), 2);
+    interaction("c1", "m", T0 + 3, LY_EV_REDEEM_CANCEL, 0, "x1");
+    assert_string_equal(find("c1#1")->o.reward_id, "car");
+    assert_int_equal(find("c1#1")->o.points_delta, big);
+    interaction("c2", "m", T0 + 4, LY_EV_REDEEM_CANCEL, 0, "x2");
+    assert_string_equal(find("c2#1")->o.reward_id, "boat");
+    assert_int_equal(find("c2#1")->o.points_delta, big - 1);
+    assert_true(ly_member_redemption_at(m, 0).cancelled && ly_member_redemption_at(m, 1).cancelled);
 }
 
 /* ---- section 16 ---- */
@@ -392,6 +416,7 @@ int main(void)
         T(test_section15_cancel_returns_points_not_lifetime),
         T(test_section15_cancel_reports_its_own_reward),
         T(test_section15_cancel_in_a_new_month_opens_a_lot),
+        T(test_section15_big_redemptions_kept_in_full),
         T(test_section16_erase_removes_and_refuses_later_records),
         T(test_section16_erase_among_many_keeps_the_others),
         T(test_section17_each_event_uses_its_version),
