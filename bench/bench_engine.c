@@ -53,7 +53,7 @@ static void memory_by_part(ly_member **all, size_t k, double out[PART_COUNT])
         const uint32_t *shelf = m->shelf.n;
         size_t redemptions = shelf[LY_SHELF_REDEMPTIONS] * sizeof(ly_redemption_small) + shelf[LY_SHELF_REWARD_IDS] +
                              x->redemptions.cap * sizeof *x->redemptions.v;
-        size_t lots = shelf[LY_SHELF_LOTS] * sizeof(ly_lot), days = m->days.cap * sizeof *m->days.v;
+        size_t lots = shelf[LY_SHELF_LOTS] * sizeof(ly_lot), days = shelf[LY_SHELF_DAYS] * sizeof(ly_day_total);
         size_t spend = shelf[LY_SHELF_SPEND] * sizeof(ly_spend);
         out[PART_RECORD] += sizeof *m;
         out[PART_ORDERS] += (double)orders;

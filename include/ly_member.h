@@ -157,12 +157,11 @@ typedef struct ly_member {
     int64_t expiry_due, tier_review_due, churn_due, extra_due;
     int32_t timer_pos;      /* the member's place in the partition's timer queue; -1: none */
     int32_t purchase_count;
-    LY_VEC(ly_day_total) days;
     LY_VEC(ly_order_small) orders;       /* most orders (one per purchase) */
     /* Lots, spend months, once-per-platform keys, redemptions, the rewards
-     * redeemed, the orders in compact form and the earliest purchase's id:
-     * read them with ly_member_lots and the like, change them with
-     * ly_member_shelf_insert and _remove. */
+     * redeemed, the orders in compact form, the earliest purchase's id and
+     * the day totals: read them with ly_member_lots and the like, change
+     * them with ly_member_shelf_insert, _push and _remove. */
     ly_shelf shelf;
     ly_member_extra *extra;                  /* owned; NULL while the member has none of it */
     /* Member value: purchase amounts, for the mean repeat transaction. */
@@ -171,7 +170,8 @@ typedef struct ly_member {
 } ly_member;
 
 /* The sections of a member's shelf (ly_shelf.h), by alignment, so that
- * none needs padding. */
+ * none but the last needs padding; the day totals last, as they change the
+ * most (a new day, old days dropped). */
 enum {
     LY_SHELF_PLATFORMS,
     LY_SHELF_ORDERS,
@@ -180,8 +180,9 @@ enum {
     LY_SHELF_SPEND,
     LY_SHELF_REWARD_IDS,
     LY_SHELF_EARLIEST_PURCHASE,
+    LY_SHELF_DAYS,
 };
-_Static_assert(LY_SHELF_EARLIEST_PURCHASE == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
+_Static_assert(LY_SHELF_DAYS == LY_SHELF_SECTIONS - 1, "a layout entry for every section of the shelf");
 static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
     { sizeof(uint64_t), _Alignof(uint64_t) },                       /* once-per-platform keys used */
     { sizeof(ly_order_compact), _Alignof(ly_order_compact) },       /* orders in compact form */
@@ -192,6 +193,7 @@ static const ly_shelf_section ly_member_shelf_layout[LY_SHELF_SECTIONS] = {
     /* Section 8, as the referred member: the earliest purchase's event id,
      * not NUL-terminated, dropped once the bonus is granted. */
     { 1, 1 },
+    { sizeof(ly_day_total), _Alignof(ly_day_total) }, /* section 6 */
 };
 
 /* A section of the member's shelf, borrowed: valid until the shelf next
@@ -203,6 +205,7 @@ static inline void *ly_member_shelf(const ly_member *m, int section)
 static inline uint64_t *ly_member_platforms(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_PLATFORMS); }
 static inline ly_lot *ly_member_lots(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_LOTS); }
 static inline ly_spend *ly_member_spend(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_SPEND); }
+static inline ly_day_total *ly_member_days(const ly_member *m) { return ly_member_shelf(m, LY_SHELF_DAYS); }
 /* The earliest purchase's event id, m->shelf.n[LY_SHELF_EARLIEST_PURCHASE]
  * bytes long (0: none kept). */
 static inline const char *ly_member_earliest_purchase_id(const ly_member *m)
@@ -213,6 +216,14 @@ static inline const char *ly_member_earliest_purchase_id(const ly_member *m)
  * first, uninitialised; NULL on ENOMEM (then m->oom is set, which the
  * engine reports, and the shelf is unchanged). */
 void *ly_member_shelf_insert(ly_member *m, int section, uint32_t i, uint32_t count);
+/* The same at the end of the section. */
+static inline void *ly_member_shelf_push(ly_member *m, int section)
+{
+    void *e = ly_shelf_push(&m->shelf, ly_member_shelf_layout, section);
+    if (!e)
+        m->oom = 1;
+    return e;
+}
 /* Removes elements [i, i + count) of the shelf's section. */
 static inline void ly_member_shelf_remove(ly_member *m, int section, uint32_t i, uint32_t count)
 {

@@ -80,7 +80,7 @@ static size_t head_bound(const ly_member *m, const ly_member_extra *x, size_t re
 {
     const size_t v = LY_VARINT_MAX;
     return 1 + 7 * v + v + N_TIMES * v + 8 + 2 * v + referrer_len + earliest_len +
-           v + (size_t)m->shelf.n[LY_SHELF_LOTS] * 3 * v + v + (size_t)m->shelf.n[LY_SHELF_SPEND] * 2 * v + v + (size_t)m->days.n * 2 * v +
+           v + (size_t)m->shelf.n[LY_SHELF_LOTS] * 3 * v + v + (size_t)m->shelf.n[LY_SHELF_SPEND] * 2 * v + v + (size_t)m->shelf.n[LY_SHELF_DAYS] * 2 * v +
            v + (size_t)ly_member_order_count(m) * (8 + 4 * v) + v + (size_t)m->shelf.n[LY_SHELF_PLATFORMS] * 8 +
            v + (size_t)x->referred.n * 8 + v + (size_t)x->campaigns.n * (8 + 2 * v) + v;
 }
@@ -147,9 +147,10 @@ static unsigned char *put_arrays(const ly_member *m, const ly_member_extra *x, u
     o = ly_varint_write(o, m->shelf.n[LY_SHELF_SPEND]);
     for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_SPEND]; i++)
         o = w_i(o, spend[i].month), o = w_i(o, spend[i].net_minor);
-    o = ly_varint_write(o, m->days.n);
-    for (uint32_t i = 0; i < m->days.n; i++)
-        o = w_i(o, m->days.v[i].day), o = w_i(o, m->days.v[i].points);
+    const ly_day_total *days = ly_member_days(m);
+    o = ly_varint_write(o, m->shelf.n[LY_SHELF_DAYS]);
+    for (uint32_t i = 0; i < m->shelf.n[LY_SHELF_DAYS]; i++)
+        o = w_i(o, days[i].day), o = w_i(o, days[i].points);
     o = ly_varint_write(o, ly_member_order_count(m));
     for (uint32_t i = 0; i < ly_member_order_count(m); i++) {
         ly_order od = ly_member_order_at(m, i);
@@ -460,7 +461,7 @@ int ly_state_decode(const char *buf, size_t len, const char *id, ly_member *m, c
     READ_SHELF(&r, m, LY_SHELF_SPEND, ly_spend, n,
                (e_->month = month_in(&r, get_i(&r), LY_MONTH16_MAX), e_->net_minor = get_i(&r)));
     n = get_count(&r, 2);
-    READ_VEC(&r, m->days, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
+    READ_SHELF(&r, m, LY_SHELF_DAYS, ly_day_total, n, (e_->day = day_of(&r), e_->points = (int32_t)get_i(&r)));
     n = get_count(&r, 11);
     if ((x = extra_for(&r, m, n))) /* then those that fit a smaller form move out (ly_member_orders_settle) */
         READ_VEC(&r, x->orders, n,

@@ -7,8 +7,9 @@
 
 /* Section 6 keeps per-day engagement totals at least this many days behind
  * the clock (older ones are pruned when a new day would grow the member's
- * array, and when a timer finds the member quiet); an engagement event
- * later than that may be capped against an empty day. */
+ * shelf and the oldest kept has passed this, and when a timer finds the
+ * member quiet); an engagement event later than that may be capped against
+ * an empty day. */
 #define LY_ENGAGEMENT_DAYS_KEPT 35
 
 void ly_engine_reject(const ly_event *ev, ly_reject why, const ly_sink *sink)
@@ -180,22 +181,29 @@ static void apply_redeem(ly_ctx *c)
 static void forget_old_days(ly_member *m, int64_t clock)
 {
     int32_t oldest = (int32_t)ly_time_day(clock) - LY_ENGAGEMENT_DAYS_KEPT;
-    uint32_t keep = 0;
-    for (uint32_t i = 0; i < m->days.n; i++)
-        if (m->days.v[i].day >= oldest)
-            m->days.v[keep++] = m->days.v[i];
-    m->days.n = keep;
+    uint32_t keep = 0, n = m->shelf.n[LY_SHELF_DAYS];
+    ly_day_total *days = ly_member_days(m);
+    for (uint32_t i = 0; i < n; i++)
+        if (days[i].day >= oldest)
+            days[keep++] = days[i];
+    ly_member_shelf_remove(m, LY_SHELF_DAYS, keep, n - keep);
 }
 
 static ly_day_total *day_total(ly_ctx *c, uint16_t day)
 {
     ly_member *m = c->m;
-    for (uint32_t i = 0; i < m->days.n; i++)
-        if (m->days.v[i].day == day)
-            return &m->days.v[i];
-    if (m->days.n == m->days.cap) /* make room before growing */
+    ly_day_total *days = ly_member_days(m);
+    uint32_t n = m->shelf.n[LY_SHELF_DAYS];
+    for (uint32_t i = 0; i < n; i++)
+        if (days[i].day == day)
+            return &days[i];
+    /* Make room before growing the shelf. Days come mostly in order: while
+     * the first kept is recent enough there is little to drop, and the
+     * scan waits. */
+    if (n && ly_shelf_room(&m->shelf, ly_member_shelf_layout) < sizeof *days &&
+        days[0].day < (int32_t)ly_time_day(c->clock) - LY_ENGAGEMENT_DAYS_KEPT)
         forget_old_days(m, c->clock);
-    ly_day_total *d = LY_MEMBER_PUSH(m, m->days);
+    ly_day_total *d = ly_member_shelf_push(m, LY_SHELF_DAYS);
     if (!d)
         return NULL;
     *d = (ly_day_total){ day, 0 };

@@ -72,12 +72,10 @@ void ly_member_clear(ly_member *m)
     if (m->id_short[15])
         free((char *)ly_member_id(m));
     memset(m->id_short, 0, sizeof m->id_short);
-    free(m->days.v);
     free(m->orders.v);
     ly_shelf_clear(&m->shelf);
     extra_free(m->extra);
     m->extra = NULL;
-    memset(&m->days, 0, sizeof m->days);
     memset(&m->orders, 0, sizeof m->orders);
 }
 
@@ -95,7 +93,7 @@ int64_t ly_member_pending_points(const ly_member *m)
 
 size_t ly_member_heap_bytes(const ly_member *m)
 {
-    size_t n = m->days.cap * sizeof *m->days.v + m->orders.cap * sizeof *m->orders.v + m->shelf.cap;
+    size_t n = m->orders.cap * sizeof *m->orders.v + m->shelf.cap;
     const ly_member_extra *x = m->extra;
     if (x) {
         n += sizeof *x + x->referred.cap * sizeof *x->referred.v + x->campaigns.cap * sizeof *x->campaigns.v +
@@ -163,7 +161,6 @@ void ly_member_sync_extra_due(ly_member *m)
 
 void ly_member_shrink(ly_member *m)
 {
-    shrink(&m->days, sizeof *m->days.v);
     shrink(&m->orders, sizeof *m->orders.v);
     ly_shelf_fit(&m->shelf, ly_member_shelf_layout);
     ly_member_extra *x = m->extra;

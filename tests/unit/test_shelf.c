@@ -12,7 +12,7 @@
 
 /* The member's layout (ly_member.h): every alignment and odd sizes. */
 static const ly_shelf_section layout[LY_SHELF_SECTIONS] = { { 8, 8 },  { 16, 8 }, { 16, 8 }, { 12, 4 },
-                                                             { 10, 2 }, { 1, 1 },  { 1, 1 } };
+                                                             { 10, 2 }, { 1, 1 },  { 1, 1 },  { 6, 2 } };
 
 typedef struct { unsigned char *v; uint32_t n; } model;
 
@@ -71,7 +71,11 @@ static void test_random_inserts_and_removes_keep_every_section(void **state)
             uint32_t i = next(m[k].n + 1), count = 1 + next(8);
             for (size_t b = 0; b < count * size; b++)
                 bytes[b] = (unsigned char)next(256);
-            unsigned char *e = ly_shelf_insert(&s, layout, k, i, count);
+            /* At the end of the last section, one at a time: the inline push. */
+            int push = k == LY_SHELF_SECTIONS - 1 && next(2);
+            if (push)
+                i = m[k].n, count = 1;
+            unsigned char *e = push ? ly_shelf_push(&s, layout, k) : ly_shelf_insert(&s, layout, k, i, count);
             assert_non_null(e);
             assert_ptr_equal(e, (unsigned char *)ly_shelf_at(&s, layout, k) + i * size);
             memcpy(e, bytes, count * size);
