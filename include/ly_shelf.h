@@ -65,9 +65,10 @@ static inline size_t ly_shelf_room(const ly_shelf *s, const ly_shelf_section *la
     return s->cap - ly_shelf_used(s, layout);
 }
 
-/* Opens `count` elements at index i of section k (i <= n[k]), moving the
- * elements from i on, and returns the first of them, uninitialised; NULL on
- * ENOMEM or when the shelf would pass 4 GiB, the shelf then unchanged. */
+/* Opens `count` (at least 1) elements at index i of section k (i <= n[k]),
+ * moving the elements from i on, and returns the first of them,
+ * uninitialised; NULL on ENOMEM or when the shelf would pass 4 GiB, the
+ * shelf then unchanged. */
 void *ly_shelf_insert(ly_shelf *s, const ly_shelf_section *layout, int k, uint32_t i, uint32_t count);
 
 /* Makes the block hold `used` bytes at least (growing as inserts do); 0,
