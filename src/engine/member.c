@@ -286,7 +286,7 @@ static void drop(ly_member *m, order_place at)
     }
     memmove(&m->orders.v[at.i], &m->orders.v[at.i + 1], (m->orders.n - at.i - 1) * sizeof *m->orders.v);
     m->orders.n--;
-    ly_vec_trim(&m->orders, sizeof *m->orders.v);
+    LY_VEC_TRIM(m->orders);
 }
 
 void ly_member_order_put(ly_member *m, const ly_order *o, int replace)
