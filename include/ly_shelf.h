@@ -91,6 +91,15 @@ static inline void *ly_shelf_push(ly_shelf *s, const ly_shelf_section *layout, i
 /* Gives back the unused capacity; without memory it keeps it. */
 void ly_shelf_fit(ly_shelf *s, const ly_shelf_section *layout);
 
+/* After a removal that left the sections `used` bytes: gives back memory
+ * when more than LY_SHELF_ROOM_KEPT bytes are unused, all of it when the
+ * shelf is empty. */
+static inline void ly_shelf_give_back(ly_shelf *s, const ly_shelf_section *layout, size_t used)
+{
+    if (used == 0 || s->cap - used > LY_SHELF_ROOM_KEPT)
+        ly_shelf_fit(s, layout);
+}
+
 /* Removes elements [i, i + count) of section k (i + count <= n[k]), keeping
  * the others' order, as ly_shelf_remove does. */
 void ly_shelf_remove_moving(ly_shelf *s, const ly_shelf_section *layout, int k, uint32_t i, uint32_t count);
@@ -108,9 +117,7 @@ static inline void ly_shelf_remove(ly_shelf *s, const ly_shelf_section *layout, 
     if (count == 0)
         return;
     s->n[k] = i;
-    size_t used = ly_shelf_used(s, layout);
-    if (used == 0 || s->cap - used > LY_SHELF_ROOM_KEPT)
-        ly_shelf_fit(s, layout);
+    ly_shelf_give_back(s, layout, ly_shelf_used(s, layout));
 }
 
 /* Frees the block and empties the shelf. Accepts NULL. */

@@ -199,9 +199,9 @@ static ly_day_total *day_total(ly_ctx *c, uint16_t day)
             return &days[i];
     /* Make room before growing the shelf. Days come mostly in order: while
      * the first kept is recent enough there is little to drop, and the
-     * scan waits. */
-    if (n && ly_shelf_room(&m->shelf, ly_member_shelf_layout) < sizeof *days &&
-        days[0].day < (int32_t)ly_time_day(c->clock) - LY_ENGAGEMENT_DAYS_KEPT)
+     * scan waits (tested first: the room walks the shelf's offsets). */
+    if (n && days[0].day < (int32_t)ly_time_day(c->clock) - LY_ENGAGEMENT_DAYS_KEPT &&
+        ly_shelf_room(&m->shelf, ly_member_shelf_layout) < sizeof *days)
         forget_old_days(m, c->clock);
     ly_day_total *d = ly_member_shelf_push(m, LY_SHELF_DAYS);
     if (!d)
@@ -240,7 +240,7 @@ static int once_used(ly_ctx *c)
         for (uint32_t i = 0; i < n; i++)
             if (used[i] == key)
                 return 1;
-        uint64_t *k = ly_member_shelf_insert(m, LY_SHELF_PLATFORMS, n, 1);
+        uint64_t *k = ly_member_shelf_push(m, LY_SHELF_PLATFORMS);
         if (k)
             *k = key;
         return 0;

@@ -44,7 +44,7 @@ void ly_tiers_add_spend(ly_ctx *c, int64_t delta_minor, int64_t occurred_at)
             return;
         }
     }
-    ly_spend *s = ly_member_shelf_insert(m, LY_SHELF_SPEND, keep, 1);
+    ly_spend *s = ly_member_shelf_push(m, LY_SHELF_SPEND);
     if (s)
         *s = (ly_spend){ month, delta_minor };
 }

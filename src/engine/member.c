@@ -217,18 +217,28 @@ uint32_t ly_member_order_count(const ly_member *m)
     return m->orders.n + m->shelf.n[LY_SHELF_ORDERS] + ly_member_extra_of(m)->orders.n;
 }
 
-ly_order ly_member_order_at(const ly_member *m, uint32_t i)
+/* The order at index i of its form's array, in full (store's inverse). */
+static ly_order load(const ly_member *m, order_place at)
 {
-    if (i < m->orders.n) {
-        ly_order_small s = m->orders.v[i];
+    if (at.form == FORM_SMALL) {
+        ly_order_small s = m->orders.v[at.i];
         return (ly_order){ s.key, (int64_t)s.amount, 0, (int64_t)s.points, LY_NO_TIME };
     }
-    i -= m->orders.n;
-    if (i < m->shelf.n[LY_SHELF_ORDERS]) {
-        const ly_order_compact *c = &((const ly_order_compact *)ly_member_shelf(m, LY_SHELF_ORDERS))[i];
+    if (at.form == FORM_COMPACT) {
+        const ly_order_compact *c = &((const ly_order_compact *)ly_member_shelf(m, LY_SHELF_ORDERS))[at.i];
         return (ly_order){ c->key, (int64_t)c->amount, (int64_t)c->refunded, (int64_t)c->points, LY_NO_TIME };
     }
-    return m->extra->orders.v[i - m->shelf.n[LY_SHELF_ORDERS]];
+    return m->extra->orders.v[at.i];
+}
+
+ly_order ly_member_order_at(const ly_member *m, uint32_t i)
+{
+    if (i < m->orders.n)
+        return load(m, (order_place){ FORM_SMALL, i });
+    i -= m->orders.n;
+    if (i < m->shelf.n[LY_SHELF_ORDERS])
+        return load(m, (order_place){ FORM_COMPACT, i });
+    return load(m, (order_place){ FORM_FULL, i - m->shelf.n[LY_SHELF_ORDERS] });
 }
 
 int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
@@ -236,9 +246,7 @@ int ly_member_order_get(const ly_member *m, uint64_t key, ly_order *o)
     order_place at = find_order(m, key);
     if (at.i < 0)
         return 0;
-    uint32_t before = at.form == FORM_SMALL ? 0 : at.form == FORM_COMPACT ? m->orders.n
-                                                                          : m->orders.n + m->shelf.n[LY_SHELF_ORDERS];
-    *o = ly_member_order_at(m, before + (uint32_t)at.i);
+    *o = load(m, at);
     return 1;
 }
 
@@ -264,7 +272,7 @@ static int add(ly_member *m, order_form form, const ly_order *o)
             return -1;
         i = m->orders.n - 1;
     } else if (form == FORM_COMPACT) {
-        if (!ly_shelf_insert(&m->shelf, ly_member_shelf_layout, LY_SHELF_ORDERS, m->shelf.n[LY_SHELF_ORDERS], 1))
+        if (!ly_shelf_push(&m->shelf, ly_member_shelf_layout, LY_SHELF_ORDERS))
             return -1;
         i = m->shelf.n[LY_SHELF_ORDERS] - 1;
     } else {
@@ -364,7 +372,7 @@ int ly_member_add_redemption(ly_member *m, uint64_t key, int64_t points, uint8_t
         return -1;
     }
     if (points >= INT32_MIN && points <= INT32_MAX) {
-        ly_redemption_small *r = ly_member_shelf_insert(m, LY_SHELF_REDEMPTIONS, m->shelf.n[LY_SHELF_REDEMPTIONS], 1);
+        ly_redemption_small *r = ly_member_shelf_push(m, LY_SHELF_REDEMPTIONS);
         if (!r)
             return -1;
         *r = (ly_redemption_small){ key, (int32_t)points, (uint32_t)off, cancelled != 0 };

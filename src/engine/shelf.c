@@ -83,8 +83,7 @@ void ly_shelf_remove_moving(ly_shelf *s, const ly_shelf_section *layout, int k, 
     for (int j = k + 1; j < LY_SHELF_SECTIONS; j++)
         move(s->base, new_off[j], old_off[j], (size_t)s->n[j] * layout[j].size);
     s->n[k] = n[k];
-    if (used == 0 || s->cap - used > LY_SHELF_ROOM_KEPT)
-        ly_shelf_fit(s, layout);
+    ly_shelf_give_back(s, layout, used);
 }
 
 void ly_shelf_fit(ly_shelf *s, const ly_shelf_section *layout)
