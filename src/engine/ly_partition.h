@@ -49,8 +49,10 @@ size_t ly_partition_memory(const ly_partition *pt);
 
 /* ---- for the pipeline, which keeps partitions in Redis ---- */
 
-/* Takes ownership of a member record loaded from storage and queues its
- * timers. 0, or -1 (ENOMEM; m is then freed). */
+/* Takes a member record loaded from storage (malloc'd by the caller) and
+ * queues its timers. The partition keeps the content and frees m: find the
+ * record again with ly_partition_find. 0, or -1 (ENOMEM; m is freed all
+ * the same). */
 int ly_partition_adopt(ly_partition *pt, ly_member *m);
 /* Sets the clock of a partition loaded from storage. */
 void ly_partition_set_clock(ly_partition *pt, int64_t clock);

@@ -4,19 +4,18 @@
 #include "ly_grow.h"
 #include "ly_dedupe.h"
 #include "ly_partition.h"
+#include "ly_roster.h"
 #include "ly_time.h"
 
 /* The timer queue holds one entry per member, due at the member's earliest
  * timer: the next timer of the partition, in (due, member_id, kind) order,
  * is the earliest kind of the first member. One entry instead of one per
  * kind keeps the queue a third of the size and moves it a third as often.
- * id_hi, id_lo: the member id's first 16 bytes, big-endian, so ties on
+ * id_hi, id_mid: the member id's first 12 bytes, big-endian, so ties on
  * `due` (many timers share a month's start) are mostly ordered without
- * reading the member: with a million members those reads dominated. */
-typedef struct { int64_t due; uint64_t id_hi, id_lo; ly_member *m; } timer;
-/* A member table slot keeps the member's key beside the pointer: probing
- * compares keys without touching members (each a cache miss). */
-typedef struct { uint64_t key; ly_member *m; } slot;
+ * reading the member: with a million members those reads dominated. The
+ * member is named by its roster reference, so an entry is 24 bytes. */
+typedef struct { int64_t due; uint64_t id_hi; uint32_t id_mid, ref; } timer;
 
 /* Section 16: erased member keys, open addressing (0 marks a free slot;
  * a key of 0 is stored as 1, a 2^-64 collision at worst). */
@@ -26,10 +25,8 @@ typedef struct { uint64_t key; char id[LY_MEMBER_ID_MAX + 1]; } erased_entry;
 struct ly_partition {
     const ly_program *prog;
     int64_t clock;
-    /* open addressing, linear probing, power-of-two size */
-    slot *slots;
-    size_t cap, count; /* count: records, members or not */
-    size_t members;    /* records that are members */
+    ly_roster roster; /* records, members or not */
+    size_t members;   /* records that are members */
     timer *heap;
     size_t heap_n, heap_cap;
     ly_member **listing;
@@ -99,10 +96,8 @@ ly_partition *ly_partition_new(const ly_program *p)
         return NULL;
     pt->prog = p;
     pt->clock = INT64_MIN;
-    pt->cap = 1024;
-    pt->slots = calloc(pt->cap, sizeof *pt->slots);
     pt->seen = ly_dedupe_new();
-    if (!pt->slots || !pt->seen) {
+    if (ly_roster_init(&pt->roster) < 0 || !pt->seen) {
         ly_partition_destroy(pt);
         return NULL;
     }
@@ -113,11 +108,7 @@ void ly_partition_destroy(ly_partition *pt)
 {
     if (!pt)
         return;
-    for (size_t i = 0; pt->slots && i < pt->cap; i++) {
-        ly_member_clear(pt->slots[i].m);
-        free(pt->slots[i].m);
-    }
-    free(pt->slots);
+    ly_roster_clear(&pt->roster);
     ly_dedupe_destroy(pt->seen);
     free(pt->heap);
     free(pt->listing);
@@ -128,80 +119,35 @@ void ly_partition_destroy(ly_partition *pt)
     free(pt);
 }
 
-static size_t home_of(const ly_partition *pt, uint64_t key)
-{
-    return (size_t)key & (pt->cap - 1);
-}
-
-/* Lookups by a key computed once per event (it also keys the dedupe). */
-static ly_member *find_keyed(ly_partition *pt, const char *id, uint64_t key)
-{
-    for (size_t i = (size_t)key & (pt->cap - 1);; i = (i + 1) & (pt->cap - 1)) {
-        if (!pt->slots[i].m)
-            return NULL;
-        if (pt->slots[i].key == key && strcmp(ly_member_id(pt->slots[i].m), id) == 0)
-            return pt->slots[i].m;
-    }
-}
-
 ly_member *ly_partition_find(ly_partition *pt, const char *id)
 {
-    return find_keyed(pt, id, ly_member_key(id));
+    uint32_t ref = ly_roster_find(&pt->roster, id, ly_member_key(id));
+    return ref == LY_ROSTER_NONE ? NULL : ly_roster_at(&pt->roster, ref);
 }
 
-static int grow(ly_partition *pt)
+/* Records are only removed by erasure (section 16). LY_ROSTER_NONE on
+ * ENOMEM. */
+static uint32_t find_or_add(ly_partition *pt, const char *id, uint64_t key)
 {
-    size_t old_cap = pt->cap;
-    slot *old = pt->slots;
-    slot *slots = calloc(old_cap * 2, sizeof *slots);
-    if (!slots)
-        return -1;
-    pt->slots = slots;
-    pt->cap = old_cap * 2;
-    for (size_t i = 0; i < old_cap; i++) {
-        if (!old[i].m)
-            continue;
-        size_t j = home_of(pt, old[i].key);
-        while (slots[j].m)
-            j = (j + 1) & (pt->cap - 1);
-        slots[j] = old[i];
-    }
-    free(old);
-    return 0;
+    uint32_t ref = ly_roster_find(&pt->roster, id, key);
+    return ref != LY_ROSTER_NONE ? ref : ly_roster_add(&pt->roster, id, key);
 }
 
-/* Records are never removed: a member, once it exists, stays. */
-static ly_member *find_or_add(ly_partition *pt, const char *id, uint64_t key)
+static ly_member *member_at(const ly_partition *pt, uint32_t ref)
 {
-    ly_member *m = find_keyed(pt, id, key);
-    if (m)
-        return m;
-    if ((pt->count + 1) * 4 > pt->cap * 3 && grow(pt) < 0)
-        return NULL;
-    if (!(m = malloc(sizeof *m)))
-        return NULL;
-    if (ly_member_init(m, id) < 0) {
-        free(m);
-        return NULL;
-    }
-    size_t i = home_of(pt, key);
-    while (pt->slots[i].m)
-        i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = (slot){ key, m };
-    pt->count++;
-    return m;
+    return ly_roster_at(&pt->roster, ref);
 }
 
 /* Members' entries in (due, member_id) order. */
-static int timer_less(const timer *a, const timer *b)
+static int timer_less(const ly_partition *pt, const timer *a, const timer *b)
 {
     if (a->due != b->due)
         return a->due < b->due;
     if (a->id_hi != b->id_hi)
         return a->id_hi < b->id_hi;
-    if (a->id_lo != b->id_lo)
-        return a->id_lo < b->id_lo;
-    return a->m != b->m && strcmp(ly_member_id(a->m), ly_member_id(b->m)) < 0;
+    if (a->id_mid != b->id_mid)
+        return a->id_mid < b->id_mid;
+    return a->ref != b->ref && strcmp(ly_member_id(member_at(pt, a->ref)), ly_member_id(member_at(pt, b->ref))) < 0;
 }
 
 /* The queue is an indexed binary heap: each member knows where its entry
@@ -209,13 +155,13 @@ static int timer_less(const timer *a, const timer *b)
 static void heap_set(ly_partition *pt, size_t i, timer t)
 {
     pt->heap[i] = t;
-    t.m->timer_pos = (int32_t)i;
+    member_at(pt, t.ref)->timer_pos = (int32_t)i;
 }
 
 static void sift_up(ly_partition *pt, size_t i)
 {
     timer t = pt->heap[i];
-    while (i > 0 && timer_less(&t, &pt->heap[(i - 1) / 2])) {
+    while (i > 0 && timer_less(pt, &t, &pt->heap[(i - 1) / 2])) {
         heap_set(pt, i, pt->heap[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
@@ -229,9 +175,9 @@ static void sift_down(ly_partition *pt, size_t i)
         size_t c = 2 * i + 1;
         if (c >= pt->heap_n)
             break;
-        if (c + 1 < pt->heap_n && timer_less(&pt->heap[c + 1], &pt->heap[c]))
+        if (c + 1 < pt->heap_n && timer_less(pt, &pt->heap[c + 1], &pt->heap[c]))
             c++;
-        if (!timer_less(&pt->heap[c], &t))
+        if (!timer_less(pt, &pt->heap[c], &t))
             break;
         heap_set(pt, i, pt->heap[c]);
         i = c;
@@ -241,29 +187,29 @@ static void sift_down(ly_partition *pt, size_t i)
 
 static void heap_remove(ly_partition *pt, size_t i)
 {
-    pt->heap[i].m->timer_pos = -1;
+    member_at(pt, pt->heap[i].ref)->timer_pos = -1;
     if (i == --pt->heap_n)
         return;
     heap_set(pt, i, pt->heap[pt->heap_n]);
-    ly_member *moved = pt->heap[i].m;
+    ly_member *moved = member_at(pt, pt->heap[i].ref);
     sift_down(pt, i);
     sift_up(pt, (size_t)moved->timer_pos);
 }
 
-static uint64_t big_endian_at(const char *p)
+static uint64_t big_endian_at(const char *p, int bytes)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < bytes; i++)
         v = v << 8 | (unsigned char)p[i];
     return v;
 }
 
 /* The id is NUL-padded to 16 bytes at least (ly_member_init), so the
  * prefixes compare as strcmp would. */
-static timer new_timer(ly_member *m, int64_t due)
+static timer new_timer(const ly_member *m, uint32_t ref, int64_t due)
 {
     const char *id = ly_member_id(m);
-    return (timer){ due, big_endian_at(id), big_endian_at(id + 8), m };
+    return (timer){ due, big_endian_at(id, 8), (uint32_t)big_endian_at(id + 8, 4), ref };
 }
 
 static int64_t earliest_due(const ly_member *m)
@@ -289,8 +235,9 @@ static int grow_heap(ly_partition *pt)
 }
 
 /* Brings the queue in line with what the member wants (ly_member_due). */
-static int sync_timers(ly_partition *pt, ly_member *m)
+static int sync_timers(ly_partition *pt, uint32_t ref)
 {
+    ly_member *m = member_at(pt, ref);
     int64_t due = earliest_due(m);
     int32_t pos = m->timer_pos;
     if (pos >= 0 && due == LY_NO_TIMER) {
@@ -302,7 +249,7 @@ static int sync_timers(ly_partition *pt, ly_member *m)
     } else if (pos < 0 && due != LY_NO_TIMER) {
         if (pt->heap_n == pt->heap_cap && grow_heap(pt) < 0)
             return -1;
-        heap_set(pt, pt->heap_n++, new_timer(m, due));
+        heap_set(pt, pt->heap_n++, new_timer(m, ref, due));
         sift_up(pt, pt->heap_n - 1);
     }
     return 0;
@@ -335,42 +282,28 @@ static int fire_due(ly_partition *pt, int64_t until, const ly_sink *sink)
 {
     while (pt->heap_n && pt->heap[0].due <= until) {
         timer t = pt->heap[0];
-        if (ly_engine_fire(ly_program_at(pt->prog, t.due), t.m, kind_due(t.m, t.due), t.due, sink) < 0)
+        ly_member *m = member_at(pt, t.ref);
+        if (ly_engine_fire(ly_program_at(pt->prog, t.due), m, kind_due(m, t.due), t.due, sink) < 0)
             return -1; /* not whole: the caller stops, nothing of it is kept */
-        mark_dirty(pt, t.m);
+        mark_dirty(pt, m);
         pt->stats.timers_fired++;
-        if (sync_timers(pt, t.m) < 0)
+        if (sync_timers(pt, t.ref) < 0)
             return -1;
     }
     return 0;
 }
 
 /* Section 16: the record and its timers go; the id is remembered. */
-static void remove_member(ly_partition *pt, ly_member *m)
+static void remove_member(ly_partition *pt, uint32_t ref, uint64_t key)
 {
+    ly_member *m = member_at(pt, ref);
     if (m->timer_pos >= 0)
         heap_remove(pt, (size_t)m->timer_pos);
     for (size_t i = 0; m->dirty && i < pt->dirty_n; i++)
         if (pt->dirty[i] == m)
             pt->dirty[i] = pt->dirty[--pt->dirty_n];
-    size_t i = home_of(pt, ly_member_key(ly_member_id(m)));
-    while (pt->slots[i].m != m)
-        i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = (slot){ 0, NULL };
-    /* Backward-shift deletion keeps every probe chain unbroken. */
-    for (size_t j = (i + 1) & (pt->cap - 1); pt->slots[j].m; j = (j + 1) & (pt->cap - 1)) {
-        size_t home = home_of(pt, pt->slots[j].key);
-        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            pt->slots[i] = pt->slots[j];
-            pt->slots[j] = (slot){ 0, NULL };
-            i = j;
-        }
-    }
-    pt->count--;
     pt->members -= m->exists;
-    ly_member_clear(m);
-    free(m);
+    ly_roster_remove(&pt->roster, ref, key);
 }
 
 static int log_erased(ly_partition *pt, uint64_t key, const char *id)
@@ -387,28 +320,20 @@ static int log_erased(ly_partition *pt, uint64_t key, const char *id)
 
 static int erase(ly_partition *pt, const ly_event *ev, uint64_t member_key, const ly_sink *sink)
 {
-    ly_member *m = find_keyed(pt, ev->member_id, member_key);
-    ly_engine_erase(m, ev, sink);
-    if (m)
-        remove_member(pt, m);
+    uint32_t ref = ly_roster_find(&pt->roster, ev->member_id, member_key);
+    ly_engine_erase(ref == LY_ROSTER_NONE ? NULL : member_at(pt, ref), ev, sink);
+    if (ref != LY_ROSTER_NONE)
+        remove_member(pt, ref, member_key);
     pt->stats.applied++;
     return set_add(&pt->erased, member_key) < 0 || log_erased(pt, member_key, ev->member_id) < 0 ? -1 : 0;
 }
 
 void ly_partition_prefetch(const ly_partition *pt, uint64_t member_key, int stage)
 {
-    const slot *s = &pt->slots[(size_t)member_key & (pt->cap - 1)];
-    if (stage == LY_PREFETCH_SLOT) {
-        __builtin_prefetch(s);
-        return;
-    }
-    /* The record's first lines: the id, the key, the counters and the due
-     * times an event reads first. A missed guess costs nothing but a load. */
-    if (s->key == member_key && s->m) {
-        const char *m = (const char *)s->m;
-        for (size_t off = 0; off < sizeof(ly_member); off += 64)
-            __builtin_prefetch(m + off);
-    }
+    if (stage == LY_PREFETCH_SLOT)
+        ly_roster_prefetch_slot(&pt->roster, member_key);
+    else
+        ly_roster_prefetch_record(&pt->roster, member_key);
 }
 
 int ly_partition_process(ly_partition *pt, const ly_event *ev, const ly_sink *sink)
@@ -453,9 +378,10 @@ int ly_partition_process_keyed(ly_partition *pt, const ly_event *ev, uint64_t me
     }
     if (ev->type == LY_EV_ERASE)
         return erase(pt, ev, member_key, sink);
-    ly_member *m = find_or_add(pt, ev->member_id, member_key);
-    if (!m)
+    uint32_t ref = find_or_add(pt, ev->member_id, member_key);
+    if (ref == LY_ROSTER_NONE)
         return -1;
+    ly_member *m = member_at(pt, ref);
     int was_member = m->exists;
     /* sync_timers reads the member's queue entry after the event: its miss
      * overlaps the event's work instead of following it. */
@@ -475,7 +401,7 @@ int ly_partition_process_keyed(ly_partition *pt, const ly_event *ev, uint64_t me
     /* Dead-lettered events are not remembered. */
     if (!internal && r == LY_APPLY_OK && ly_dedupe_add(pt->seen, key, pt->clock + p->dedupe_window_ms) < 0)
         return -1;
-    if (sync_timers(pt, m) < 0)
+    if (sync_timers(pt, ref) < 0)
         return -1;
     if (fire_due(pt, pt->clock, sink) < 0 || pt->dirty_oom)
         return -1;
@@ -508,40 +434,34 @@ size_t ly_partition_member_count(const ly_partition *pt)
 
 ly_member **ly_partition_members(ly_partition *pt, size_t *n)
 {
-    ly_member **l = realloc(pt->listing, (pt->count ? pt->count : 1) * sizeof *l);
+    ly_member **l = realloc(pt->listing, (pt->roster.count ? pt->roster.count : 1) * sizeof *l);
     *n = 0;
     if (!l)
         return NULL;
     pt->listing = l;
-    for (size_t i = 0; i < pt->cap; i++)
-        if (pt->slots[i].m && pt->slots[i].m->exists)
-            l[(*n)++] = pt->slots[i].m;
+    size_t pos = 0;
+    for (uint32_t ref; (ref = ly_roster_next(&pt->roster, &pos)) != LY_ROSTER_NONE;)
+        if (member_at(pt, ref)->exists)
+            l[(*n)++] = member_at(pt, ref);
     return l;
 }
 
 size_t ly_partition_memory(const ly_partition *pt)
 {
-    size_t n = sizeof *pt + pt->cap * sizeof *pt->slots + pt->heap_cap * sizeof *pt->heap +
+    size_t n = sizeof *pt + ly_roster_memory(&pt->roster) + pt->heap_cap * sizeof *pt->heap +
                ly_dedupe_memory(pt->seen);
-    for (size_t i = 0; i < pt->cap; i++)
-        if (pt->slots[i].m)
-            n += sizeof(ly_member) + ly_member_heap_bytes(pt->slots[i].m);
+    size_t pos = 0;
+    for (uint32_t ref; (ref = ly_roster_next(&pt->roster, &pos)) != LY_ROSTER_NONE;)
+        n += ly_member_heap_bytes(member_at(pt, ref));
     return n;
 }
 
 int ly_partition_adopt(ly_partition *pt, ly_member *m)
 {
-    if ((pt->count + 1) * 4 > pt->cap * 3 && grow(pt) < 0) {
-        ly_member_clear(m);
-        free(m);
+    uint32_t ref = ly_roster_adopt(&pt->roster, m);
+    if (ref == LY_ROSTER_NONE)
         return -1;
-    }
-    uint64_t key = ly_member_key(ly_member_id(m));
-    size_t i = home_of(pt, key);
-    while (pt->slots[i].m)
-        i = (i + 1) & (pt->cap - 1);
-    pt->slots[i] = (slot){ key, m };
-    pt->count++;
+    m = member_at(pt, ref);
     pt->members += m->exists;
     /* State written before lots carried their expiry (state version 1). */
     ly_lot *lots = ly_member_lots(m);
@@ -552,7 +472,7 @@ int ly_partition_adopt(ly_partition *pt, ly_member *m)
                 month + ly_program_at(pt->prog, ly_time_month_start(month))->lot_expiry_months;
     }
     m->timer_pos = -1;
-    return sync_timers(pt, m);
+    return sync_timers(pt, ref);
 }
 
 void ly_partition_set_clock(ly_partition *pt, int64_t clock)

@@ -186,6 +186,8 @@ static void test_version1_state_still_loads(void **s)
     ly_program_reference(&p);
     ly_partition *pt = ly_partition_new(&p);
     assert_int_equal(ly_partition_adopt(pt, m), 0);
+    m = ly_partition_find(pt, "old"); /* adopt took the record and freed m */
+    assert_non_null(m);
     assert_int_equal(ly_lot_expires(&ly_member_lots(m)[0]), 1769904000000LL); /* 2026-02-01: month + 13 */
     /* It re-encodes as the current version. */
     ly_buf c = {0};
@@ -239,6 +241,8 @@ static void test_earliest_purchase_is_the_first_purchase(void **s)
     ly_program_reference(&p);
     ly_partition *pt = ly_partition_new(&p);
     assert_int_equal(ly_partition_adopt(pt, m), 0);
+    m = ly_partition_find(pt, "f"); /* adopt took the record and freed m */
+    assert_non_null(m);
     ly_event notice = { .type = LY_EV_REFERRAL_NOTICE, .source = LY_SRC_INTERNAL, .occurred_at = t0 - 1,
                         .event_id = "ref1#f", .member_id = "f", .referred_member_id = "r" };
     ly_sink sink = { NULL, drop_output, keep_grant };
