@@ -17,7 +17,8 @@ void ly_dedupe_destroy(ly_dedupe *d); /* accepts NULL */
 uint64_t ly_dedupe_key(uint64_t member_key, const char *event_id);
 /* Forgets what expired before clock, then says whether key is remembered. */
 int ly_dedupe_contains(ly_dedupe *d, uint64_t key, int64_t clock);
-/* Remembers key until `until` (nondecreasing across calls). 0 or -1 on ENOMEM. */
+/* Remembers key until `until` (nondecreasing across calls); a key added
+ * again is remembered until the later one. 0 or -1 on ENOMEM. */
 int ly_dedupe_add(ly_dedupe *d, uint64_t key, int64_t until);
 /* How many keys were ever added; with ly_dedupe_tail, what a batch added. */
 uint64_t ly_dedupe_added(const ly_dedupe *d);
